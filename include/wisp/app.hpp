@@ -1,0 +1,94 @@
+// The application: routes, listening sockets, event-loop threads.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <new>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+#include "wisp/opcode.hpp"
+#include "wisp/settings.hpp"
+#include "wisp/websocket.hpp"
+
+namespace wisp {
+
+// What a WebSocket route does. Every handler is optional and runs on the socket's loop thread.
+// A message's bytes are valid only during the message handler.
+// (Members have `{}` initializers so that designated initializers may leave any of them out
+// without -Wmissing-field-initializers.)
+struct WebSocketBehavior {
+  WebSocketSettings settings{};
+  std::function<void(WebSocket&)> open{};
+  std::function<void(WebSocket&, std::string_view message, OpCode op)> message{};
+  // Runs once, when the socket becomes closed(): `code` is the peer's close code (1005 if its
+  // close frame had none), the code this side sent, or 1006 if TCP closed without a close frame.
+  std::function<void(WebSocket&, int code, std::string_view reason)> close{};
+  // The socket wrote out everything it held after a send returned Backpressure.
+  std::function<void(WebSocket&)> drain{};
+  // A ping arrived (the pong was already sent) / a pong arrived.
+  std::function<void(WebSocket&, std::string_view payload)> ping{};
+  std::function<void(WebSocket&, std::string_view payload)> pong{};
+};
+
+namespace detail {
+// How a route builds and destroys its per-socket user data, without templates in the engine.
+struct UserDataType {
+  const void* tag = nullptr;
+  std::size_t size = 0;
+  std::size_t align = 1;
+  void (*construct)(void*) = nullptr;
+  void (*destroy)(void*) = nullptr;
+
+  template <class T>
+  static UserDataType of() {
+    static_assert(std::is_default_constructible_v<T>, "per-socket user data must be default-constructible");
+    return {&type_tag<T>, sizeof(T), alignof(T), [](void* p) { new (p) T(); },
+            [](void* p) { static_cast<T*>(p)->~T(); }};
+  }
+};
+}  // namespace detail
+
+class App {
+ public:
+  // Throws std::invalid_argument if options.threads is 0.
+  explicit App(AppOptions options = {});
+  ~App();
+  App(const App&) = delete;
+  App& operator=(const App&) = delete;
+
+  // Adds a WebSocket route. `pattern` is an exact path ("/chat"), or a prefix ending in "/*".
+  // Each socket on the route holds a default-constructed T, reached with ws.data<T>().
+  // Routes are added before run(); throws std::logic_error after it started.
+  template <class T = void>
+  App& ws(std::string pattern, WebSocketBehavior behavior) {
+    detail::UserDataType type;
+    if constexpr (!std::is_void_v<T>) type = detail::UserDataType::of<T>();
+    return add_ws_route(std::move(pattern), std::move(behavior), type);
+  }
+
+  // Binds and listens on host:port (port 0: the system picks; see port()). Throws
+  // std::system_error if the address cannot be bound. Call before run(); may be called once.
+  App& listen(std::string_view host, std::uint16_t port);
+  App& listen(std::uint16_t port) { return listen("127.0.0.1", port); }
+  // The bound port, after listen().
+  std::uint16_t port() const;
+
+  // Runs the event loops (one on the calling thread, the others on threads of their own) until
+  // stop(). Throws std::logic_error if listen() was not called.
+  void run();
+  // Stops accepting, closes every WebSocket with 1001 and returns run() once they are closed (or
+  // after their close_timeout). Safe from any thread, including signal-handling threads (not from
+  // a signal handler itself).
+  void stop();
+
+ private:
+  App& add_ws_route(std::string pattern, WebSocketBehavior behavior, detail::UserDataType type);
+
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace wisp

@@ -1,0 +1,77 @@
+// The handle to one WebSocket connection, as handlers see it.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "wisp/opcode.hpp"
+
+namespace wisp {
+
+enum class SendStatus {
+  Sent,          // written to the socket, or queued behind earlier bytes
+  Backpressure,  // queued: the socket now holds unsent bytes (see buffered_amount(), drain)
+  Dropped,       // not sent: the socket is closed, or its backpressure is over max_backpressure
+};
+
+namespace detail {
+// A per-type tag, to check that WebSocket::data<T>() is asked for the route's own type.
+template <class T>
+inline const char type_tag = 0;
+}  // namespace detail
+
+// A WebSocket handle is valid from the open handler until the close handler returns; handlers get
+// it by reference and must not keep it past close. Its calls are for the socket's own loop thread.
+class WebSocket {
+ public:
+  WebSocket(const WebSocket&) = delete;
+  WebSocket& operator=(const WebSocket&) = delete;
+
+  // Sends one message. `op` is Text (the caller guarantees valid UTF-8), Binary, Ping or Pong.
+  // Throws std::invalid_argument for Continuation or Close (use close()), and for a Ping or Pong
+  // payload over 125 bytes.
+  SendStatus send(std::string_view message, OpCode op = OpCode::Text);
+  SendStatus send_text(std::string_view text) { return send(text, OpCode::Text); }
+  SendStatus send_binary(std::span<const std::byte> bytes) {
+    return send({reinterpret_cast<const char*>(bytes.data()), bytes.size()}, OpCode::Binary);
+  }
+  SendStatus send_binary(std::string_view bytes) { return send(bytes, OpCode::Binary); }
+
+  // Starts the closing handshake: sends a close frame with `code` and `reason` (at most 123
+  // bytes, valid UTF-8), runs the close handler, and drops TCP once the peer answers or after
+  // close_timeout. Throws std::invalid_argument for a code that may not be sent (RFC 6455 §7.4)
+  // or a reason that is too long. Does nothing if already closed.
+  void close(int code = close_code::normal, std::string_view reason = {});
+  // Drops the TCP connection at once, without a closing handshake; the close handler sees 1006.
+  void terminate();
+  // True once a close frame was sent or received, or TCP closed; nothing is delivered after.
+  bool closed() const;
+
+  // Bytes accepted by send() but not yet written to the socket.
+  std::size_t buffered_amount() const;
+  // The peer's address as "ip:port" ("[ip]:port" for IPv6); empty if it cannot be read.
+  std::string remote_address() const;
+
+  // The route's per-socket user data (app.ws<T>(...)). Throws std::logic_error if T is not the
+  // route's type.
+  template <class T>
+  T& data() {
+    if (user_data_type() != &detail::type_tag<T>) {
+      throw std::logic_error("wisp::WebSocket::data<T>(): T is not this route's user data type");
+    }
+    return *static_cast<T*>(user_data());
+  }
+
+ protected:
+  WebSocket() = default;
+  ~WebSocket() = default;
+
+ private:
+  void* user_data();
+  const void* user_data_type() const;
+};
+
+}  // namespace wisp

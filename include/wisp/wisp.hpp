@@ -1,0 +1,7 @@
+// wisp: a C++20 real-time WebSocket server framework. Include this header for all of it.
+#pragma once
+
+#include "wisp/app.hpp"
+#include "wisp/opcode.hpp"
+#include "wisp/settings.hpp"
+#include "wisp/websocket.hpp"

@@ -1,0 +1,138 @@
+#include "net/event_loop.hpp"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <system_error>
+
+#include "net/socket.hpp"
+
+namespace wisp::net {
+namespace {
+
+thread_local EventLoop* current_loop = nullptr;
+
+[[noreturn]] void throw_errno(const char* what) {
+  throw std::system_error(errno, std::generic_category(), what);
+}
+
+}  // namespace
+
+EventLoop::EventLoop()
+    : now_(Clock::now()), timers_(std::chrono::milliseconds(10), 1024, now_),
+      read_buffer_(std::make_unique<std::uint8_t[]>(read_buffer_size)) {
+  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  if (epoll_fd_ < 0) throw_errno("epoll_create1");
+  wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (wake_fd_ < 0) {
+    ::close(epoll_fd_);
+    throw_errno("eventfd");
+  }
+  add(wake_fd_, wakeup_, EPOLLIN);
+  cork_buffer_.reserve(cork_buffer_size);
+  current_loop = this;
+}
+
+EventLoop::~EventLoop() {
+  free_retired();
+  if (current_loop == this) current_loop = nullptr;
+  ::close(wake_fd_);
+  ::close(epoll_fd_);
+}
+
+EventLoop* EventLoop::current() { return current_loop; }
+
+void EventLoop::add(int fd, Pollable& target, std::uint32_t events) {
+  epoll_event ev{.events = events, .data = {.ptr = &target}};
+  if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) < 0) throw_errno("epoll_ctl(ADD)");
+}
+
+void EventLoop::modify(int fd, Pollable& target, std::uint32_t events) {
+  epoll_event ev{.events = events, .data = {.ptr = &target}};
+  if (epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &ev) < 0) throw_errno("epoll_ctl(MOD)");
+}
+
+void EventLoop::remove(int fd) { epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr); }
+
+void EventLoop::run() {
+  {
+    std::lock_guard lock(posted_mutex_);
+    stopping_ = stop_requested_;
+  }
+  while (!stopping_) {
+    wait_and_dispatch();
+    free_retired();
+  }
+}
+
+void EventLoop::wait_and_dispatch() {
+  constexpr int max_events = 256;
+  epoll_event events[max_events];
+  const int n = epoll_wait(epoll_fd_, events, max_events, timers_.wait_ms(now_));
+  now_ = Clock::now();
+  for (int i = 0; i < n; ++i) static_cast<Pollable*>(events[i].data.ptr)->on_poll(events[i].events);
+  timers_.advance(now_);
+}
+
+void EventLoop::stop() {
+  {
+    std::lock_guard lock(posted_mutex_);
+    stop_requested_ = true;
+  }
+  post([this] { stopping_ = true; });
+}
+
+void EventLoop::post(std::function<void()> task) {
+  {
+    std::lock_guard lock(posted_mutex_);
+    posted_.push_back(std::move(task));
+  }
+  const std::uint64_t one = 1;
+  // A full counter (never in practice) still leaves the fd readable, so the wake-up is not lost.
+  [[maybe_unused]] auto written = ::write(wake_fd_, &one, sizeof one);
+}
+
+void EventLoop::Wakeup::on_poll(std::uint32_t) {
+  loop.drain_wakeup();
+  loop.run_posted();
+}
+
+void EventLoop::drain_wakeup() {
+  std::uint64_t count;
+  [[maybe_unused]] auto read = ::read(wake_fd_, &count, sizeof count);
+}
+
+void EventLoop::run_posted() {
+  std::vector<std::function<void()>> tasks;
+  {
+    std::lock_guard lock(posted_mutex_);
+    tasks.swap(posted_);
+  }
+  for (auto& task : tasks) task();
+}
+
+void EventLoop::free_retired() {
+  // Deleting may retire more objects (a server tearing down its sockets), so loop until empty.
+  while (!retired_.empty()) {
+    auto batch = std::move(retired_);
+    retired_.clear();
+    for (auto [object, destroy] : batch) destroy(object);
+  }
+}
+
+void EventLoop::cork(Socket& socket) {
+  if (corked_ == &socket) return;
+  if (corked_) uncork();
+  corked_ = &socket;
+}
+
+void EventLoop::uncork() {
+  Socket* socket = corked_;
+  if (!socket) return;
+  corked_ = nullptr;
+  if (!cork_buffer_.empty()) socket->flush_cork(cork_buffer_);
+  cork_buffer_.clear();
+}
+
+}  // namespace wisp::net

@@ -1,0 +1,106 @@
+// One epoll event loop per thread: readiness dispatch, timers, cross-thread posts, corking.
+#pragma once
+
+#include <sys/epoll.h>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "net/timer_wheel.hpp"
+
+namespace wisp::net {
+
+class Socket;
+
+// Anything registered with a loop's epoll set.
+class Pollable {
+ public:
+  virtual void on_poll(std::uint32_t events) = 0;
+
+ protected:
+  ~Pollable() = default;
+};
+
+class EventLoop {
+ public:
+  using Clock = std::chrono::steady_clock;
+  static constexpr std::size_t read_buffer_size = 512 * 1024;
+  static constexpr std::size_t cork_buffer_size = 64 * 1024;
+
+  // Becomes the calling thread's loop (current()); construct it on the thread that runs it.
+  // Throws std::system_error if epoll or eventfd cannot be created.
+  EventLoop();
+  ~EventLoop();
+  EventLoop(const EventLoop&) = delete;
+  EventLoop& operator=(const EventLoop&) = delete;
+
+  // The loop running on the calling thread, or nullptr.
+  static EventLoop* current();
+
+  // epoll registration (level-triggered). Throws std::system_error on failure.
+  void add(int fd, Pollable& target, std::uint32_t events);
+  void modify(int fd, Pollable& target, std::uint32_t events);
+  void remove(int fd);
+
+  // Runs until stop(), on the thread that constructed the loop.
+  void run();
+  // Thread-safe: makes run() return after the current iteration.
+  void stop();
+  // Thread-safe: runs `task` on the loop thread, in posting order.
+  void post(std::function<void()> task);
+
+  // Deletes `object` after the current batch of events, when no event of this batch can still
+  // reach it (it may have events pending behind the one that closed it).
+  template <class T>
+  void retire(T* object) {
+    retired_.push_back({object, [](void* p) { delete static_cast<T*>(p); }});
+  }
+
+  TimerWheel& timers() { return timers_; }
+  Clock::time_point now() const { return now_; }  // read once per iteration
+
+  // Scratch space for one read; its contents are valid until the next read on this loop.
+  std::uint8_t* read_buffer() { return read_buffer_.get(); }
+
+  // Corking: while a socket is corked, its writes gather in the loop's cork buffer and leave in
+  // one write at uncork(). The loop corks each socket around its read handling.
+  Socket* corked() const { return corked_; }
+  void cork(Socket& socket);
+  void uncork();
+  std::string& cork_buffer() { return cork_buffer_; }
+
+ private:
+  void wait_and_dispatch();
+  void run_posted();
+  void free_retired();
+  void drain_wakeup();
+
+  struct Wakeup final : Pollable {
+    explicit Wakeup(EventLoop& loop) : loop(loop) {}
+    void on_poll(std::uint32_t) override;
+    EventLoop& loop;
+  };
+
+  int epoll_fd_ = -1;
+  int wake_fd_ = -1;
+  Wakeup wakeup_{*this};
+  bool stopping_ = false;
+  Clock::time_point now_;
+  TimerWheel timers_;
+  std::unique_ptr<std::uint8_t[]> read_buffer_;
+  std::string cork_buffer_;
+  Socket* corked_ = nullptr;
+  std::vector<std::pair<void*, void (*)(void*)>> retired_;
+
+  std::mutex posted_mutex_;
+  std::vector<std::function<void()>> posted_;
+  bool stop_requested_ = false;  // guarded by posted_mutex_
+};
+
+}  // namespace wisp::net

@@ -1,0 +1,148 @@
+#include "net/socket.hpp"
+
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace wisp::net {
+
+void WriteBuffer::append(std::string_view bytes) {
+  if (bytes.empty()) return;
+  if (!pending_) pending_ = std::make_unique<Pending>();
+  pending_->bytes.append(bytes);
+}
+
+void WriteBuffer::consume(std::size_t count) {
+  pending_->head += count;
+  if (pending_->head == pending_->bytes.size()) pending_.reset();
+}
+
+Socket::Socket(int fd) : fd_(fd) { EventLoop::current()->add(fd_, *this, EPOLLIN); }
+
+Socket::~Socket() { close_fd(); }
+
+void Socket::on_poll(std::uint32_t events) {
+  if (fd_ < 0) return;  // closed earlier in this batch of events
+  if (events & EPOLLOUT) write_buffered();
+  if (fd_ >= 0 && (events & (EPOLLIN | EPOLLHUP | EPOLLERR))) read_once();
+}
+
+// One read per readiness event: the poll is level-triggered, so anything left is reported again
+// on the next iteration, and a busy socket cannot starve the others.
+void Socket::read_once() {
+  EventLoop& loop = *EventLoop::current();
+  const ssize_t n = ::read(fd_, loop.read_buffer(), EventLoop::read_buffer_size);
+  if (n > 0) {
+    loop.cork(*this);
+    on_data(loop.read_buffer(), static_cast<std::size_t>(n));
+    if (loop.corked() == this) loop.uncork();
+  } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+    on_end();
+  }
+}
+
+void Socket::write(std::string_view first, std::string_view second) {
+  if (fd_ < 0 || write_failed_) return;
+  EventLoop& loop = *EventLoop::current();
+  if (loop.corked() == this) {
+    std::string& cork = loop.cork_buffer();
+    const std::size_t size = first.size() + second.size();
+    if (cork.size() + size > EventLoop::cork_buffer_size && !cork.empty()) {
+      flush_cork(cork);
+      cork.clear();
+    }
+    if (size <= EventLoop::cork_buffer_size) {
+      cork.append(first);
+      cork.append(second);
+      return;
+    }
+  }
+  send_now(first, second);
+}
+
+void Socket::flush_cork(std::string_view bytes) {
+  send_now(bytes, {});
+  if (shutdown_pending_) finish_shutdown();
+}
+
+void Socket::send_now(std::string_view first, std::string_view second) {
+  if (fd_ < 0 || write_failed_) return;
+  if (!out_.empty()) {  // earlier bytes wait: keep the order
+    out_.append(first);
+    out_.append(second);
+    return;
+  }
+  iovec iov[2] = {{const_cast<char*>(first.data()), first.size()},
+                  {const_cast<char*>(second.data()), second.size()}};
+  msghdr msg{};
+  msg.msg_iov = iov;
+  msg.msg_iovlen = second.empty() ? 1 : 2;
+  ssize_t n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);  // MSG_NOSIGNAL: a gone peer is EPIPE, not SIGPIPE
+  if (n < 0) {
+    if (errno != EAGAIN && errno != EINTR) {
+      write_failed_ = true;  // the read side sees the end and reports it
+      return;
+    }
+    n = 0;
+  }
+  const auto written = static_cast<std::size_t>(n);
+  if (written < first.size()) {
+    out_.append(first.substr(written));
+    out_.append(second);
+  } else {
+    out_.append(second.substr(written - first.size()));
+  }
+  if (!out_.empty()) watch_writable(true);
+}
+
+void Socket::write_buffered() {
+  while (!out_.empty()) {
+    const std::string_view pending = out_.front();
+    const ssize_t n = ::send(fd_, pending.data(), pending.size(), MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EINTR) return;
+      write_failed_ = true;
+      out_.clear();
+      watch_writable(false);
+      return;
+    }
+    out_.consume(static_cast<std::size_t>(n));
+  }
+  watch_writable(false);
+  if (shutdown_pending_) finish_shutdown();
+  on_drained();
+}
+
+void Socket::shutdown_write() {
+  shutdown_pending_ = true;
+  if (EventLoop::current()->corked() != this) finish_shutdown();  // else at uncork
+}
+
+void Socket::finish_shutdown() {
+  if (shut_down_ || fd_ < 0 || !out_.empty()) return;
+  ::shutdown(fd_, SHUT_WR);
+  shut_down_ = true;
+}
+
+void Socket::close_fd() {
+  if (fd_ < 0) return;
+  EventLoop& loop = *EventLoop::current();
+  if (loop.corked() == this) {
+    loop.cork_buffer().clear();
+    loop.uncork();
+  }
+  loop.remove(fd_);
+  ::close(fd_);
+  fd_ = -1;
+  out_.clear();
+}
+
+void Socket::watch_writable(bool on) {
+  if (watching_writable_ == on || fd_ < 0) return;
+  watching_writable_ = on;
+  EventLoop::current()->modify(fd_, *this, on ? EPOLLIN | EPOLLOUT : EPOLLIN);
+}
+
+}  // namespace wisp::net

@@ -1,0 +1,87 @@
+// A non-blocking TCP connection on an event loop: reads into the loop's buffer, writes through
+// the loop's cork buffer or straight to the kernel, and keeps what the kernel refuses until the
+// socket is writable again. Knows nothing of what the bytes mean.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "net/event_loop.hpp"
+
+namespace wisp::net {
+
+// Bytes accepted for a socket that the kernel has not taken yet. Holds no memory while empty,
+// so an idle socket pays one pointer for it.
+class WriteBuffer {
+ public:
+  bool empty() const { return !pending_; }
+  std::size_t size() const { return pending_ ? pending_->bytes.size() - pending_->head : 0; }
+  std::string_view front() const {
+    return pending_ ? std::string_view(pending_->bytes).substr(pending_->head) : std::string_view();
+  }
+  void append(std::string_view bytes);
+  void consume(std::size_t count);  // frees the memory once everything is consumed
+  void clear() { pending_.reset(); }
+
+ private:
+  struct Pending {
+    std::string bytes;
+    std::size_t head = 0;
+  };
+  std::unique_ptr<Pending> pending_;
+};
+
+class Socket : public Pollable {
+ public:
+  Socket(const Socket&) = delete;
+  Socket& operator=(const Socket&) = delete;
+
+  int fd() const { return fd_; }
+  bool is_open() const { return fd_ >= 0; }
+
+  // Queues `first` then `second` for the peer. Order is kept across corked, direct and buffered
+  // writes. After a write error (peer gone) further writes are discarded; the loop then reports
+  // the end through on_end().
+  void write(std::string_view first, std::string_view second = {});
+  // Bytes written but not yet taken by the kernel.
+  std::size_t buffered() const { return out_.size(); }
+  // Sends FIN once every buffered byte is out; reading goes on (half-close).
+  void shutdown_write();
+  // Closes the descriptor now; unsent bytes are dropped. Safe to call more than once.
+  void close_fd();
+
+ protected:
+  // Takes ownership of `fd` (non-blocking) and registers it with the current thread's loop.
+  explicit Socket(int fd);
+  ~Socket();
+
+  // Bytes arrived; they sit in the loop's read buffer (writable in place) until the call returns.
+  // The socket is corked for the duration of the call.
+  virtual void on_data(std::uint8_t* data, std::size_t size) = 0;
+  // The peer ended the connection (FIN) or it failed.
+  virtual void on_end() = 0;
+  // All buffered bytes were written, after a write had to buffer.
+  virtual void on_drained() {}
+
+ private:
+  friend class EventLoop;
+  void on_poll(std::uint32_t events) override;
+  void read_once();
+  void write_buffered();
+  void send_now(std::string_view first, std::string_view second);
+  void flush_cork(std::string_view bytes);
+  void finish_shutdown();
+  void watch_writable(bool on);
+
+  int fd_;
+  bool watching_writable_ = false;
+  bool shutdown_pending_ = false;
+  bool shut_down_ = false;
+  bool write_failed_ = false;
+  WriteBuffer out_;
+};
+
+}  // namespace wisp::net

@@ -1,0 +1,249 @@
+#include "server/connection.hpp"
+
+#include <new>
+#include <stdexcept>
+
+#include "protocol/frame.hpp"
+#include "protocol/handshake.hpp"
+#include "protocol/utf8.hpp"
+#include "server/loop_server.hpp"
+
+namespace wisp::server {
+namespace {
+
+using std::chrono::milliseconds;
+
+net::EventLoop& loop() { return *net::EventLoop::current(); }
+
+std::uint32_t current_tick() { return static_cast<std::uint32_t>(loop().timers().current_tick()); }
+
+milliseconds ticks_to_ms(std::uint32_t ticks) { return loop().timers().tick_length() * ticks; }
+
+}  // namespace
+
+Connection::Connection(int fd, LoopServer& server)
+    : net::Socket(fd), net::TimerNode(&Connection::on_timer), server_(server) {
+  server_.add(*this);
+  schedule(server_.options().handshake_timeout);
+}
+
+Connection::~Connection() { loop().timers().cancel(*this); }
+
+void Connection::schedule(milliseconds delay) { loop().timers().schedule(*this, delay); }
+
+// ---- bytes in ----------------------------------------------------------------------------------
+
+void Connection::on_data(std::uint8_t* data, std::size_t size) {
+  switch (phase_) {
+    case Phase::Handshake:
+      read_handshake(data, size);
+      break;
+    case Phase::Open:
+      last_activity_tick_ = current_tick();
+      reader_.consume(data, size, route_->reader, *this);
+      break;
+    case Phase::Closing:
+    case Phase::Done:
+      break;  // the peer's last words after our close: nothing more is delivered
+  }
+}
+
+void Connection::read_handshake(std::uint8_t* data, std::size_t size) {
+  if (!http_) {
+    http_ = std::make_unique<protocol::HttpRequestParser>(protocol::HttpLimits{
+        .max_header_bytes = server_.options().max_header_size,
+        .max_headers = server_.options().max_headers});
+  }
+  const auto result = http_->feed({reinterpret_cast<const char*>(data), size});
+  if (result.status == protocol::HttpRequestParser::Status::Incomplete) return;
+  if (result.status == protocol::HttpRequestParser::Status::Error) {
+    return reject(http_->error_status(), http_->error_reason());
+  }
+  const protocol::HttpRequest& request = http_->request();
+  if (!protocol::wants_websocket(request)) return reject(404, "Not Found");
+  const protocol::UpgradeCheck check = protocol::check_upgrade(request);
+  if (!check.ok()) {
+    return reject(check.status, check.reason, check.status == 426 ? "Sec-WebSocket-Version: 13\r\n" : "");
+  }
+  const Route* route = server_.router().match(request.path);
+  if (!route) return reject(404, "Not Found: no WebSocket route at this path");
+  accept(*route, check.key);
+  // Frames that came in the same read as the request are not lost.
+  if (phase_ == Phase::Open && size > result.consumed) {
+    reader_.consume(data + result.consumed, size - result.consumed, route_->reader, *this);
+  }
+}
+
+void Connection::accept(const Route& route, std::string_view key) {
+  std::string& response = server_.scratch();
+  response.clear();
+  protocol::append_switching_protocols(response, key);
+  write(response);
+  http_.reset();  // `key` pointed into it: used above, not after
+  route_ = &route;
+  phase_ = Phase::Open;
+  if (route.user_data.construct) {
+    user_data_ = ::operator new(route.user_data.size, std::align_val_t(route.user_data.align));
+    route.user_data.construct(user_data_);
+  }
+  last_activity_tick_ = current_tick();
+  const milliseconds idle = route.behavior.settings.idle_timeout;
+  if (idle.count() > 0) schedule(idle / 2);
+  else loop().timers().cancel(*this);
+  if (route.behavior.open) route.behavior.open(*this);
+}
+
+void Connection::reject(int status, std::string_view reason, std::string_view extra_headers) {
+  std::string& response = server_.scratch();
+  response.clear();
+  protocol::append_error_response(response, status, reason, extra_headers);
+  write(response);
+  http_.reset();
+  phase_ = Phase::Closing;
+  shutdown_write();
+  schedule(std::chrono::seconds(5));
+}
+
+// ---- the frame reader's sink -------------------------------------------------------------------
+
+bool Connection::on_message(OpCode op, std::string_view message, bool) {
+  if (route_->behavior.message) route_->behavior.message(*this, message, op);
+  return phase_ == Phase::Open;
+}
+
+bool Connection::on_ping(std::string_view payload) {
+  write_frame(OpCode::Pong, payload);
+  if (route_->behavior.ping) route_->behavior.ping(*this, payload);
+  return phase_ == Phase::Open;
+}
+
+bool Connection::on_pong(std::string_view payload) {
+  if (route_->behavior.pong) route_->behavior.pong(*this, payload);
+  return phase_ == Phase::Open;
+}
+
+void Connection::on_close(int code, std::string_view reason) {
+  // Reply with the peer's code (§5.5.1); a close without a code gets an empty close back.
+  std::uint8_t payload[2];
+  const std::size_t size = protocol::write_close_payload(payload, code, {});
+  write_frame(OpCode::Close, {reinterpret_cast<const char*>(payload), size});
+  enter_closed(code, reason);
+  shutdown_write();
+}
+
+void Connection::on_error(int code, std::string_view reason) { fail_with_close(code, reason); }
+
+// ---- bytes out ---------------------------------------------------------------------------------
+
+void Connection::write_frame(OpCode op, std::string_view payload) {
+  std::uint8_t header[protocol::max_frame_header_size];
+  const std::size_t size = protocol::write_frame_header(
+      header, {.opcode = op, .fin = true, .payload_size = payload.size()});
+  write({reinterpret_cast<const char*>(header), size}, payload);
+}
+
+SendStatus Connection::send(std::string_view message, OpCode op) {
+  if (op == OpCode::Continuation || op == OpCode::Close) {
+    throw std::invalid_argument("wisp::WebSocket::send: use close() for Close; Continuation is not a message");
+  }
+  if (protocol::is_control(op) && message.size() > protocol::max_control_payload) {
+    throw std::invalid_argument("wisp::WebSocket::send: ping/pong payload over 125 bytes");
+  }
+  if (phase_ != Phase::Open || buffered() > route_->behavior.settings.max_backpressure) {
+    return SendStatus::Dropped;
+  }
+  write_frame(op, message);
+  if (buffered() == 0) return SendStatus::Sent;
+  drain_wanted_ = true;
+  return SendStatus::Backpressure;
+}
+
+void Connection::on_drained() {
+  if (!drain_wanted_ || phase_ != Phase::Open) return;
+  drain_wanted_ = false;
+  if (route_->behavior.drain) route_->behavior.drain(*this);
+}
+
+// ---- closing -----------------------------------------------------------------------------------
+
+void Connection::close(int code, std::string_view reason) {
+  if (!protocol::is_valid_close_code(code)) {
+    throw std::invalid_argument("wisp::WebSocket::close: code " + std::to_string(code) + " may not be sent");
+  }
+  if (reason.size() > protocol::max_control_payload - 2) {
+    throw std::invalid_argument("wisp::WebSocket::close: reason over 123 bytes");
+  }
+  if (!protocol::is_valid_utf8(reason)) {
+    throw std::invalid_argument("wisp::WebSocket::close: reason is not valid UTF-8");
+  }
+  if (phase_ == Phase::Open) fail_with_close(code, reason);
+}
+
+void Connection::fail_with_close(int code, std::string_view reason) {
+  std::uint8_t payload[protocol::max_control_payload];
+  const std::size_t size = protocol::write_close_payload(payload, code, reason);
+  write_frame(OpCode::Close, {reinterpret_cast<const char*>(payload), size});
+  enter_closed(code, reason);
+  shutdown_write();  // the RFC wants the server to end TCP first; the peer's close reply is read
+}
+
+void Connection::terminate() {
+  if (phase_ == Phase::Open) enter_closed(close_code::abnormal, {});
+  finish();
+}
+
+// The socket becomes closed(): the close handler runs once, then the user data goes.
+void Connection::enter_closed(int code, std::string_view reason) {
+  phase_ = Phase::Closing;
+  schedule(route_->behavior.settings.close_timeout);
+  if (route_->behavior.close) route_->behavior.close(*this, code, reason);
+  if (user_data_) {
+    route_->user_data.destroy(user_data_);
+    ::operator delete(user_data_, std::align_val_t(route_->user_data.align));
+    user_data_ = nullptr;
+  }
+}
+
+void Connection::on_end() {
+  if (phase_ == Phase::Open) enter_closed(close_code::abnormal, {});
+  finish();
+}
+
+void Connection::go_away() {
+  if (phase_ == Phase::Open) return fail_with_close(close_code::going_away, "server shutting down");
+  if (phase_ == Phase::Handshake) finish();
+}
+
+void Connection::finish() {
+  if (phase_ == Phase::Done) return;
+  phase_ = Phase::Done;
+  loop().timers().cancel(*this);
+  close_fd();
+  server_.remove(*this);
+  loop().retire(this);
+}
+
+// ---- timers ------------------------------------------------------------------------------------
+
+void Connection::on_timer(net::TimerNode& node) {
+  auto& self = static_cast<Connection&>(node);
+  if (self.phase_ == Phase::Open) return self.check_idle();
+  self.finish();  // handshake too slow, or the peer never hung up after our close
+}
+
+// Silent for half the idle timeout: ping (browsers answer by themselves); silent for all of it:
+// close. Activity only stamps a tick, so the per-message cost is one store.
+void Connection::check_idle() {
+  const milliseconds idle = route_->behavior.settings.idle_timeout;
+  const milliseconds silent = ticks_to_ms(current_tick() - last_activity_tick_);
+  if (silent >= idle) return fail_with_close(close_code::going_away, "idle timeout");
+  if (silent >= idle / 2 && !pinged_) {
+    pinged_ = true;
+    write_frame(OpCode::Ping, {});
+    return schedule(idle - silent);
+  }
+  if (silent < idle / 2) pinged_ = false;
+  schedule(silent < idle / 2 ? idle / 2 - silent : idle - silent);
+}
+
+}  // namespace wisp::server

@@ -1,0 +1,83 @@
+// One TCP connection of the server: its HTTP upgrade, then its WebSocket life, then its close.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+#include "net/socket.hpp"
+#include "net/timer_wheel.hpp"
+#include "protocol/http_request.hpp"
+#include "protocol/reader.hpp"
+#include "server/router.hpp"
+#include "wisp/websocket.hpp"
+
+namespace wisp::server {
+
+class LoopServer;
+
+class Connection final : public net::Socket, public WebSocket, private net::TimerNode {
+ public:
+  Connection(int fd, LoopServer& server);
+  ~Connection();
+
+  static Connection& of(WebSocket& ws) { return static_cast<Connection&>(ws); }
+  static const Connection& of(const WebSocket& ws) { return static_cast<const Connection&>(ws); }
+
+  // The WebSocket calls (see include/wisp/websocket.hpp).
+  SendStatus send(std::string_view message, OpCode op);
+  void close(int code, std::string_view reason);
+  void terminate();
+  bool closed() const { return phase_ != Phase::Open; }
+  void* user_data() { return user_data_; }
+  const void* user_data_type() const { return route_ ? route_->user_data.tag : nullptr; }
+
+  // The server is shutting down: close with 1001, or drop a connection still in its handshake.
+  void go_away();
+
+  // The frame reader's sink (protocol/reader.hpp).
+  bool on_message(OpCode op, std::string_view message, bool compressed);
+  bool on_ping(std::string_view payload);
+  bool on_pong(std::string_view payload);
+  void on_close(int code, std::string_view reason);
+  void on_error(int code, std::string_view reason);
+
+  // Links in the server's list of its connections.
+  Connection* prev = nullptr;
+  Connection* next = nullptr;
+
+ private:
+  enum class Phase : std::uint8_t {
+    Handshake,  // reading the HTTP upgrade request
+    Open,       // WebSocket messages flow
+    Closing,    // a close frame or an HTTP error went out; waiting for the peer to hang up
+    Done,       // descriptor closed; memory freed after this batch of events
+  };
+
+  void on_data(std::uint8_t* data, std::size_t size) override;
+  void on_end() override;
+  void on_drained() override;
+  static void on_timer(net::TimerNode& node);
+
+  void read_handshake(std::uint8_t* data, std::size_t size);
+  void accept(const Route& route, std::string_view key);
+  void reject(int status, std::string_view reason, std::string_view extra_headers = {});
+  void write_frame(OpCode op, std::string_view payload);
+  void fail_with_close(int code, std::string_view reason);
+  void enter_closed(int code, std::string_view reason);
+  void check_idle();
+  void schedule(std::chrono::milliseconds delay);
+  void finish();
+
+  LoopServer& server_;
+  std::unique_ptr<protocol::HttpRequestParser> http_;  // only during the handshake
+  const Route* route_ = nullptr;
+  void* user_data_ = nullptr;  // the route's user data type, created at open, destroyed at close
+  std::uint32_t last_activity_tick_ = 0;
+  Phase phase_ = Phase::Handshake;
+  bool pinged_ = false;           // an automatic ping went out since the last activity
+  bool drain_wanted_ = false;     // a send returned Backpressure: report the drain
+  protocol::Reader reader_;
+};
+
+}  // namespace wisp::server

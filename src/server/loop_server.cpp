@@ -1,0 +1,45 @@
+#include "server/loop_server.hpp"
+
+#include "server/connection.hpp"
+
+namespace wisp::server {
+
+LoopServer::LoopServer(const Router& router, const AppOptions& options, int listen_fd)
+    : router_(router), options_(options) {
+  acceptor_.emplace(listen_fd, [this](int fd) { new Connection(fd, *this); });
+}
+
+// Whatever is still open when the loop ends is dropped; the loop's destructor frees it.
+LoopServer::~LoopServer() {
+  acceptor_.reset();
+  while (connections_) connections_->terminate();
+}
+
+void LoopServer::add(Connection& connection) {
+  connection.next = connections_;
+  if (connections_) connections_->prev = &connection;
+  connections_ = &connection;
+  ++connection_count_;
+}
+
+void LoopServer::remove(Connection& connection) {
+  if (connection.prev) connection.prev->next = connection.next;
+  else connections_ = connection.next;
+  if (connection.next) connection.next->prev = connection.prev;
+  connection.prev = connection.next = nullptr;
+  if (--connection_count_ == 0 && stopping_) loop_.stop();
+}
+
+void LoopServer::begin_stop() {
+  if (stopping_) return;
+  stopping_ = true;
+  acceptor_.reset();
+  for (Connection* c = connections_; c;) {
+    Connection* next = c->next;  // go_away() may unlink c
+    c->go_away();
+    c = next;
+  }
+  if (connection_count_ == 0) loop_.stop();
+}
+
+}  // namespace wisp::server

@@ -1,0 +1,48 @@
+// The server's part on one event-loop thread: its listening socket, its connections.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+
+#include "net/event_loop.hpp"
+#include "net/tcp_listener.hpp"
+#include "server/router.hpp"
+#include "wisp/settings.hpp"
+
+namespace wisp::server {
+
+class Connection;
+
+class LoopServer {
+ public:
+  // Must be constructed on the thread that will call run(); takes ownership of listen_fd.
+  LoopServer(const Router& router, const AppOptions& options, int listen_fd);
+  ~LoopServer();
+  LoopServer(const LoopServer&) = delete;
+  LoopServer& operator=(const LoopServer&) = delete;
+
+  void run() { loop_.run(); }
+  net::EventLoop& loop() { return loop_; }
+  const Router& router() const { return router_; }
+  const AppOptions& options() const { return options_; }
+  // A per-loop string for building responses, to avoid an allocation per handshake.
+  std::string& scratch() { return scratch_; }
+
+  void add(Connection& connection);
+  void remove(Connection& connection);
+  // Loop thread: stop accepting, close every connection, and end run() once none is left.
+  void begin_stop();
+
+ private:
+  net::EventLoop loop_;
+  const Router& router_;
+  const AppOptions& options_;
+  std::optional<net::Acceptor> acceptor_;
+  Connection* connections_ = nullptr;
+  std::size_t connection_count_ = 0;
+  bool stopping_ = false;
+  std::string scratch_;
+};
+
+}  // namespace wisp::server

@@ -1,0 +1,29 @@
+// The public WebSocket handle is the connection itself, seen through its public face.
+#include "wisp/websocket.hpp"
+
+#include "net/tcp_listener.hpp"
+#include "server/connection.hpp"
+
+namespace wisp {
+
+using server::Connection;
+
+SendStatus WebSocket::send(std::string_view message, OpCode op) {
+  return Connection::of(*this).send(message, op);
+}
+
+void WebSocket::close(int code, std::string_view reason) { Connection::of(*this).close(code, reason); }
+
+void WebSocket::terminate() { Connection::of(*this).terminate(); }
+
+bool WebSocket::closed() const { return Connection::of(*this).closed(); }
+
+std::size_t WebSocket::buffered_amount() const { return Connection::of(*this).buffered(); }
+
+std::string WebSocket::remote_address() const { return net::peer_address(Connection::of(*this).fd()); }
+
+void* WebSocket::user_data() { return Connection::of(*this).user_data(); }
+
+const void* WebSocket::user_data_type() const { return Connection::of(*this).user_data_type(); }
+
+}  // namespace wisp
