@@ -44,7 +44,8 @@ struct UserDataType {
 
   template <class T>
   static UserDataType of() {
-    static_assert(std::is_default_constructible_v<T>, "per-socket user data must be default-constructible");
+    static_assert(std::is_default_constructible_v<T>,
+                  "per-socket user data must be default-constructible");
     return {&type_tag<T>, sizeof(T), alignof(T), [](void* p) { new (p) T(); },
             [](void* p) { static_cast<T*>(p)->~T(); }};
   }

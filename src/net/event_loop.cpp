@@ -20,7 +20,8 @@ thread_local EventLoop* current_loop = nullptr;
 }  // namespace
 
 EventLoop::EventLoop()
-    : now_(Clock::now()), timers_(std::chrono::milliseconds(10), 1024, now_),
+    : now_(Clock::now()),
+      timers_(std::chrono::milliseconds(10), 1024, now_),
       read_buffer_(std::make_unique<std::uint8_t[]>(read_buffer_size)) {
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   if (epoll_fd_ < 0) throw_errno("epoll_create1");

@@ -79,7 +79,8 @@ void Socket::send_now(std::string_view first, std::string_view second) {
   msghdr msg{};
   msg.msg_iov = iov;
   msg.msg_iovlen = second.empty() ? 1 : 2;
-  ssize_t n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);  // MSG_NOSIGNAL: a gone peer is EPIPE, not SIGPIPE
+  ssize_t n =
+      ::sendmsg(fd_, &msg, MSG_NOSIGNAL);  // MSG_NOSIGNAL: a gone peer is EPIPE, not SIGPIPE
   if (n < 0) {
     if (errno != EAGAIN && errno != EINTR) {
       write_failed_ = true;  // the read side sees the end and reports it

@@ -19,7 +19,10 @@ void push_back(TimerNode& head, TimerNode& node) {
 }  // namespace
 
 TimerWheel::TimerWheel(std::chrono::milliseconds tick, std::size_t slots, Clock::time_point start)
-    : tick_length_(tick), start_(start), slots_(slots), heads_(std::make_unique<TimerNode[]>(slots)) {
+    : tick_length_(tick),
+      start_(start),
+      slots_(slots),
+      heads_(std::make_unique<TimerNode[]>(slots)) {
   for (std::size_t i = 0; i < slots_; ++i) heads_[i].prev = heads_[i].next = &heads_[i];
 }
 

@@ -186,8 +186,9 @@ bool Reader::start_frame(const std::uint8_t* h, const ReaderConfig& config, Sink
       return fail(sink, close_code::protocol_error, "new message inside a fragmented message");
     }
     if (rsv1 && (continuation || !config.compression)) {
-      return fail(sink, close_code::protocol_error,
-                  continuation ? "RSV1 set on a continuation frame" : "RSV1 set without an extension");
+      return fail(
+          sink, close_code::protocol_error,
+          continuation ? "RSV1 set on a continuation frame" : "RSV1 set without an extension");
     }
     if (length > config.max_message_size - message_size()) {
       return fail(sink, close_code::message_too_big, "message too big");
@@ -213,7 +214,8 @@ template <class Sink>
 bool Reader::read_payload(std::uint8_t*& p, std::uint8_t* end, Sink& sink) {
   const std::size_t n = std::min<std::uint64_t>(remaining_, static_cast<std::size_t>(end - p));
   if (n == 0 && remaining_ > 0) return true;
-  if (frame_masked_) mask_offset_ = static_cast<std::uint8_t>(apply_mask(p, n, mask_key_, mask_offset_));
+  if (frame_masked_)
+    mask_offset_ = static_cast<std::uint8_t>(apply_mask(p, n, mask_key_, mask_offset_));
   std::uint8_t* chunk = p;
   p += n;
   remaining_ -= n;
@@ -253,8 +255,10 @@ bool Reader::control_frame(std::string_view payload, Sink& sink) {
   if (payload.size() >= 2) {
     code = (static_cast<std::uint8_t>(payload[0]) << 8) | static_cast<std::uint8_t>(payload[1]);
     reason = payload.substr(2);
-    if (!is_valid_close_code(code)) return fail(sink, close_code::protocol_error, "invalid close code");
-    if (!is_valid_utf8(reason)) return fail(sink, close_code::invalid_payload, "close reason is not UTF-8");
+    if (!is_valid_close_code(code))
+      return fail(sink, close_code::protocol_error, "invalid close code");
+    if (!is_valid_utf8(reason))
+      return fail(sink, close_code::invalid_payload, "close reason is not UTF-8");
   }
   stopped_ = true;
   sink.on_close(code, reason);
@@ -264,7 +268,8 @@ bool Reader::control_frame(std::string_view payload, Sink& sink) {
 template <class Sink>
 bool Reader::data_payload(std::uint8_t* p, std::size_t n, Sink& sink) {
   const bool text = message_opcode_ == OpCode::Text && !message_compressed_;
-  if (text && !utf8_.feed(p, n)) return fail(sink, close_code::invalid_payload, "invalid UTF-8 in text");
+  if (text && !utf8_.feed(p, n))
+    return fail(sink, close_code::invalid_payload, "invalid UTF-8 in text");
   const bool message_done = !in_payload_ && frame_fin_;
   const std::string_view bytes(reinterpret_cast<const char*>(p), n);
   if (message_done && message_size() == 0) {  // the whole message lies in the input: no copy
@@ -287,7 +292,8 @@ bool Reader::deliver(std::string_view message, Sink& sink) {
   if (op == OpCode::Text && !compressed) {
     const bool complete = utf8_.complete();
     utf8_.reset();
-    if (!complete) return fail(sink, close_code::invalid_payload, "text ends inside a UTF-8 sequence");
+    if (!complete)
+      return fail(sink, close_code::invalid_payload, "text ends inside a UTF-8 sequence");
   }
   return go_on(sink.on_message(op, message, compressed));
 }

@@ -50,9 +50,9 @@ void Connection::on_data(std::uint8_t* data, std::size_t size) {
 
 void Connection::read_handshake(std::uint8_t* data, std::size_t size) {
   if (!http_) {
-    http_ = std::make_unique<protocol::HttpRequestParser>(protocol::HttpLimits{
-        .max_header_bytes = server_.options().max_header_size,
-        .max_headers = server_.options().max_headers});
+    http_ = std::make_unique<protocol::HttpRequestParser>(
+        protocol::HttpLimits{.max_header_bytes = server_.options().max_header_size,
+                             .max_headers = server_.options().max_headers});
   }
   const auto result = http_->feed({reinterpret_cast<const char*>(data), size});
   if (result.status == protocol::HttpRequestParser::Status::Incomplete) return;
@@ -63,7 +63,8 @@ void Connection::read_handshake(std::uint8_t* data, std::size_t size) {
   if (!protocol::wants_websocket(request)) return reject(404, "Not Found");
   const protocol::UpgradeCheck check = protocol::check_upgrade(request);
   if (!check.ok()) {
-    return reject(check.status, check.reason, check.status == 426 ? "Sec-WebSocket-Version: 13\r\n" : "");
+    return reject(check.status, check.reason,
+                  check.status == 426 ? "Sec-WebSocket-Version: 13\r\n" : "");
   }
   const Route* route = server_.router().match(request.path);
   if (!route) return reject(404, "Not Found: no WebSocket route at this path");
@@ -88,8 +89,10 @@ void Connection::accept(const Route& route, std::string_view key) {
   }
   last_activity_tick_ = current_tick();
   const milliseconds idle = route.behavior.settings.idle_timeout;
-  if (idle.count() > 0) schedule(idle / 2);
-  else loop().timers().cancel(*this);
+  if (idle.count() > 0)
+    schedule(idle / 2);
+  else
+    loop().timers().cancel(*this);
   if (route.behavior.open) route.behavior.open(*this);
 }
 
@@ -144,7 +147,8 @@ void Connection::write_frame(OpCode op, std::string_view payload) {
 
 SendStatus Connection::send(std::string_view message, OpCode op) {
   if (op == OpCode::Continuation || op == OpCode::Close) {
-    throw std::invalid_argument("wisp::WebSocket::send: use close() for Close; Continuation is not a message");
+    throw std::invalid_argument(
+        "wisp::WebSocket::send: use close() for Close; Continuation is not a message");
   }
   if (protocol::is_control(op) && message.size() > protocol::max_control_payload) {
     throw std::invalid_argument("wisp::WebSocket::send: ping/pong payload over 125 bytes");
@@ -168,7 +172,8 @@ void Connection::on_drained() {
 
 void Connection::close(int code, std::string_view reason) {
   if (!protocol::is_valid_close_code(code)) {
-    throw std::invalid_argument("wisp::WebSocket::close: code " + std::to_string(code) + " may not be sent");
+    throw std::invalid_argument("wisp::WebSocket::close: code " + std::to_string(code) +
+                                " may not be sent");
   }
   if (reason.size() > protocol::max_control_payload - 2) {
     throw std::invalid_argument("wisp::WebSocket::close: reason over 123 bytes");

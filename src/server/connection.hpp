@@ -75,8 +75,8 @@ class Connection final : public net::Socket, public WebSocket, private net::Time
   void* user_data_ = nullptr;  // the route's user data type, created at open, destroyed at close
   std::uint32_t last_activity_tick_ = 0;
   Phase phase_ = Phase::Handshake;
-  bool pinged_ = false;           // an automatic ping went out since the last activity
-  bool drain_wanted_ = false;     // a send returned Backpressure: report the drain
+  bool pinged_ = false;        // an automatic ping went out since the last activity
+  bool drain_wanted_ = false;  // a send returned Backpressure: report the drain
   protocol::Reader reader_;
 };
 

@@ -23,8 +23,10 @@ void LoopServer::add(Connection& connection) {
 }
 
 void LoopServer::remove(Connection& connection) {
-  if (connection.prev) connection.prev->next = connection.next;
-  else connections_ = connection.next;
+  if (connection.prev)
+    connection.prev->next = connection.next;
+  else
+    connections_ = connection.next;
   if (connection.next) connection.next->prev = connection.prev;
   connection.prev = connection.next = nullptr;
   if (--connection_count_ == 0 && stopping_) loop_.stop();

@@ -20,7 +20,8 @@ void Router::add(std::string pattern, WebSocketBehavior behavior, detail::UserDa
     throw std::invalid_argument("wisp: route pattern must start with '/': " + pattern);
   }
   for (const auto& route : routes_) {
-    if (route->pattern == pattern) throw std::invalid_argument("wisp: route already exists: " + pattern);
+    if (route->pattern == pattern)
+      throw std::invalid_argument("wisp: route already exists: " + pattern);
   }
   auto route = std::make_unique<Route>();
   route->reader.max_message_size = behavior.settings.max_message_size;

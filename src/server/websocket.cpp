@@ -12,7 +12,9 @@ SendStatus WebSocket::send(std::string_view message, OpCode op) {
   return Connection::of(*this).send(message, op);
 }
 
-void WebSocket::close(int code, std::string_view reason) { Connection::of(*this).close(code, reason); }
+void WebSocket::close(int code, std::string_view reason) {
+  Connection::of(*this).close(code, reason);
+}
 
 void WebSocket::terminate() { Connection::of(*this).terminate(); }
 
@@ -20,7 +22,9 @@ bool WebSocket::closed() const { return Connection::of(*this).closed(); }
 
 std::size_t WebSocket::buffered_amount() const { return Connection::of(*this).buffered(); }
 
-std::string WebSocket::remote_address() const { return net::peer_address(Connection::of(*this).fd()); }
+std::string WebSocket::remote_address() const {
+  return net::peer_address(Connection::of(*this).fd());
+}
 
 void* WebSocket::user_data() { return Connection::of(*this).user_data(); }
 

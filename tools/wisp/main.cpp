@@ -74,8 +74,9 @@ int main(int argc, char** argv) {
   serve_command->add_option("--threads", options.threads, "Event-loop threads")
       ->check(CLI::Range(1u, 256u))
       ->capture_default_str();
-  serve_command->add_option("--max-message-size", options.max_message_size,
-                            "Largest message accepted, in bytes (bigger: close 1009)")
+  serve_command
+      ->add_option("--max-message-size", options.max_message_size,
+                   "Largest message accepted, in bytes (bigger: close 1009)")
       ->capture_default_str();
   CLI11_PARSE(cli, argc, argv);
   try {
