@@ -40,7 +40,7 @@ std::size_t write_close_payload(std::uint8_t* out, int code, std::string_view re
   if (code == close_code::no_status) return 0;
   out[0] = static_cast<std::uint8_t>(code >> 8);
   out[1] = static_cast<std::uint8_t>(code);
-  std::memcpy(out + 2, reason.data(), reason.size());
+  if (!reason.empty()) std::memcpy(out + 2, reason.data(), reason.size());  // data() may be null
   return 2 + reason.size();
 }
 
