@@ -84,6 +84,11 @@ class App {
   // after their close_timeout). Safe from any thread, including signal-handling threads (not from
   // a signal handler itself).
   void stop();
+  // Makes run() stop the app as stop() does when the process gets SIGINT or SIGTERM: run() blocks
+  // both signals in its threads and takes them on a thread of its own. Call it before run(), and
+  // before starting threads of your own (they inherit the signal mask of the thread that starts
+  // them; a thread that does not block the signals may receive them instead).
+  App& stop_on_signals();
 
  private:
   App& add_ws_route(std::string pattern, WebSocketBehavior behavior, detail::UserDataType type);

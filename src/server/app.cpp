@@ -1,8 +1,11 @@
 #include "wisp/app.hpp"
 
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -19,6 +22,7 @@ struct App::Impl {
   std::vector<int> listen_fds;  // one per loop thread, handed to the loops by run()
   std::uint16_t port = 0;
   bool started = false;
+  bool stop_on_signals = false;
 
   std::mutex mutex;  // guards the two below: stop() may come from any thread
   std::vector<server::LoopServer*> running;
@@ -26,6 +30,42 @@ struct App::Impl {
 
   void run_loop(int listen_fd);
 };
+
+namespace {
+
+sigset_t stop_signals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  return signals;
+}
+
+// Waits for SIGINT or SIGTERM on a thread of its own and stops the app. When the app stops for
+// another reason, the destructor wakes the thread with a signal aimed at it alone.
+class SignalWatch {
+ public:
+  explicit SignalWatch(App& app) : signals_(stop_signals()) {
+    pthread_sigmask(SIG_BLOCK, &signals_, &previous_);  // before the loop threads inherit it
+    thread_ = std::thread([this, &app] {
+      int number = 0;
+      sigwait(&signals_, &number);
+      app.stop();
+    });
+  }
+  ~SignalWatch() {
+    pthread_kill(thread_.native_handle(), SIGTERM);
+    thread_.join();
+    pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
+  }
+
+ private:
+  sigset_t signals_;
+  sigset_t previous_;
+  std::thread thread_;
+};
+
+}  // namespace
 
 App::App(AppOptions options) : impl_(std::make_unique<Impl>()) {
   if (options.threads == 0) throw std::invalid_argument("wisp::App: threads must be at least 1");
@@ -55,12 +95,19 @@ App& App::listen(std::string_view host, std::uint16_t port) {
 
 std::uint16_t App::port() const { return impl_->port; }
 
+App& App::stop_on_signals() {
+  impl_->stop_on_signals = true;
+  return *this;
+}
+
 void App::run() {
   if (impl_->listen_fds.empty()) throw std::logic_error("wisp::App::run: call listen() first");
   if (impl_->started) throw std::logic_error("wisp::App::run: already ran");
   impl_->started = true;
   std::vector<int> fds;
   fds.swap(impl_->listen_fds);  // the loops own them from here
+  std::optional<SignalWatch> signal_watch;
+  if (impl_->stop_on_signals) signal_watch.emplace(*this);
   std::vector<std::thread> threads;
   for (std::size_t i = 1; i < fds.size(); ++i) {
     threads.emplace_back([this, fd = fds[i]] { impl_->run_loop(fd); });

@@ -1,14 +1,9 @@
 // The `wisp` program. `wisp serve` runs the demo server: /echo sends every message back.
-#include <pthread.h>
-#include <signal.h>
-
 #include <CLI/CLI.hpp>
 #include <cstdint>
-#include <cstdlib>
 #include <exception>
 #include <iostream>
 #include <string>
-#include <thread>
 
 #include "wisp/wisp.hpp"
 
@@ -33,15 +28,7 @@ void add_echo(wisp::App& app, const ServeOptions& options) {
                   });
 }
 
-// SIGINT and SIGTERM are blocked in every thread and taken by one waiting thread, which stops
-// the app cleanly: clients get close 1001 and run() returns.
 int serve(const ServeOptions& options) {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-
   wisp::App app({.threads = options.threads});
   add_echo(app, options);
   app.listen(options.host, options.port);
@@ -49,14 +36,7 @@ int serve(const ServeOptions& options) {
   std::cout << "wisp serve: listening on " << base << "\n"
             << "  ws://" << base << "/echo   every message comes back with its opcode\n"
             << "  Ctrl-C stops the server" << std::endl;
-
-  std::thread signal_waiter([&] {
-    int signal_number = 0;
-    sigwait(&signals, &signal_number);
-    app.stop();
-  });
-  app.run();
-  signal_waiter.join();
+  app.stop_on_signals().run();
   std::cout << "wisp serve: stopped" << std::endl;
   return 0;
 }
@@ -83,7 +63,7 @@ int main(int argc, char** argv) {
     if (serve_command->parsed()) return serve(options);
   } catch (const std::exception& error) {
     std::cerr << "wisp: " << error.what() << std::endl;
-    std::_Exit(1);  // the signal thread may still be waiting; nothing is left to clean up
+    return 1;
   }
   return 0;
 }

@@ -1,0 +1,63 @@
+#!/usr/bin/python3
+"""Runs an example server and talks to it with a real client (Python websockets), as CTest's
+check that every example works: drive.py EXAMPLE_BINARY SCENARIO. Exits non-zero on failure."""
+import asyncio
+import signal
+import subprocess
+import sys
+
+import websockets
+
+TIMEOUT = 10
+
+
+async def expect(ws, wanted):
+    got = await asyncio.wait_for(ws.recv(), TIMEOUT)
+    assert got == wanted, f"expected {wanted!r}, got {got!r}"
+
+
+async def echo_server(url):
+    async with websockets.connect(url + "/echo") as ws:
+        for message in ["hello", b"\x00\xffbinary", "", "κόσμε" * 100]:
+            await ws.send(message)
+            await expect(ws, message)
+
+
+async def chat_room(url):
+    async with websockets.connect(url + "/chat") as a, websockets.connect(url + "/chat") as b:
+        await expect(a, "Welcome to chat room, guest-1!")
+        await expect(b, "Welcome to chat room, guest-2!")
+        await a.send("/name ada")
+        await expect(a, "You are now ada")
+        await a.send("hello, room")
+        await expect(b, "ada: hello, room")
+        await a.send("/quit")
+        await asyncio.wait_for(a.wait_closed(), TIMEOUT)
+        assert (a.close_code, a.close_reason) == (1000, "bye"), (a.close_code, a.close_reason)
+        await expect(b, "ada left after 1 messages")
+        await b.send(b"binary is refused")
+        await asyncio.wait_for(b.wait_closed(), TIMEOUT)
+        assert b.close_code == 1003, b.close_code
+
+
+SCENARIOS = {"echo_server": echo_server, "chat_room": chat_room}
+
+
+def main():
+    binary, scenario = sys.argv[1], sys.argv[2]
+    server = subprocess.Popen([binary, "0"], stdout=subprocess.PIPE, text=True)
+    try:
+        first = server.stdout.readline()
+        assert first.startswith("listening on "), f"unexpected first line {first!r}"
+        url = "ws://" + first.split()[-1]
+        asyncio.run(SCENARIOS[scenario](url))
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(TIMEOUT) == 0, "the example did not stop cleanly on SIGTERM"
+    finally:
+        if server.poll() is None:
+            server.kill()
+    print(f"{scenario}: ok")
+
+
+if __name__ == "__main__":
+    main()
