@@ -1,0 +1,273 @@
+// Interop: the Node `ws` client (npm) against `wisp serve`'s /echo.
+//
+// Run: WISP_BIN=path/to/wisp node --test tests/interop/test_node_client.mjs
+// (`ws` comes from tests/interop/node_modules: run scripts/install-deps or `npm ci` there first.)
+//
+// Every test starts its own `wisp serve --host 127.0.0.1 --port 0`, reads the port from the first
+// stdout line and stops the server by PID when it is done (also when the test fails). Every wait has
+// a timeout, so a hung server fails the test instead of hanging the run.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import { accessSync, constants } from 'node:fs';
+
+let WebSocket;
+try {
+  ({ WebSocket } = await import('ws'));
+} catch (err) {
+  throw new Error(`cannot load 'ws' (run scripts/install-deps, or npm ci in tests/interop): ${err.message}`);
+}
+
+const WISP = process.env.WISP_BIN;
+if (!WISP) throw new Error('set WISP_BIN to the wisp executable');
+accessSync(WISP, constants.X_OK);
+
+const STEP_MS = 10_000; // any single wait
+const TEST_MS = 60_000; // any whole test
+const MIB = 1 << 20;
+const LISTEN_LINE = /^wisp serve: listening on (\S+):(\d+)$/;
+
+function withTimeout(promise, what, ms = STEP_MS) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+// Resolves with [code, signal] when the process exits.
+function exited(proc) {
+  if (proc.exitCode !== null || proc.signalCode !== null) {
+    return Promise.resolve([proc.exitCode, proc.signalCode]);
+  }
+  return new Promise((resolve) => proc.once('exit', (code, signal) => resolve([code, signal])));
+}
+
+async function startServer(extraArgs = []) {
+  const args = ['serve', '--host', '127.0.0.1', '--port', '0', ...extraArgs];
+  const proc = spawn(WISP, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const server = { proc, port: 0, url: '' };
+  const lines = createInterface({ input: proc.stdout }); // keeps draining stdout after the first line
+  try {
+    const first = await withTimeout(
+      new Promise((resolve, reject) => {
+        lines.once('line', resolve);
+        lines.once('close', () => reject(new Error(`wisp ${args.join(' ')} printed nothing and closed stdout (exit ${proc.exitCode})`)));
+        proc.once('error', reject);
+      }),
+      "wisp serve's first stdout line",
+    );
+    const m = LISTEN_LINE.exec(first);
+    assert.ok(m, `first stdout line was ${JSON.stringify(first)}, expected 'wisp serve: listening on HOST:PORT'`);
+    server.port = Number(m[2]);
+    assert.notEqual(server.port, 0, 'with --port 0 wisp must print the real port');
+    server.url = `ws://127.0.0.1:${server.port}/echo`;
+    return server;
+  } catch (err) {
+    await stopServer(server);
+    throw err;
+  }
+}
+
+// Stops the server by PID: SIGTERM, then SIGKILL if it does not exit in time.
+async function stopServer({ proc }) {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  proc.kill('SIGTERM');
+  try {
+    await withTimeout(exited(proc), 'wisp serve to exit after SIGTERM', 5000);
+  } catch {
+    proc.kill('SIGKILL');
+    await exited(proc);
+  }
+}
+
+// A client on the server's /echo with a queue of received messages and a promise of its close.
+async function connect(server) {
+  const ws = new WebSocket(server.url);
+  const inbox = [];
+  const waiters = [];
+  ws.on('message', (data, isBinary) => {
+    const msg = { data, isBinary };
+    const w = waiters.shift();
+    if (w) w(msg);
+    else inbox.push(msg);
+  });
+  ws.on('error', () => {}); // reported through 'close' and the assertions
+  const closed = new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  await withTimeout(
+    new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    }),
+    `connect to ${server.url}`,
+  );
+  const client = {
+    ws,
+    closed: (what = 'the close') => withTimeout(closed, what),
+    next(what = 'a message') {
+      if (inbox.length) return Promise.resolve(inbox.shift());
+      return withTimeout(
+        Promise.race([
+          new Promise((resolve) => waiters.push(resolve)),
+          closed.then(({ code }) => {
+            throw new Error(`connection closed (${code}) while waiting for ${what}`);
+          }),
+        ]),
+        what,
+      );
+    },
+    send(data, opts = {}) {
+      return withTimeout(
+        new Promise((resolve, reject) => ws.send(data, opts, (err) => (err ? reject(err) : resolve()))),
+        'send',
+      );
+    },
+    async echo(data, binary) {
+      await client.send(data, { binary });
+      const reply = await client.next('the echo');
+      assert.equal(reply.isBinary, binary, 'echo must keep the opcode (text vs binary)');
+      assert.ok(Buffer.from(data).equals(reply.data), 'echo must return the same bytes');
+      return reply;
+    },
+    terminate() {
+      if (ws.readyState !== WebSocket.CLOSED) ws.terminate();
+    },
+  };
+  return client;
+}
+
+// Runs fn(server) with a fresh server that is always stopped afterwards.
+function serverTest(name, fn, extraArgs = []) {
+  test(name, { timeout: TEST_MS }, async () => {
+    const server = await startServer(extraArgs);
+    const clients = [];
+    const open = async () => {
+      const c = await connect(server);
+      clients.push(c);
+      return c;
+    };
+    try {
+      await fn(server, open);
+    } finally {
+      for (const c of clients) c.terminate();
+      await stopServer(server);
+    }
+  });
+}
+
+serverTest('text', async (_, open) => {
+  const c = await open();
+  await c.echo('hello, wisp', false);
+});
+
+serverTest('binary', async (_, open) => {
+  const c = await open();
+  await c.echo(randomBytes(1000), true);
+});
+
+serverTest('empty text and empty binary', async (_, open) => {
+  const c = await open();
+  await c.echo('', false);
+  await c.echo(Buffer.alloc(0), true);
+  await c.echo('', false);
+});
+
+serverTest('1 MiB text', async (_, open) => {
+  const c = await open();
+  let text = '';
+  for (let i = 0; i < MIB; i++) text += String.fromCharCode(97 + (i % 26));
+  await c.echo(text, false);
+});
+
+serverTest('1 MiB binary', async (_, open) => {
+  const c = await open();
+  await c.echo(randomBytes(MIB), true);
+});
+
+serverTest('fragmented text comes back whole', async (_, open) => {
+  const c = await open();
+  await c.send('frag', { fin: false });
+  await c.send('mented ', { fin: false });
+  await c.send('', { fin: false });
+  await c.send('téxt ✓', { fin: true });
+  const reply = await c.next('the echo');
+  assert.equal(reply.isBinary, false);
+  assert.equal(reply.data.toString('utf8'), 'fragmented téxt ✓');
+});
+
+serverTest('fragmented binary comes back whole', async (_, open) => {
+  const c = await open();
+  const chunks = [randomBytes(1000), randomBytes(70000), Buffer.alloc(0), randomBytes(5)];
+  for (let i = 0; i < chunks.length; i++) {
+    await c.send(chunks[i], { binary: true, fin: i === chunks.length - 1 });
+  }
+  const reply = await c.next('the echo');
+  assert.equal(reply.isBinary, true);
+  assert.ok(Buffer.concat(chunks).equals(reply.data), 'fragments must be joined in order');
+});
+
+serverTest('ping gets pong with the same payload', async (_, open) => {
+  const c = await open();
+  for (const payload of [Buffer.from('wisp-ping'), Buffer.alloc(0), randomBytes(125)]) {
+    const pong = withTimeout(new Promise((resolve) => c.ws.once('pong', resolve)), 'the pong');
+    c.ws.ping(payload);
+    assert.ok(payload.equals(await pong), 'pong must carry the ping payload');
+  }
+  await c.echo('still open after pings', false);
+});
+
+serverTest('UTF-8 multibyte text intact', async (_, open) => {
+  const c = await open();
+  const text = 'héllo wörld — ½ € 日本語 한국어 Ελληνικά 🎉🚀 𝄞 \u0000 end';
+  const reply = await c.echo(text, false);
+  assert.equal(reply.data.toString('utf8'), text);
+});
+
+serverTest('50 pipelined messages come back in order', async (_, open) => {
+  const c = await open();
+  const messages = Array.from({ length: 50 }, (_, i) =>
+    i % 2 === 0 ? { data: `message ${i}`, binary: false } : { data: Buffer.from(`binary ${i}`), binary: true },
+  );
+  for (const m of messages) c.ws.send(m.data, { binary: m.binary }); // no waiting between sends
+  for (let i = 0; i < messages.length; i++) {
+    const reply = await c.next(`echo #${i}`);
+    assert.equal(reply.isBinary, messages[i].binary, `echo #${i} changed opcode`);
+    assert.ok(Buffer.from(messages[i].data).equals(reply.data), `echo #${i} out of order or changed`);
+  }
+});
+
+serverTest('client close 1000 gets the server close 1000', async (_, open) => {
+  const c = await open();
+  await c.echo('before close', false);
+  c.ws.close(1000, 'client done');
+  const { code } = await c.closed('the server close');
+  assert.equal(code, 1000, 'server must answer a 1000 close with 1000');
+});
+
+serverTest(
+  'a message above --max-message-size closes with 1009',
+  async (_, open) => {
+    const c = await open();
+    await c.echo(Buffer.alloc(1024, 0x78), true); // at the limit: fine
+    c.ws.send(Buffer.alloc(2000, 0x79));
+    const { code } = await c.closed('the server close');
+    assert.equal(code, 1009);
+  },
+  ['--max-message-size', '1024'],
+);
+
+serverTest('SIGINT closes clients with 1001 and exits 0', async (server, open) => {
+  const clients = [await open(), await open(), await open()];
+  for (const [i, c] of clients.entries()) await c.echo(`hi ${i}`, false); // the server holds them all
+  server.proc.kill('SIGINT');
+  for (const c of clients) {
+    const { code } = await withTimeout(c.closed(), 'the close after SIGINT', 5000);
+    assert.equal(code, 1001, 'SIGINT must close clients with 1001');
+  }
+  const [status, signal] = await withTimeout(exited(server.proc), 'wisp serve to exit after SIGINT', 5000);
+  assert.equal(signal, null, 'wisp serve must exit, not die of the signal');
+  assert.equal(status, 0, 'wisp serve must exit 0 after SIGINT');
+});

@@ -1,0 +1,239 @@
+#!/usr/bin/python3
+"""Interop: the Python `websockets` client (Debian python3-websockets) against `wisp serve`'s /echo.
+
+Usage: /usr/bin/python3 test_python_client.py PATH/TO/wisp [unittest args...]
+
+Every test starts its own `wisp serve --host 127.0.0.1 --port 0`, reads the port from the first
+stdout line and stops the server by PID when it is done (also when the test fails). Every wait has
+a timeout, so a hung server fails the test instead of hanging the run.
+"""
+
+import asyncio
+import os
+import re
+import signal
+import sys
+import unittest
+
+import websockets
+from websockets.exceptions import ConnectionClosed
+
+WISP = None  # path of the wisp executable, from argv[1]
+
+STEP = 10.0  # seconds any single wait may take
+LISTEN_LINE = re.compile(r"^wisp serve: listening on (\S+):(\d+)$")
+MIB = 1 << 20
+
+
+async def wait(aw, what, timeout=STEP):
+    try:
+        return await asyncio.wait_for(aw, timeout)
+    except asyncio.TimeoutError:
+        raise AssertionError(f"timed out after {timeout}s waiting for {what}") from None
+
+
+class Server:
+    """A `wisp serve` subprocess on 127.0.0.1 and a port of its choosing."""
+
+    def __init__(self, *extra_args):
+        self.args = [WISP, "serve", "--host", "127.0.0.1", "--port", "0", *extra_args]
+        self.proc = None
+        self.port = None
+        self._drain = None
+
+    async def start(self):
+        self.proc = await asyncio.create_subprocess_exec(
+            *self.args, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE
+        )
+        line = await wait(self.proc.stdout.readline(), "wisp serve's first stdout line")
+        text = line.decode("utf-8", "replace").rstrip("\r\n")
+        m = LISTEN_LINE.match(text)
+        if not m:
+            await self.stop()
+            raise AssertionError(
+                f"first stdout line of {' '.join(self.args)!r} was {text!r}, "
+                f"expected 'wisp serve: listening on HOST:PORT' (exit status {self.proc.returncode})"
+            )
+        self.port = int(m.group(2))
+        # Keep reading stdout so the server never blocks on a full pipe.
+        self._drain = asyncio.ensure_future(self._drain_stdout())
+        return self
+
+    async def _drain_stdout(self):
+        while await self.proc.stdout.read(65536):
+            pass
+
+    @property
+    def url(self):
+        return f"ws://127.0.0.1:{self.port}/echo"
+
+    def connect(self, **kw):
+        opts = dict(open_timeout=STEP, close_timeout=STEP, ping_interval=None, max_size=None)
+        opts.update(kw)
+        return websockets.connect(self.url, **opts)
+
+    async def stop(self):
+        """Stops the server by PID: SIGTERM, then SIGKILL if it does not exit in time."""
+        if self.proc is None:
+            return
+        if self.proc.returncode is None:
+            try:
+                self.proc.send_signal(signal.SIGTERM)
+                await asyncio.wait_for(self.proc.wait(), 5)
+            except asyncio.TimeoutError:
+                self.proc.kill()
+                await self.proc.wait()
+            except ProcessLookupError:
+                pass
+        if self._drain is not None:
+            try:
+                await asyncio.wait_for(self._drain, 2)
+            except (asyncio.TimeoutError, asyncio.CancelledError):
+                pass
+
+
+class ServerTestCase(unittest.IsolatedAsyncioTestCase):
+    """Starts a fresh `wisp serve` (with server_args) for every test and stops it afterwards."""
+
+    server_args = ()
+
+    async def asyncSetUp(self):
+        self.server = Server(*self.server_args)
+        # Registered before start() so a server that fails to start is still stopped.
+        self.addAsyncCleanup(self.server.stop)
+        await self.server.start()
+        self.assertNotEqual(self.server.port, 0, "with --port 0 wisp must print the real port")
+
+    def assertSameMessage(self, reply, message, what="the echo"):
+        """Same opcode (str is text, bytes is binary) and same content, reported briefly."""
+        kind = {str: "text", bytes: "binary"}
+        self.assertIs(type(reply), type(message),
+                      f"{what} came back as {kind.get(type(reply), type(reply))}, sent as {kind[type(message)]}")
+        if reply != message:
+            i = next((i for i, (a, b) in enumerate(zip(reply, message)) if a != b), min(len(reply), len(message)))
+            self.fail(f"{what} differs: got length {len(reply)}, sent length {len(message)}; "
+                      f"first difference at {i}: got {reply[i:i + 16]!r}, sent {message[i:i + 16]!r}")
+
+    async def echo(self, ws, message):
+        await wait(ws.send(message), "send")
+        reply = await wait(ws.recv(), "the echo")
+        self.assertSameMessage(reply, message)
+        return reply
+
+
+class EchoTest(ServerTestCase):
+    async def test_text(self):
+        async with self.server.connect() as ws:
+            await self.echo(ws, "hello, wisp")
+
+    async def test_binary(self):
+        async with self.server.connect() as ws:
+            await self.echo(ws, bytes(range(256)) * 4)
+
+    async def test_empty_text_and_empty_binary(self):
+        async with self.server.connect() as ws:
+            await self.echo(ws, "")
+            await self.echo(ws, b"")
+            await self.echo(ws, "")
+
+    async def test_one_mib_text(self):
+        text = "".join(chr(ord("a") + i % 26) for i in range(MIB))
+        async with self.server.connect() as ws:
+            await self.echo(ws, text)
+
+    async def test_one_mib_binary(self):
+        data = os.urandom(MIB)
+        async with self.server.connect() as ws:
+            await self.echo(ws, data)
+
+    async def test_fragmented_text_comes_back_whole(self):
+        async with self.server.connect() as ws:
+            await wait(ws.send(["frag", "mented ", "", "téxt ✓"]), "fragmented send")
+            self.assertSameMessage(await wait(ws.recv(), "the echo"), "fragmented téxt ✓")
+
+    async def test_fragmented_binary_from_async_iterator_comes_back_whole(self):
+        chunks = [os.urandom(1000), os.urandom(70000), b"", os.urandom(5)]
+
+        async def fragments():
+            for c in chunks:
+                yield c
+
+        async with self.server.connect() as ws:
+            await wait(ws.send(fragments()), "fragmented send")
+            self.assertSameMessage(await wait(ws.recv(), "the echo"), b"".join(chunks))
+
+    async def test_ping_gets_pong_with_same_payload(self):
+        async with self.server.connect() as ws:
+            for payload in (b"wisp-ping", b"", bytes(range(125))):
+                # The waiter resolves only when a pong carrying this exact payload arrives.
+                pong = await wait(ws.ping(payload), "ping")
+                await wait(pong, f"pong for ping {payload[:16]!r}")
+            await self.echo(ws, "still open after pings")
+
+    async def test_utf8_multibyte_text_intact(self):
+        text = "héllo wörld — ½ € 日本語 한국어 Ελληνικά 🎉🚀 𝄞 \u0000 end"
+        async with self.server.connect() as ws:
+            await self.echo(ws, text)
+
+    async def test_fifty_pipelined_messages_in_order(self):
+        messages = [f"message {i}" if i % 2 == 0 else f"binary {i}".encode() for i in range(50)]
+        async with self.server.connect() as ws:
+            for m in messages:
+                await wait(ws.send(m), "send")
+            for i, m in enumerate(messages):
+                self.assertSameMessage(await wait(ws.recv(), f"echo #{i}"), m, f"echo #{i} (order kept?)")
+
+    async def test_client_close_1000_gets_server_close_1000(self):
+        ws = await wait(self.server.connect(), "connect")
+        await self.echo(ws, "before close")
+        await wait(ws.close(1000, "client done"), "closing handshake")
+        self.assertEqual(ws.close_code, 1000, "server must answer a 1000 close with 1000")
+
+
+class MaxMessageSizeTest(ServerTestCase):
+    server_args = ("--max-message-size", "1024")
+
+    async def test_message_above_limit_closes_1009(self):
+        async with self.server.connect() as ws:
+            await self.echo(ws, b"x" * 1024)  # at the limit: fine
+            await wait(ws.send(b"y" * 2000), "send")
+            with self.assertRaises(ConnectionClosed) as cm:
+                await wait(ws.recv(), "the server's close")
+            self.assertIsNotNone(cm.exception.rcvd, "server must send a close frame")
+            self.assertEqual(cm.exception.rcvd.code, 1009)
+            await wait(ws.wait_closed(), "TCP close")
+            self.assertEqual(ws.close_code, 1009)
+
+
+class ShutdownTest(ServerTestCase):
+    async def test_sigint_closes_clients_1001_and_exits_0(self):
+        clients = [await wait(self.server.connect(), "connect") for _ in range(3)]
+        try:
+            for i, ws in enumerate(clients):  # make sure the server holds every connection
+                await wait(ws.send(f"hi {i}"), "send")
+                self.assertSameMessage(await wait(ws.recv(), "the echo"), f"hi {i}")
+            self.server.proc.send_signal(signal.SIGINT)
+            for ws in clients:
+                await wait(ws.wait_closed(), "the server's close after SIGINT", timeout=5)
+                self.assertEqual(ws.close_code, 1001, "SIGINT must close clients with 1001")
+            status = await wait(self.server.proc.wait(), "wisp serve to exit after SIGINT", timeout=5)
+            self.assertEqual(status, 0, "wisp serve must exit 0 after SIGINT")
+        finally:
+            for ws in clients:  # never leave a client waiting on a server that is gone
+                if ws.transport is not None:
+                    ws.transport.abort()
+
+
+def main():
+    global WISP
+    if len(sys.argv) < 2:
+        sys.exit("usage: test_python_client.py PATH/TO/wisp [unittest args...]")
+    WISP = os.path.abspath(sys.argv[1])
+    if not os.access(WISP, os.X_OK):
+        sys.exit(f"not an executable: {WISP}")
+    print(f"websockets {websockets.__version__} against {WISP}", flush=True)
+    unittest.main(argv=[sys.argv[0], *sys.argv[2:]], verbosity=2)
+
+
+if __name__ == "__main__":
+    main()
