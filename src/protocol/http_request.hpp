@@ -18,7 +18,7 @@ struct HttpLimits {
 };
 
 struct HttpHeader {
-  std::string_view name;  // as sent; compare case-insensitively
+  std::string_view name;   // as sent; compare case-insensitively
   std::string_view value;  // leading and trailing whitespace removed
 };
 
@@ -58,7 +58,7 @@ class HttpRequestParser {
   Result feed(std::string_view data);
 
   const HttpRequest& request() const { return request_; }
-  int error_status() const { return error_status_; }       // 400, 431 or 505
+  int error_status() const { return error_status_; }               // 400, 431 or 505
   std::string_view error_reason() const { return error_reason_; }  // one line of plain text
   void reset();
 
