@@ -14,8 +14,8 @@ namespace wisp::protocol {
 bool wants_websocket(const HttpRequest& request);
 
 struct UpgradeCheck {
-  int status = 101;             // 101 when the handshake is valid; else 400, or 426 for the version
-  std::string_view reason;      // why it was refused, one line of plain text; empty when valid
+  int status = 101;         // 101 when the handshake is valid; else 400, or 426 for the version
+  std::string_view reason;  // why it was refused, one line of plain text; empty when valid
   // Views into the request. Sec-WebSocket-Protocol and -Extensions may each be sent in several
   // header fields (RFC 6455 §11.3.2, §11.3.4); only the first field's value is returned here, so
   // offers in later fields are declined (always allowed). Read request.headers for all of them.
