@@ -72,8 +72,10 @@ void EventLoop::wait_and_dispatch() {
   epoll_event events[max_events];
   const int n = epoll_wait(epoll_fd_, events, max_events, timers_.wait_ms(now_));
   now_ = Clock::now();
-  for (int i = 0; i < n; ++i) static_cast<Pollable*>(events[i].data.ptr)->on_poll(events[i].events);
+  // The wheel catches up first: handlers schedule timers relative to its current tick, which
+  // after a long idle wait would be far in the past and make new timers fire at once.
   timers_.advance(now_);
+  for (int i = 0; i < n; ++i) static_cast<Pollable*>(events[i].data.ptr)->on_poll(events[i].events);
 }
 
 void EventLoop::stop() {

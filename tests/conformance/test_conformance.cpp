@@ -120,7 +120,9 @@ wisp::WebSocketSettings test_settings() {
 //             incrementing it, and whether ws.data<int>() (the wrong type) threw logic_error.
 class TestServer {
  public:
-  explicit TestServer(wisp::WebSocketSettings settings = test_settings()) {
+  explicit TestServer(wisp::WebSocketSettings settings = test_settings(),
+                      wisp::AppOptions options = {})
+      : app_(options) {
     app_.ws("/echo", {.settings = settings,
                       .message = [this](wisp::WebSocket& ws, std::string_view msg,
                                         wisp::OpCode op) { on_echo(ws, msg, op); },
@@ -369,6 +371,21 @@ TEST(Rfc6455_4_2_Handshake, UnknownRouteIsRefused) {
   RawClient client(server.port());
   client.send(RawClient::upgrade_request("/nowhere"));
   EXPECT_EQ(client.read_http_response().status, 404);
+}
+
+// Waiting here is the test itself: the server must sit idle while time passes.
+TEST(Rfc6455_4_2_Handshake, HandshakeAfterALongIdleIsNotCutShort) {
+  TestServer server(test_settings(), {.handshake_timeout = std::chrono::milliseconds(200)});
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  RawClient client(server.port());
+  EXPECT_NO_THROW(client.handshake());
+}
+
+TEST(Rfc6455_4_2_Handshake, IncompleteRequestIsDroppedAfterTheHandshakeTimeout) {
+  TestServer server(test_settings(), {.handshake_timeout = std::chrono::milliseconds(200)});
+  RawClient client(server.port());
+  client.send("GET /echo HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+  EXPECT_NE(client.wait_tcp_end(), TcpEnd::Timeout);  // well before the client's own timeout
 }
 
 TEST(Rfc6455_4_2_Handshake, FramesInTheSameWriteAsTheRequestAreNotLost) {
