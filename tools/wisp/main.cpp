@@ -1,66 +1,21 @@
-// The `wisp` program. `wisp serve` runs the demo server: /echo sends every message back.
-#include <CLI/CLI.hpp>
-#include <cstdint>
+// The `wisp` program: `wisp serve` runs the demo server.
 #include <exception>
 #include <iostream>
-#include <string>
+#include <vector>
 
-#include "wisp/wisp.hpp"
-
-namespace {
-
-struct ServeOptions {
-  std::string host = "127.0.0.1";
-  std::uint16_t port = 8080;
-  unsigned threads = 1;
-  std::size_t max_message_size = 16 * 1024 * 1024;
-};
-
-std::string url_host(const std::string& host) {
-  return host.find(':') != std::string::npos ? "[" + host + "]" : host;
-}
-
-void add_echo(wisp::App& app, const ServeOptions& options) {
-  app.ws("/echo", {
-                      .settings = {.max_message_size = options.max_message_size},
-                      .message = [](wisp::WebSocket& ws, std::string_view message,
-                                    wisp::OpCode op) { ws.send(message, op); },
-                  });
-}
-
-int serve(const ServeOptions& options) {
-  wisp::App app({.threads = options.threads});
-  add_echo(app, options);
-  app.listen(options.host, options.port);
-  const std::string base = url_host(options.host) + ":" + std::to_string(app.port());
-  std::cout << "wisp serve: listening on " << base << "\n"
-            << "  ws://" << base << "/echo   every message comes back with its opcode\n"
-            << "  Ctrl-C stops the server" << std::endl;
-  app.stop_on_signals().run();
-  std::cout << "wisp serve: stopped" << std::endl;
-  return 0;
-}
-
-}  // namespace
+#include "commands.hpp"
 
 int main(int argc, char** argv) {
   CLI::App cli{"wisp: a real-time WebSocket server framework"};
   cli.require_subcommand(1);
-  ServeOptions options;
-  CLI::App* serve_command = cli.add_subcommand("serve", "Run the demo server (/echo)");
-  serve_command->add_option("--host", options.host, "Address to listen on")->capture_default_str();
-  serve_command->add_option("--port", options.port, "Port to listen on (0: any free port)")
-      ->capture_default_str();
-  serve_command->add_option("--threads", options.threads, "Event-loop threads")
-      ->check(CLI::Range(1u, 256u))
-      ->capture_default_str();
-  serve_command
-      ->add_option("--max-message-size", options.max_message_size,
-                   "Largest message accepted, in bytes (bigger: close 1009)")
-      ->capture_default_str();
+  const std::vector<wisp::tool::Command> commands = {
+      wisp::tool::add_serve_command(cli),
+  };
   CLI11_PARSE(cli, argc, argv);
   try {
-    if (serve_command->parsed()) return serve(options);
+    for (const auto& command : commands) {
+      if (command.app->parsed()) return command.run();
+    }
   } catch (const std::exception& error) {
     std::cerr << "wisp: " << error.what() << std::endl;
     return 1;

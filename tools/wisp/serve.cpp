@@ -1,0 +1,63 @@
+// `wisp serve`: the demo server. /echo sends every message back with its opcode.
+#include <cstdint>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "commands.hpp"
+#include "wisp/wisp.hpp"
+
+namespace wisp::tool {
+namespace {
+
+struct ServeOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;
+  unsigned threads = 1;
+  std::size_t max_message_size = 16 * 1024 * 1024;
+};
+
+std::string url_host(const std::string& host) {
+  return host.find(':') != std::string::npos ? "[" + host + "]" : host;
+}
+
+void add_echo(App& app, const ServeOptions& options) {
+  app.ws("/echo", {
+                      .settings = {.max_message_size = options.max_message_size},
+                      .message = [](WebSocket& ws, std::string_view message,
+                                    OpCode op) { ws.send(message, op); },
+                  });
+}
+
+int serve(const ServeOptions& options) {
+  App app({.threads = options.threads});
+  add_echo(app, options);
+  app.listen(options.host, options.port);
+  const std::string base = url_host(options.host) + ":" + std::to_string(app.port());
+  std::cout << "wisp serve: listening on " << base << "\n"
+            << "  ws://" << base << "/echo   every message comes back with its opcode\n"
+            << "  Ctrl-C stops the server" << std::endl;
+  app.stop_on_signals().run();
+  std::cout << "wisp serve: stopped" << std::endl;
+  return 0;
+}
+
+}  // namespace
+
+Command add_serve_command(CLI::App& cli) {
+  auto options = std::make_shared<ServeOptions>();
+  CLI::App* command = cli.add_subcommand("serve", "Run the demo server (/echo)");
+  command->add_option("--host", options->host, "Address to listen on")->capture_default_str();
+  command->add_option("--port", options->port, "Port to listen on (0: any free port)")
+      ->capture_default_str();
+  command->add_option("--threads", options->threads, "Event-loop threads")
+      ->check(CLI::Range(1u, 256u))
+      ->capture_default_str();
+  command
+      ->add_option("--max-message-size", options->max_message_size,
+                   "Largest message accepted, in bytes (bigger: close 1009)")
+      ->capture_default_str();
+  return {command, [options] { return serve(*options); }};
+}
+
+}  // namespace wisp::tool
