@@ -63,6 +63,7 @@ void EventLoop::run() {
   }
   while (!stopping_) {
     wait_and_dispatch();
+    flush_deferred();
     free_retired();
   }
 }
@@ -113,6 +114,12 @@ void EventLoop::run_posted() {
     tasks.swap(posted_);
   }
   for (auto& task : tasks) task();
+}
+
+void EventLoop::flush_deferred() {
+  // Flushing may not add to the list (it only sends), but keep the loop robust to it anyway.
+  for (std::size_t i = 0; i < flush_list_.size(); ++i) flush_list_[i]->flush_deferred();
+  flush_list_.clear();
 }
 
 void EventLoop::free_retired() {

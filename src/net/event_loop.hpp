@@ -75,10 +75,16 @@ class EventLoop {
   void uncork();
   std::string& cork_buffer() { return cork_buffer_; }
 
+  // Writes to sockets that are not corked (a publish to many, a timer's send) wait in the
+  // socket's own buffer and leave together at the end of the iteration: one send per socket
+  // however many messages it got.
+  void flush_later(Socket& socket) { flush_list_.push_back(&socket); }
+
  private:
   void wait_and_dispatch();
   void run_posted();
   void free_retired();
+  void flush_deferred();
   void drain_wakeup();
 
   struct Wakeup final : Pollable {
@@ -96,6 +102,7 @@ class EventLoop {
   std::unique_ptr<std::uint8_t[]> read_buffer_;
   std::string cork_buffer_;
   Socket* corked_ = nullptr;
+  std::vector<Socket*> flush_list_;
   std::vector<std::pair<void*, void (*)(void*)>> retired_;
 
   std::mutex posted_mutex_;

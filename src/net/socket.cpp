@@ -58,8 +58,19 @@ void Socket::write(std::string_view first, std::string_view second) {
       cork.append(second);
       return;
     }
+    return send_now(first, second);
   }
-  send_now(first, second);
+  out_.append(first);
+  out_.append(second);
+  if (!flush_pending_ && !watching_writable_) {  // a backpressured socket flushes when writable
+    flush_pending_ = true;
+    loop.flush_later(*this);
+  }
+}
+
+void Socket::flush_deferred() {
+  flush_pending_ = false;
+  if (fd_ >= 0 && !watching_writable_) write_buffered();
 }
 
 void Socket::flush_cork(std::string_view bytes) {
@@ -98,16 +109,16 @@ void Socket::send_now(std::string_view first, std::string_view second) {
   if (!out_.empty()) watch_writable(true);
 }
 
+// Sends what the socket holds; what the kernel refuses waits for EPOLLOUT.
 void Socket::write_buffered() {
   while (!out_.empty()) {
     const std::string_view pending = out_.front();
     const ssize_t n = ::send(fd_, pending.data(), pending.size(), MSG_NOSIGNAL);
     if (n < 0) {
-      if (errno == EAGAIN || errno == EINTR) return;
+      if (errno == EAGAIN || errno == EINTR) return watch_writable(true);
       write_failed_ = true;
       out_.clear();
-      watch_writable(false);
-      return;
+      return watch_writable(false);
     }
     out_.consume(static_cast<std::size_t>(n));
   }

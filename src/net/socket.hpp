@@ -48,6 +48,8 @@ class Socket : public Pollable {
   void write(std::string_view first, std::string_view second = {});
   // Bytes written but not yet taken by the kernel.
   std::size_t buffered() const { return out_.size(); }
+  // The kernel refused bytes: the socket waits to be writable (a slow or stalled peer).
+  bool backpressured() const { return watching_writable_; }
   // Sends FIN once every buffered byte is out; reading goes on (half-close).
   void shutdown_write();
   // Closes the descriptor now; unsent bytes are dropped. Safe to call more than once.
@@ -73,6 +75,7 @@ class Socket : public Pollable {
   void write_buffered();
   void send_now(std::string_view first, std::string_view second);
   void flush_cork(std::string_view bytes);
+  void flush_deferred();
   void finish_shutdown();
   void watch_writable(bool on);
 
@@ -81,6 +84,7 @@ class Socket : public Pollable {
   bool shutdown_pending_ = false;
   bool shut_down_ = false;
   bool write_failed_ = false;
+  bool flush_pending_ = false;  // in the loop's list of sockets to flush this iteration
   WriteBuffer out_;
 };
 

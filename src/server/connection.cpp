@@ -157,7 +157,7 @@ SendStatus Connection::send(std::string_view message, OpCode op) {
     return SendStatus::Dropped;
   }
   write_frame(op, message);
-  if (buffered() == 0) return SendStatus::Sent;
+  if (!backpressured()) return SendStatus::Sent;
   drain_wanted_ = true;
   return SendStatus::Backpressure;
 }
