@@ -84,6 +84,14 @@ class App {
   // after their close_timeout). Safe from any thread, including signal-handling threads (not from
   // a signal handler itself).
   void stop();
+  // Sends a message to every subscriber of `topic`, on every thread. Safe from any thread (from
+  // a loop thread, its own subscribers get it at once; the others in their next iteration).
+  // The frame is built once and the same bytes go to every subscriber. A subscriber whose
+  // backpressure is over its max_backpressure misses the message.
+  void publish(std::string_view topic, std::string_view message, OpCode op = OpCode::Text);
+  // Subscribers of `topic` across all threads. Safe from any thread.
+  std::size_t subscriber_count(std::string_view topic) const;
+
   // Makes run() stop the app as stop() does when the process gets SIGINT or SIGTERM: run() blocks
   // both signals in its threads and takes them on a thread of its own. Call it before run(), and
   // before starting threads of your own (they inherit the signal mask of the thread that starts

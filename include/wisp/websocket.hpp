@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "wisp/opcode.hpp"
 
@@ -49,6 +50,16 @@ class WebSocket {
   void terminate();
   // True once a close frame was sent or received, or TCP closed; nothing is delivered after.
   bool closed() const;
+
+  // Topics (pub/sub). subscribe() is false if already subscribed (or closed), unsubscribe() if
+  // not subscribed. A closed socket leaves its topics after its close handler ran.
+  bool subscribe(std::string_view topic);
+  bool unsubscribe(std::string_view topic);
+  bool is_subscribed(std::string_view topic) const;
+  std::vector<std::string> topics() const;
+  // Sends to every subscriber of `topic` on every thread except this socket (App::publish
+  // includes everyone). Throws std::invalid_argument for the opcodes send() refuses.
+  void publish(std::string_view topic, std::string_view message, OpCode op = OpCode::Text);
 
   // Bytes accepted by send() but not yet written to the socket.
   std::size_t buffered_amount() const;

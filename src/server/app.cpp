@@ -4,29 +4,23 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <thread>
 #include <vector>
 
 #include "net/tcp_listener.hpp"
+#include "server/app_state.hpp"
 #include "server/loop_server.hpp"
-#include "server/router.hpp"
 
 namespace wisp {
 
 struct App::Impl {
-  AppOptions options;
-  server::Router router;
+  server::AppState state;
   std::vector<int> listen_fds;  // one per loop thread, handed to the loops by run()
   std::uint16_t port = 0;
   bool started = false;
   bool stop_on_signals = false;
-
-  std::mutex mutex;  // guards the two below: stop() may come from any thread
-  std::vector<server::LoopServer*> running;
-  bool stop_requested = false;
 
   void run_loop(int listen_fd);
 };
@@ -69,7 +63,7 @@ class SignalWatch {
 
 App::App(AppOptions options) : impl_(std::make_unique<Impl>()) {
   if (options.threads == 0) throw std::invalid_argument("wisp::App: threads must be at least 1");
-  impl_->options = options;
+  impl_->state.options = options;
 }
 
 App::~App() {
@@ -78,16 +72,16 @@ App::~App() {
 
 App& App::add_ws_route(std::string pattern, WebSocketBehavior behavior, detail::UserDataType type) {
   if (impl_->started) throw std::logic_error("wisp::App::ws: routes are added before run()");
-  impl_->router.add(std::move(pattern), std::move(behavior), type);
+  impl_->state.router.add(std::move(pattern), std::move(behavior), type);
   return *this;
 }
 
 App& App::listen(std::string_view host, std::uint16_t port) {
   if (!impl_->listen_fds.empty()) throw std::logic_error("wisp::App::listen: already listening");
-  const bool shared_port = impl_->options.threads > 1;
-  for (unsigned i = 0; i < impl_->options.threads; ++i) {
+  const unsigned threads = impl_->state.options.threads;
+  for (unsigned i = 0; i < threads; ++i) {
     // With port 0 the first socket gets a free port; the others share it.
-    impl_->listen_fds.push_back(net::listen_tcp(host, i == 0 ? port : impl_->port, shared_port));
+    impl_->listen_fds.push_back(net::listen_tcp(host, i == 0 ? port : impl_->port, threads > 1));
     if (i == 0) impl_->port = net::local_port(impl_->listen_fds[0]);
   }
   return *this;
@@ -117,23 +111,20 @@ void App::run() {
 }
 
 void App::Impl::run_loop(int listen_fd) {
-  server::LoopServer server(router, options, listen_fd);
-  {
-    std::lock_guard lock(mutex);
-    running.push_back(&server);
-    if (stop_requested) server.begin_stop();
-  }
+  server::LoopServer server(state, listen_fd);
+  state.attach(server);
   server.run();
-  std::lock_guard lock(mutex);
-  std::erase(running, &server);
+  state.detach(server);
 }
 
-void App::stop() {
-  std::lock_guard lock(impl_->mutex);
-  impl_->stop_requested = true;
-  for (server::LoopServer* server : impl_->running) {
-    server->loop().post([server] { server->begin_stop(); });
-  }
+void App::stop() { impl_->state.request_stop(); }
+
+void App::publish(std::string_view topic, std::string_view message, OpCode op) {
+  impl_->state.publish(topic, message, op, nullptr);
+}
+
+std::size_t App::subscriber_count(std::string_view topic) const {
+  return impl_->state.subscriber_count(topic);
 }
 
 }  // namespace wisp

@@ -145,14 +145,17 @@ void Connection::write_frame(OpCode op, std::string_view payload) {
   write({reinterpret_cast<const char*>(header), size}, payload);
 }
 
-SendStatus Connection::send(std::string_view message, OpCode op) {
+void Connection::check_sendable(OpCode op, std::string_view message) {
   if (op == OpCode::Continuation || op == OpCode::Close) {
-    throw std::invalid_argument(
-        "wisp::WebSocket::send: use close() for Close; Continuation is not a message");
+    throw std::invalid_argument("wisp: use close() for Close; Continuation is not a message");
   }
   if (protocol::is_control(op) && message.size() > protocol::max_control_payload) {
-    throw std::invalid_argument("wisp::WebSocket::send: ping/pong payload over 125 bytes");
+    throw std::invalid_argument("wisp: ping/pong payload over 125 bytes");
   }
+}
+
+SendStatus Connection::send(std::string_view message, OpCode op) {
+  check_sendable(op, message);
   if (phase_ != Phase::Open || buffered() > route_->behavior.settings.max_backpressure) {
     return SendStatus::Dropped;
   }
@@ -160,6 +163,43 @@ SendStatus Connection::send(std::string_view message, OpCode op) {
   if (!backpressured()) return SendStatus::Sent;
   drain_wanted_ = true;
   return SendStatus::Backpressure;
+}
+
+// ---- topics ------------------------------------------------------------------------------------
+
+bool Connection::subscribe(std::string_view topic) {
+  return phase_ == Phase::Open && server_.topics().subscribe(*this, subscriptions_, topic);
+}
+
+bool Connection::unsubscribe(std::string_view topic) {
+  return server_.topics().unsubscribe(*this, subscriptions_, topic);
+}
+
+bool Connection::is_subscribed(std::string_view topic) const {
+  if (!subscriptions_) return false;
+  for (const Topic* t : *subscriptions_) {
+    if (t->name == topic) return true;
+  }
+  return false;
+}
+
+std::vector<std::string> Connection::topics() const {
+  std::vector<std::string> names;
+  if (subscriptions_) {
+    for (const Topic* t : *subscriptions_) names.push_back(t->name);
+  }
+  return names;
+}
+
+void Connection::publish(std::string_view topic, std::string_view message, OpCode op) {
+  check_sendable(op, message);
+  server_.app().publish(topic, message, op, this);
+}
+
+void Connection::write_published(std::string_view header, std::string_view payload) {
+  if (phase_ == Phase::Open && buffered() <= route_->behavior.settings.max_backpressure) {
+    write(header, payload);
+  }
 }
 
 void Connection::on_drained() {
@@ -202,6 +242,7 @@ void Connection::enter_closed(int code, std::string_view reason) {
   phase_ = Phase::Closing;
   schedule(route_->behavior.settings.close_timeout);
   if (route_->behavior.close) route_->behavior.close(*this, code, reason);
+  server_.topics().unsubscribe_all(*this, subscriptions_);
   if (user_data_) {
     route_->user_data.destroy(user_data_);
     ::operator delete(user_data_, std::align_val_t(route_->user_data.align));

@@ -3,13 +3,16 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "net/socket.hpp"
 #include "net/timer_wheel.hpp"
 #include "protocol/http_request.hpp"
 #include "protocol/reader.hpp"
 #include "server/router.hpp"
+#include "server/topics.hpp"
 #include "wisp/websocket.hpp"
 
 namespace wisp::server {
@@ -30,6 +33,13 @@ class Connection final : public net::Socket, public WebSocket, private net::Time
   void terminate();
   bool closed() const { return phase_ != Phase::Open; }
   void* user_data() { return user_data_; }
+  bool subscribe(std::string_view topic);
+  bool unsubscribe(std::string_view topic);
+  bool is_subscribed(std::string_view topic) const;
+  std::vector<std::string> topics() const;
+  void publish(std::string_view topic, std::string_view message, OpCode op);
+  // A published frame for this subscriber; dropped when its backpressure is over the limit.
+  void write_published(std::string_view header, std::string_view payload);
   const void* user_data_type() const { return route_ ? route_->user_data.tag : nullptr; }
 
   // The server is shutting down: close with 1001, or drop a connection still in its handshake.
@@ -63,6 +73,7 @@ class Connection final : public net::Socket, public WebSocket, private net::Time
   void accept(const Route& route, std::string_view key);
   void reject(int status, std::string_view reason, std::string_view extra_headers = {});
   void write_frame(OpCode op, std::string_view payload);
+  static void check_sendable(OpCode op, std::string_view message);
   void fail_with_close(int code, std::string_view reason);
   void enter_closed(int code, std::string_view reason);
   void check_idle();
@@ -71,6 +82,7 @@ class Connection final : public net::Socket, public WebSocket, private net::Time
 
   LoopServer& server_;
   std::unique_ptr<protocol::HttpRequestParser> http_;  // only during the handshake
+  std::unique_ptr<Subscriptions> subscriptions_;       // only while subscribed to something
   const Route* route_ = nullptr;
   void* user_data_ = nullptr;  // the route's user data type, created at open, destroyed at close
   std::uint32_t last_activity_tick_ = 0;

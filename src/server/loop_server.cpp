@@ -4,8 +4,9 @@
 
 namespace wisp::server {
 
-LoopServer::LoopServer(const Router& router, const AppOptions& options, int listen_fd)
-    : router_(router), options_(options) {
+LoopServer::LoopServer(AppState& app, int listen_fd)
+    : app_(app),
+      topics_([&app](std::string_view topic, int change) { app.count_subscriber(topic, change); }) {
   acceptor_.emplace(listen_fd, [this](int fd) { new Connection(fd, *this); });
 }
 

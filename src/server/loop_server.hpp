@@ -7,7 +7,9 @@
 
 #include "net/event_loop.hpp"
 #include "net/tcp_listener.hpp"
+#include "server/app_state.hpp"
 #include "server/router.hpp"
+#include "server/topics.hpp"
 #include "wisp/settings.hpp"
 
 namespace wisp::server {
@@ -17,15 +19,17 @@ class Connection;
 class LoopServer {
  public:
   // Must be constructed on the thread that will call run(); takes ownership of listen_fd.
-  LoopServer(const Router& router, const AppOptions& options, int listen_fd);
+  LoopServer(AppState& app, int listen_fd);
   ~LoopServer();
   LoopServer(const LoopServer&) = delete;
   LoopServer& operator=(const LoopServer&) = delete;
 
   void run() { loop_.run(); }
   net::EventLoop& loop() { return loop_; }
-  const Router& router() const { return router_; }
-  const AppOptions& options() const { return options_; }
+  AppState& app() { return app_; }
+  const Router& router() const { return app_.router; }
+  const AppOptions& options() const { return app_.options; }
+  TopicTable& topics() { return topics_; }
   // A per-loop string for building responses, to avoid an allocation per handshake.
   std::string& scratch() { return scratch_; }
 
@@ -36,8 +40,8 @@ class LoopServer {
 
  private:
   net::EventLoop loop_;
-  const Router& router_;
-  const AppOptions& options_;
+  AppState& app_;
+  TopicTable topics_;
   std::optional<net::Acceptor> acceptor_;
   Connection* connections_ = nullptr;
   std::size_t connection_count_ = 0;

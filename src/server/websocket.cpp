@@ -20,6 +20,22 @@ void WebSocket::terminate() { Connection::of(*this).terminate(); }
 
 bool WebSocket::closed() const { return Connection::of(*this).closed(); }
 
+bool WebSocket::subscribe(std::string_view topic) { return Connection::of(*this).subscribe(topic); }
+
+bool WebSocket::unsubscribe(std::string_view topic) {
+  return Connection::of(*this).unsubscribe(topic);
+}
+
+bool WebSocket::is_subscribed(std::string_view topic) const {
+  return Connection::of(*this).is_subscribed(topic);
+}
+
+std::vector<std::string> WebSocket::topics() const { return Connection::of(*this).topics(); }
+
+void WebSocket::publish(std::string_view topic, std::string_view message, OpCode op) {
+  Connection::of(*this).publish(topic, message, op);
+}
+
 std::size_t WebSocket::buffered_amount() const { return Connection::of(*this).buffered(); }
 
 std::string WebSocket::remote_address() const {

@@ -26,11 +26,11 @@ struct FrameSpec {
   std::uint8_t opcode = 0x1;
   bool masked = true;
   std::array<std::uint8_t, 4> mask_key{0x37, 0xfa, 0x21, 0x3d};
-  std::string payload;
+  std::string payload{};
   LengthForm length_form = LengthForm::Shortest;
   // The value written in the length field; by default payload.size(). Setting it larger announces
   // bytes that are not part of `payload` (the caller may send them later, or never).
-  std::optional<std::uint64_t> announced_length;
+  std::optional<std::uint64_t> announced_length{};
 };
 
 // The frame's bytes: header, optional mask key, payload (masked when spec.masked).

@@ -1,4 +1,5 @@
-// `wisp serve`: the demo server. /echo sends every message back with its opcode.
+// `wisp serve`: the demo server. /echo sends every message back with its opcode; /fanout
+// sends every message to every /fanout client.
 #include <cstdint>
 #include <iostream>
 #include <memory>
@@ -29,13 +30,25 @@ void add_echo(App& app, const ServeOptions& options) {
                   });
 }
 
+// Every message on /fanout goes to every /fanout client, the sender included, on every thread.
+void add_fanout(App& app, const ServeOptions& options) {
+  app.ws("/fanout", {
+                        .settings = {.max_message_size = options.max_message_size},
+                        .open = [](WebSocket& ws) { ws.subscribe("fanout"); },
+                        .message = [&app](WebSocket&, std::string_view message,
+                                          OpCode op) { app.publish("fanout", message, op); },
+                    });
+}
+
 int serve(const ServeOptions& options) {
   App app({.threads = options.threads});
   add_echo(app, options);
+  add_fanout(app, options);
   app.listen(options.host, options.port);
   const std::string base = url_host(options.host) + ":" + std::to_string(app.port());
   std::cout << "wisp serve: listening on " << base << "\n"
-            << "  ws://" << base << "/echo   every message comes back with its opcode\n"
+            << "  ws://" << base << "/echo     every message comes back with its opcode\n"
+            << "  ws://" << base << "/fanout   every message goes to every /fanout client\n"
             << "  Ctrl-C stops the server" << std::endl;
   app.stop_on_signals().run();
   std::cout << "wisp serve: stopped" << std::endl;
@@ -46,7 +59,7 @@ int serve(const ServeOptions& options) {
 
 Command add_serve_command(CLI::App& cli) {
   auto options = std::make_shared<ServeOptions>();
-  CLI::App* command = cli.add_subcommand("serve", "Run the demo server (/echo)");
+  CLI::App* command = cli.add_subcommand("serve", "Run the demo server (/echo, /fanout)");
   command->add_option("--host", options->host, "Address to listen on")->capture_default_str();
   command->add_option("--port", options->port, "Port to listen on (0: any free port)")
       ->capture_default_str();

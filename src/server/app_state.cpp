@@ -1,0 +1,68 @@
+#include "server/app_state.hpp"
+
+#include "net/event_loop.hpp"
+#include "protocol/frame.hpp"
+#include "server/loop_server.hpp"
+
+namespace wisp::server {
+
+void AppState::attach(LoopServer& loop) {
+  std::lock_guard lock(mutex_);
+  running_.push_back(&loop);
+  if (stop_requested_) loop.begin_stop();
+}
+
+void AppState::detach(LoopServer& loop) {
+  std::lock_guard lock(mutex_);
+  std::erase(running_, &loop);
+}
+
+void AppState::request_stop() {
+  std::lock_guard lock(mutex_);
+  stop_requested_ = true;
+  for (LoopServer* loop : running_) loop->loop().post([loop] { loop->begin_stop(); });
+}
+
+void AppState::publish(std::string_view topic, std::string_view message, OpCode op,
+                       const Connection* except) {
+  std::uint8_t header[protocol::max_frame_header_size];
+  const std::size_t header_size =
+      protocol::write_frame_header(header, {.opcode = op, .payload_size = message.size()});
+  const std::string_view header_bytes(reinterpret_cast<const char*>(header), header_size);
+  LoopServer* here = nullptr;
+  {
+    // Posting happens under the lock so that no loop can end (and be freed) meanwhile.
+    std::lock_guard lock(mutex_);
+    std::shared_ptr<const std::string> frame;  // built once, only if another loop needs it
+    for (LoopServer* loop : running_) {
+      if (&loop->loop() == net::EventLoop::current()) {
+        here = loop;
+        continue;
+      }
+      if (!frame)
+        frame = std::make_shared<const std::string>(std::string(header_bytes).append(message));
+      loop->loop().post([loop, frame, name = std::string(topic), header_size] {
+        const std::string_view bytes(*frame);
+        loop->topics().deliver(name, bytes.substr(0, header_size), bytes.substr(header_size),
+                               nullptr);
+      });
+    }
+  }
+  if (here) here->topics().deliver(topic, header_bytes, message, except);
+}
+
+void AppState::count_subscriber(std::string_view topic, int change) {
+  std::lock_guard lock(mutex_);
+  auto found = subscriber_counts_.try_emplace(std::string(topic), 0).first;
+  if ((found->second += change) == 0) {
+    subscriber_counts_.erase(found);  // an emptied topic frees its memory here too
+  }
+}
+
+std::size_t AppState::subscriber_count(std::string_view topic) const {
+  std::lock_guard lock(mutex_);
+  const auto found = subscriber_counts_.find(std::string(topic));
+  return found == subscriber_counts_.end() ? 0 : found->second;
+}
+
+}  // namespace wisp::server

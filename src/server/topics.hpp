@@ -1,0 +1,60 @@
+// Pub/sub topics on one loop thread: who is subscribed to what, and delivery to them.
+//
+// Each loop keeps its own table, so subscribing and delivering take no lock; a publish reaches
+// the other loops as a posted task carrying the frame, built once (see AppState::publish).
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace wisp::server {
+
+class Connection;
+
+struct Topic {
+  std::string name;
+  std::vector<Connection*> subscribers;
+};
+
+// The topics one socket is subscribed to; allocated only once it subscribes.
+using Subscriptions = std::vector<Topic*>;
+
+class TopicTable {
+ public:
+  // Reports each change of a topic's local subscriber count (+1 / -1), for the app-wide counts.
+  using CountObserver = std::function<void(std::string_view topic, int change)>;
+  explicit TopicTable(CountObserver observer) : observer_(std::move(observer)) {}
+  TopicTable(const TopicTable&) = delete;
+  TopicTable& operator=(const TopicTable&) = delete;
+
+  // True if `subscriber` was not yet subscribed.
+  bool subscribe(Connection& subscriber, std::unique_ptr<Subscriptions>& mine,
+                 std::string_view name);
+  // True if `subscriber` was subscribed. An emptied topic is freed.
+  bool unsubscribe(Connection& subscriber, std::unique_ptr<Subscriptions>& mine,
+                   std::string_view name);
+  void unsubscribe_all(Connection& subscriber, std::unique_ptr<Subscriptions>& mine);
+
+  // Writes the frame (header, then payload) to every local subscriber of `name` but `except`.
+  void deliver(std::string_view name, std::string_view header, std::string_view payload,
+               const Connection* except) const;
+
+  std::size_t size() const { return topics_.size(); }
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  void remove(Connection& subscriber, Topic& topic);
+
+  std::unordered_map<std::string, std::unique_ptr<Topic>, Hash, std::equal_to<>> topics_;
+  CountObserver observer_;
+};
+
+}  // namespace wisp::server
