@@ -31,6 +31,10 @@ struct WebSocketBehavior {
   // A ping arrived (the pong was already sent) / a pong arrived.
   std::function<void(WebSocket&, std::string_view payload)> ping{};
   std::function<void(WebSocket&, std::string_view payload)> pong{};
+  // A message for this socket was dropped by the backpressure policy (Drop).
+  std::function<void(WebSocket&, std::string_view message, OpCode op)> dropped{};
+  // The socket reaches max_lifetime in lifetime_warning (e.g. ask the client to re-authenticate).
+  std::function<void(WebSocket&)> expiring{};
 };
 
 namespace detail {

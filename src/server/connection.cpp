@@ -19,6 +19,8 @@ std::uint32_t current_tick() { return static_cast<std::uint32_t>(loop().timers()
 
 milliseconds ticks_to_ms(std::uint32_t ticks) { return loop().timers().tick_length() * ticks; }
 
+bool on(milliseconds setting) { return setting.count() > 0; }
+
 }  // namespace
 
 Connection::Connection(int fd, LoopServer& server)
@@ -40,6 +42,7 @@ void Connection::on_data(std::uint8_t* data, std::size_t size) {
       break;
     case Phase::Open:
       last_activity_tick_ = current_tick();
+      awaiting_pong_ = false;  // any bytes prove the peer alive
       reader_.consume(data, size, route_->reader, *this);
       break;
     case Phase::Closing:
@@ -87,12 +90,8 @@ void Connection::accept(const Route& route, std::string_view key) {
     user_data_ = ::operator new(route.user_data.size, std::align_val_t(route.user_data.align));
     route.user_data.construct(user_data_);
   }
-  last_activity_tick_ = current_tick();
-  const milliseconds idle = route.behavior.settings.idle_timeout;
-  if (idle.count() > 0)
-    schedule(idle / 2);
-  else
-    loop().timers().cancel(*this);
+  opened_tick_ = last_activity_tick_ = last_message_tick_ = current_tick();
+  schedule_next_deadline();
   if (route.behavior.open) route.behavior.open(*this);
 }
 
@@ -110,6 +109,7 @@ void Connection::reject(int status, std::string_view reason, std::string_view ex
 // ---- the frame reader's sink -------------------------------------------------------------------
 
 bool Connection::on_message(OpCode op, std::string_view message, bool) {
+  last_message_tick_ = last_activity_tick_;
   if (route_->behavior.message) route_->behavior.message(*this, message, op);
   return phase_ == Phase::Open;
 }
@@ -156,7 +156,9 @@ void Connection::check_sendable(OpCode op, std::string_view message) {
 
 SendStatus Connection::send(std::string_view message, OpCode op) {
   check_sendable(op, message);
-  if (phase_ != Phase::Open || buffered() > route_->behavior.settings.max_backpressure) {
+  if (phase_ != Phase::Open) return SendStatus::Dropped;
+  if (over_backpressure()) {
+    refuse(message, op);
     return SendStatus::Dropped;
   }
   write_frame(op, message);
@@ -196,10 +198,24 @@ void Connection::publish(std::string_view topic, std::string_view message, OpCod
   server_.app().publish(topic, message, op, this);
 }
 
-void Connection::write_published(std::string_view header, std::string_view payload) {
-  if (phase_ == Phase::Open && buffered() <= route_->behavior.settings.max_backpressure) {
-    write(header, payload);
+bool Connection::write_published(std::string_view header, std::string_view payload) {
+  if (phase_ != Phase::Open) return true;
+  if (over_backpressure()) return false;
+  write(header, payload);
+  return true;
+}
+
+bool Connection::over_backpressure() const {
+  return buffered() > route_->behavior.settings.max_backpressure;
+}
+
+// The backpressure policy, for a message this socket cannot take. May run handlers.
+void Connection::refuse(std::string_view message, OpCode op) {
+  if (phase_ != Phase::Open) return;
+  if (route_->behavior.settings.backpressure_policy == BackpressurePolicy::Close) {
+    return fail_with_close(close_code::policy_violation, "backpressure limit");
   }
+  if (route_->behavior.dropped) route_->behavior.dropped(*this, message, op);
 }
 
 void Connection::on_drained() {
@@ -273,23 +289,56 @@ void Connection::finish() {
 
 void Connection::on_timer(net::TimerNode& node) {
   auto& self = static_cast<Connection&>(node);
-  if (self.phase_ == Phase::Open) return self.check_idle();
+  if (self.phase_ == Phase::Open) return self.check_deadlines();
   self.finish();  // handshake too slow, or the peer never hung up after our close
 }
 
-// Silent for half the idle timeout: ping (browsers answer by themselves); silent for all of it:
-// close. Activity only stamps a tick, so the per-message cost is one store.
-void Connection::check_idle() {
-  const milliseconds idle = route_->behavior.settings.idle_timeout;
-  const milliseconds silent = ticks_to_ms(current_tick() - last_activity_tick_);
-  if (silent >= idle) return fail_with_close(close_code::going_away, "idle timeout");
-  if (silent >= idle / 2 && !pinged_) {
-    pinged_ = true;
-    write_frame(OpCode::Ping, {});
-    return schedule(idle - silent);
+// One timer serves every deadline of an open socket: it is set for the nearest, and each firing
+// re-reads the ticks that activity stamped (one store per read or message, no timer moves).
+void Connection::check_deadlines() {
+  const WebSocketSettings& settings = route_->behavior.settings;
+  const std::uint32_t now = current_tick();
+  const auto since = [&](std::uint32_t tick) { return ticks_to_ms(now - tick); };
+  if (on(settings.max_lifetime) && since(opened_tick_) >= settings.max_lifetime) {
+    return fail_with_close(close_code::going_away, "max lifetime reached");
   }
-  if (silent < idle / 2) pinged_ = false;
-  schedule(silent < idle / 2 ? idle / 2 - silent : idle - silent);
+  if (on(settings.max_lifetime) && !warned_ &&
+      since(opened_tick_) >= settings.max_lifetime - settings.lifetime_warning) {
+    warned_ = true;
+    if (route_->behavior.expiring) route_->behavior.expiring(*this);
+    if (phase_ != Phase::Open) return;
+  }
+  if (on(settings.idle_timeout) && since(last_message_tick_) >= settings.idle_timeout) {
+    return fail_with_close(close_code::going_away, "idle timeout");
+  }
+  if (awaiting_pong_ && since(ping_sent_tick_) >= settings.pong_timeout) {
+    return fail_with_close(close_code::internal_error, "keepalive ping timeout");
+  }
+  if (on(settings.ping_interval) && !awaiting_pong_ &&
+      since(last_activity_tick_) >= settings.ping_interval) {
+    write_frame(OpCode::Ping, {});
+    awaiting_pong_ = true;
+    ping_sent_tick_ = now;
+  }
+  schedule_next_deadline();
+}
+
+void Connection::schedule_next_deadline() {
+  const WebSocketSettings& settings = route_->behavior.settings;
+  const std::uint32_t now = current_tick();
+  milliseconds next = milliseconds::max();
+  const auto consider = [&](bool active, std::uint32_t from, milliseconds after) {
+    if (active) next = std::min(next, after - ticks_to_ms(now - from));
+  };
+  consider(on(settings.max_lifetime) && !warned_, opened_tick_,
+           settings.max_lifetime - settings.lifetime_warning);
+  consider(on(settings.max_lifetime), opened_tick_, settings.max_lifetime);
+  consider(on(settings.idle_timeout), last_message_tick_, settings.idle_timeout);
+  consider(awaiting_pong_, ping_sent_tick_, settings.pong_timeout);
+  consider(on(settings.ping_interval) && !awaiting_pong_, last_activity_tick_,
+           settings.ping_interval);
+  if (next == milliseconds::max()) return loop().timers().cancel(*this);
+  schedule(std::max(next, milliseconds(1)));
 }
 
 }  // namespace wisp::server

@@ -38,8 +38,10 @@ class Connection final : public net::Socket, public WebSocket, private net::Time
   bool is_subscribed(std::string_view topic) const;
   std::vector<std::string> topics() const;
   void publish(std::string_view topic, std::string_view message, OpCode op);
-  // A published frame for this subscriber; dropped when its backpressure is over the limit.
-  void write_published(std::string_view header, std::string_view payload);
+  // A published frame for this subscriber. False when its backpressure is over the limit: the
+  // caller then applies refuse() once it is done walking the subscribers (refuse runs handlers).
+  bool write_published(std::string_view header, std::string_view payload);
+  void refuse(std::string_view message, OpCode op);
   const void* user_data_type() const { return route_ ? route_->user_data.tag : nullptr; }
 
   // The server is shutting down: close with 1001, or drop a connection still in its handshake.
@@ -76,7 +78,9 @@ class Connection final : public net::Socket, public WebSocket, private net::Time
   static void check_sendable(OpCode op, std::string_view message);
   void fail_with_close(int code, std::string_view reason);
   void enter_closed(int code, std::string_view reason);
-  void check_idle();
+  void check_deadlines();
+  void schedule_next_deadline();
+  bool over_backpressure() const;
   void schedule(std::chrono::milliseconds delay);
   void finish();
 
@@ -85,10 +89,15 @@ class Connection final : public net::Socket, public WebSocket, private net::Time
   std::unique_ptr<Subscriptions> subscriptions_;       // only while subscribed to something
   const Route* route_ = nullptr;
   void* user_data_ = nullptr;  // the route's user data type, created at open, destroyed at close
-  std::uint32_t last_activity_tick_ = 0;
+  // Timer-wheel ticks, stamped by activity and read when the timer fires.
+  std::uint32_t opened_tick_ = 0;
+  std::uint32_t last_activity_tick_ = 0;  // any bytes received
+  std::uint32_t last_message_tick_ = 0;   // a message received
+  std::uint32_t ping_sent_tick_ = 0;
   Phase phase_ = Phase::Handshake;
-  bool pinged_ = false;        // an automatic ping went out since the last activity
-  bool drain_wanted_ = false;  // a send returned Backpressure: report the drain
+  bool awaiting_pong_ = false;  // a heartbeat ping went out and nothing came back yet
+  bool warned_ = false;         // the expiring handler ran
+  bool drain_wanted_ = false;   // a send returned Backpressure: report the drain
   protocol::Reader reader_;
 };
 

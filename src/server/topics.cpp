@@ -14,6 +14,10 @@ void erase_one(std::vector<T>& items, const T& item) {
   items.pop_back();
 }
 
+OpCode opcode_of(std::string_view frame_header) {
+  return static_cast<OpCode>(static_cast<unsigned char>(frame_header[0]) & 0x0F);
+}
+
 }  // namespace
 
 bool TopicTable::subscribe(Connection& subscriber, std::unique_ptr<Subscriptions>& mine,
@@ -62,10 +66,15 @@ void TopicTable::deliver(std::string_view name, std::string_view header, std::st
                          const Connection* except) const {
   const auto found = topics_.find(name);
   if (found == topics_.end()) return;
-  // Writes never run handlers (they are corked or deferred), so the list cannot change under us.
+  // Writes never run handlers (they are corked or deferred), so the list cannot change under us;
+  // the backpressure policy may run handlers, so it waits until the walk is over.
+  std::vector<Connection*> refused;
   for (Connection* subscriber : found->second->subscribers) {
-    if (subscriber != except) subscriber->write_published(header, payload);
+    if (subscriber != except && !subscriber->write_published(header, payload)) {
+      refused.push_back(subscriber);
+    }
   }
+  for (Connection* subscriber : refused) subscriber->refuse(payload, opcode_of(header));
 }
 
 }  // namespace wisp::server
