@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "protocol/deflate_stream.hpp"
 #include "protocol/mask.hpp"
 #include "protocol/utf8.hpp"
 
@@ -87,5 +88,82 @@ void BM_Utf8Validate(benchmark::State& state) {
 }
 BENCHMARK(BM_Utf8Validate<ascii_text>)->Name("BM_Utf8Ascii")->Arg(64)->Arg(1 << 10)->Arg(64 << 10);
 BENCHMARK(BM_Utf8Validate<mixed_text>)->Name("BM_Utf8Mixed")->Arg(64)->Arg(1 << 10)->Arg(64 << 10);
+
+// ---------------------------------------------------------------------------------------------
+// permessage-deflate (protocol/deflate_stream.hpp)
+// ---------------------------------------------------------------------------------------------
+
+// 64 chat-like JSON messages of 1 KiB, alike in shape but not in content, as a feed sends them.
+std::vector<std::string> json_messages() {
+  std::mt19937 rng(11);
+  const char* const users[] = {"alice", "bob", "carol", "dave"};
+  std::vector<std::string> out;
+  for (int i = 0; i < 64; ++i) {
+    std::string m = "[";
+    while (m.size() < 1024) {
+      m.append("{\"type\":\"chat\",\"user\":\"").append(users[rng() % 4]);
+      m.append("\",\"ts\":").append(std::to_string(1700000000 + rng() % 100000));
+      m.append(",\"seq\":").append(std::to_string(rng() % 1000));
+      m.append(",\"text\":\"message number ").append(std::to_string(rng()));
+      m.append("\"},");
+    }
+    m.resize(1023);
+    m.push_back(']');
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+// Compression ratio of the last pass, and bytes/s of uncompressed data, in both directions.
+void report(benchmark::State& state, std::size_t raw, std::size_t compressed) {
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * 1024);
+  state.counters["ratio"] = static_cast<double>(compressed) / static_cast<double>(raw);
+}
+
+// Takeover: a dedicated per-socket stream keeping its context; else a shared stream reset after
+// each message (no_context_takeover). The argument is the zlib level (6 is zlib's default).
+template <bool Takeover>
+void BM_Deflate(benchmark::State& state) {
+  const std::vector<std::string> messages = json_messages();
+  wisp::protocol::Deflater deflater(15, 8, static_cast<int>(state.range(0)));
+  std::string out;
+  std::size_t i = 0, raw = 0, compressed = 0;
+  for (auto _ : state) {
+    const std::string& message = messages[i++ % messages.size()];
+    deflater.deflate(message, out, !Takeover);
+    raw += message.size();
+    compressed += out.size();
+  }
+  report(state, raw, compressed);
+}
+BENCHMARK(BM_Deflate<false>)->Name("BM_DeflateJson1KiBNoContext")->Arg(1)->Arg(6);
+BENCHMARK(BM_Deflate<true>)->Name("BM_DeflateJson1KiBTakeover")->Arg(1)->Arg(6);
+
+template <bool Takeover>
+void BM_Inflate(benchmark::State& state) {
+  const std::vector<std::string> messages = json_messages();
+  // Inflated in the order they were compressed in, so that context takeover holds across laps.
+  wisp::protocol::Deflater deflater(15, 8);
+  std::vector<std::string> compressed(messages.size());
+  for (std::size_t m = 0; m < messages.size(); ++m) {
+    deflater.deflate(messages[m], compressed[m], !Takeover);
+  }
+  wisp::protocol::Inflater inflater(15);
+  std::string out;
+  std::size_t i = 0, raw = 0, packed = 0;
+  for (auto _ : state) {
+    const std::string& message = compressed[i++ % compressed.size()];
+    if (inflater.inflate(message, out, 1 << 20, !Takeover) !=
+        wisp::protocol::Inflater::Result::Ok) {
+      state.SkipWithError("inflate failed");
+      break;
+    }
+    raw += out.size();
+    packed += message.size();
+  }
+  report(state, raw, packed);
+}
+BENCHMARK(BM_Inflate<false>)->Name("BM_InflateJson1KiBNoContext");
+BENCHMARK(BM_Inflate<true>)->Name("BM_InflateJson1KiBTakeover");
 
 }  // namespace
