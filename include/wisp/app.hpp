@@ -92,7 +92,10 @@ class App {
   // a loop thread, its own subscribers get it at once; the others in their next iteration).
   // The frame is built once and the same bytes go to every subscriber. A subscriber whose
   // backpressure is over its max_backpressure misses the message.
-  void publish(std::string_view topic, std::string_view message, OpCode op = OpCode::Text);
+  // With `compress`, subscribers that agreed permessage-deflate get it compressed (once per
+  // window size and thread for those compressing each message alone).
+  void publish(std::string_view topic, std::string_view message, OpCode op = OpCode::Text,
+               bool compress = true);
   // Subscribers of `topic` across all threads. Safe from any thread.
   std::size_t subscriber_count(std::string_view topic) const;
 

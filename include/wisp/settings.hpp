@@ -12,6 +12,17 @@ enum class BackpressurePolicy {
   Close,  // the slow socket is closed with 1008 "backpressure limit"
 };
 
+// permessage-deflate (RFC 7692) compressors and decompressors.
+enum class Compression {
+  Off,
+  // One per loop thread, each message on its own (no context takeover): the least memory, the
+  // same compressed bytes for every subscriber of a publish.
+  Shared,
+  // One per socket, keeping context across messages: the best ratio, at the memory of a zlib
+  // stream per socket (see README).
+  Dedicated,
+};
+
 // Per WebSocket route (app.ws(pattern, {.settings = {...}})). Zero durations turn a timer off.
 struct WebSocketSettings {
   // A message (all fragments together) larger than this closes the connection with 1009.
@@ -33,6 +44,20 @@ struct WebSocketSettings {
   std::chrono::milliseconds lifetime_warning = std::chrono::seconds(30);
   // After a close frame was sent, how long to wait for the peer's reply before dropping TCP.
   std::chrono::milliseconds close_timeout = std::chrono::seconds(5);
+
+  // permessage-deflate is offered back to clients that ask for it when compression is not Off.
+  // compression: how this side compresses what it sends (zlib level 1: twice the speed of the
+  // default level for a few percent more bytes); messages shorter than compression_threshold
+  // go uncompressed. decompression: Shared asks clients to compress each message on its own so
+  // that one inflater per loop serves every socket; Dedicated lets them keep context, at a
+  // per-socket inflater. A compressed message inflating past max_message_size closes with 1009
+  // before the memory is spent.
+  Compression compression = Compression::Off;
+  Compression decompression = Compression::Shared;
+  int compression_window_bits = 15;    // 8-15: the server's window (dedicated: its memory)
+  int compression_memory_level = 8;    // 1-9: zlib's memLevel for dedicated compressors
+  int decompression_window_bits = 15;  // 8-15: the largest window a Dedicated client may use
+  std::size_t compression_threshold = 64;
 };
 
 // Per App.

@@ -34,7 +34,9 @@ class WebSocket {
   // Sends one message. `op` is Text (the caller guarantees valid UTF-8), Binary, Ping or Pong.
   // Throws std::invalid_argument for Continuation or Close (use close()), and for a Ping or Pong
   // payload over 125 bytes.
-  SendStatus send(std::string_view message, OpCode op = OpCode::Text);
+  // With `compress` (the default), a data message is deflated when permessage-deflate was agreed
+  // and it is at least the route's compression_threshold long.
+  SendStatus send(std::string_view message, OpCode op = OpCode::Text, bool compress = true);
   SendStatus send_text(std::string_view text) { return send(text, OpCode::Text); }
   SendStatus send_binary(std::span<const std::byte> bytes) {
     return send({reinterpret_cast<const char*>(bytes.data()), bytes.size()}, OpCode::Binary);
@@ -59,7 +61,10 @@ class WebSocket {
   std::vector<std::string> topics() const;
   // Sends to every subscriber of `topic` on every thread except this socket (App::publish
   // includes everyone). Throws std::invalid_argument for the opcodes send() refuses.
-  void publish(std::string_view topic, std::string_view message, OpCode op = OpCode::Text);
+  void publish(std::string_view topic, std::string_view message, OpCode op = OpCode::Text,
+               bool compress = true);
+  // True when permessage-deflate (RFC 7692) was agreed with this client.
+  bool compression_agreed() const;
 
   // Bytes accepted by send() but not yet written to the socket.
   std::size_t buffered_amount() const;

@@ -119,8 +119,8 @@ void App::Impl::run_loop(int listen_fd) {
 
 void App::stop() { impl_->state.request_stop(); }
 
-void App::publish(std::string_view topic, std::string_view message, OpCode op) {
-  impl_->state.publish(topic, message, op, nullptr);
+void App::publish(std::string_view topic, std::string_view message, OpCode op, bool compress) {
+  impl_->state.publish(topic, message, op, compress, nullptr);
 }
 
 std::size_t App::subscriber_count(std::string_view topic) const {

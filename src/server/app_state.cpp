@@ -1,7 +1,6 @@
 #include "server/app_state.hpp"
 
 #include "net/event_loop.hpp"
-#include "protocol/frame.hpp"
 #include "server/loop_server.hpp"
 
 namespace wisp::server {
@@ -23,32 +22,28 @@ void AppState::request_stop() {
   for (LoopServer* loop : running_) loop->loop().post([loop] { loop->begin_stop(); });
 }
 
-void AppState::publish(std::string_view topic, std::string_view message, OpCode op,
+void AppState::publish(std::string_view topic, std::string_view message, OpCode op, bool compress,
                        const Connection* except) {
-  std::uint8_t header[protocol::max_frame_header_size];
-  const std::size_t header_size =
-      protocol::write_frame_header(header, {.opcode = op, .payload_size = message.size()});
-  const std::string_view header_bytes(reinterpret_cast<const char*>(header), header_size);
   LoopServer* here = nullptr;
   {
     // Posting happens under the lock so that no loop can end (and be freed) meanwhile.
     std::lock_guard lock(mutex_);
-    std::shared_ptr<const std::string> frame;  // built once, only if another loop needs it
+    std::shared_ptr<const std::string> payload;  // copied once, only if another loop needs it
     for (LoopServer* loop : running_) {
       if (&loop->loop() == net::EventLoop::current()) {
         here = loop;
         continue;
       }
-      if (!frame)
-        frame = std::make_shared<const std::string>(std::string(header_bytes).append(message));
-      loop->loop().post([loop, frame, name = std::string(topic), header_size] {
-        const std::string_view bytes(*frame);
-        loop->topics().deliver(name, bytes.substr(0, header_size), bytes.substr(header_size),
-                               nullptr);
+      if (!payload) payload = std::make_shared<const std::string>(message);
+      loop->loop().post([loop, payload, name = std::string(topic), op, compress] {
+        Publication publication(op, *payload, compress, loop->compression());
+        loop->topics().deliver(name, publication, nullptr);
       });
     }
   }
-  if (here) here->topics().deliver(topic, header_bytes, message, except);
+  if (!here) return;
+  Publication publication(op, message, compress, here->compression());
+  here->topics().deliver(topic, publication, except);
 }
 
 void AppState::count_subscriber(std::string_view topic, int change) {

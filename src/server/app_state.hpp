@@ -31,7 +31,7 @@ class AppState {
   // Sends a message to every subscriber of `topic` on every loop but `except` (which is on the
   // calling thread's loop, if not null). Local subscribers get it at once; other loops get the
   // frame, built once and shared, as a posted task. Safe from any thread.
-  void publish(std::string_view topic, std::string_view message, OpCode op,
+  void publish(std::string_view topic, std::string_view message, OpCode op, bool compress,
                const Connection* except);
 
   // App-wide subscriber counts, kept by the loops' topic tables.

@@ -21,6 +21,17 @@ milliseconds ticks_to_ms(std::uint32_t ticks) { return loop().timers().tick_leng
 
 bool on(milliseconds setting) { return setting.count() > 0; }
 
+// Every Sec-WebSocket-Extensions field of the request as one list (RFC 9110 §5.3).
+std::string joined_extensions(const protocol::HttpRequest& request) {
+  std::string joined;
+  for (const auto& header : request.headers) {
+    if (!protocol::iequals(header.name, "sec-websocket-extensions")) continue;
+    if (!joined.empty()) joined.append(", ");
+    joined.append(header.value);
+  }
+  return joined;
+}
+
 }  // namespace
 
 Connection::Connection(int fd, LoopServer& server)
@@ -43,7 +54,7 @@ void Connection::on_data(std::uint8_t* data, std::size_t size) {
     case Phase::Open:
       last_activity_tick_ = current_tick();
       awaiting_pong_ = false;  // any bytes prove the peer alive
-      reader_.consume(data, size, route_->reader, *this);
+      reader_.consume(data, size, reader_config(), *this);
       break;
     case Phase::Closing:
     case Phase::Done:
@@ -71,19 +82,26 @@ void Connection::read_handshake(std::uint8_t* data, std::size_t size) {
   }
   const Route* route = server_.router().match(request.path);
   if (!route) return reject(404, "Not Found: no WebSocket route at this path");
-  accept(*route, check.key);
+  std::optional<protocol::DeflateParams> deflate;
+  if (route->behavior.settings.compression != Compression::Off) {
+    deflate = protocol::negotiate_deflate(joined_extensions(request), route->deflate);
+  }
+  accept(*route, check.key, deflate);
   // Frames that came in the same read as the request are not lost.
   if (phase_ == Phase::Open && size > result.consumed) {
-    reader_.consume(data + result.consumed, size - result.consumed, route_->reader, *this);
+    reader_.consume(data + result.consumed, size - result.consumed, reader_config(), *this);
   }
 }
 
-void Connection::accept(const Route& route, std::string_view key) {
+void Connection::accept(const Route& route, std::string_view key,
+                        const std::optional<protocol::DeflateParams>& deflate) {
   std::string& response = server_.scratch();
   response.clear();
-  protocol::append_switching_protocols(response, key);
+  protocol::append_switching_protocols(response, key, {},
+                                       deflate ? protocol::deflate_response(*deflate) : "");
   write(response);
   http_.reset();  // `key` pointed into it: used above, not after
+  if (deflate) deflate_ = std::make_unique<SocketDeflate>(SocketDeflate{.agreed = *deflate});
   route_ = &route;
   phase_ = Phase::Open;
   if (route.user_data.construct) {
@@ -108,8 +126,12 @@ void Connection::reject(int status, std::string_view reason, std::string_view ex
 
 // ---- the frame reader's sink -------------------------------------------------------------------
 
-bool Connection::on_message(OpCode op, std::string_view message, bool) {
+bool Connection::on_message(OpCode op, std::string_view message, bool compressed) {
   last_message_tick_ = last_activity_tick_;
+  if (compressed) {
+    message = inflate(message, op);
+    if (phase_ != Phase::Open) return false;
+  }
   if (route_->behavior.message) route_->behavior.message(*this, message, op);
   return phase_ == Phase::Open;
 }
@@ -138,11 +160,39 @@ void Connection::on_error(int code, std::string_view reason) { fail_with_close(c
 
 // ---- bytes out ---------------------------------------------------------------------------------
 
-void Connection::write_frame(OpCode op, std::string_view payload) {
+// Inflates a compressed message into the loop's scratch, failing the connection when it is too
+// big (before the memory is spent), corrupt, or not UTF-8 where it should be.
+std::string_view Connection::inflate(std::string_view compressed, OpCode op) {
+  std::string_view message;
+  const auto result = server_.compression().inflate(*deflate_, compressed,
+                                                    route_->reader.max_message_size, message);
+  if (result == protocol::Inflater::Result::TooBig) {
+    fail_with_close(close_code::message_too_big, "message too big");
+  } else if (result == protocol::Inflater::Result::Corrupt) {
+    fail_with_close(close_code::protocol_error, "invalid compressed data");
+  } else if (op == OpCode::Text && !protocol::is_valid_utf8(message)) {
+    fail_with_close(close_code::invalid_payload, "invalid UTF-8 in text");
+  }
+  return message;
+}
+
+void Connection::write_frame(OpCode op, std::string_view payload, bool compressed) {
   std::uint8_t header[protocol::max_frame_header_size];
   const std::size_t size = protocol::write_frame_header(
-      header, {.opcode = op, .fin = true, .payload_size = payload.size()});
+      header, {.opcode = op, .fin = true, .rsv1 = compressed, .payload_size = payload.size()});
   write({reinterpret_cast<const char*>(header), size}, payload);
+}
+
+// Compresses when asked, agreed, and worth it (data messages from the route's threshold up).
+void Connection::write_message(OpCode op, std::string_view message, bool compress) {
+  const WebSocketSettings& settings = route_->behavior.settings;
+  if (!compress || !deflate_ || protocol::is_control(op) ||
+      message.size() < settings.compression_threshold) {
+    return write_frame(op, message);
+  }
+  write_frame(op,
+              server_.compression().deflate(*deflate_, settings.compression_memory_level, message),
+              true);
 }
 
 void Connection::check_sendable(OpCode op, std::string_view message) {
@@ -154,14 +204,14 @@ void Connection::check_sendable(OpCode op, std::string_view message) {
   }
 }
 
-SendStatus Connection::send(std::string_view message, OpCode op) {
+SendStatus Connection::send(std::string_view message, OpCode op, bool compress) {
   check_sendable(op, message);
   if (phase_ != Phase::Open) return SendStatus::Dropped;
   if (over_backpressure()) {
     refuse(message, op);
     return SendStatus::Dropped;
   }
-  write_frame(op, message);
+  write_message(op, message, compress);
   if (!backpressured()) return SendStatus::Sent;
   drain_wanted_ = true;
   return SendStatus::Backpressure;
@@ -193,15 +243,25 @@ std::vector<std::string> Connection::topics() const {
   return names;
 }
 
-void Connection::publish(std::string_view topic, std::string_view message, OpCode op) {
+void Connection::publish(std::string_view topic, std::string_view message, OpCode op,
+                         bool compress) {
   check_sendable(op, message);
-  server_.app().publish(topic, message, op, this);
+  server_.app().publish(topic, message, op, compress, this);
 }
 
-bool Connection::write_published(std::string_view header, std::string_view payload) {
+// Sockets that compress each message alone share one compressed frame per window size; those
+// keeping context must run it through their own stream.
+bool Connection::write_published(Publication& message) {
   if (phase_ != Phase::Open) return true;
   if (over_backpressure()) return false;
-  write(header, payload);
+  if (message.compress() && deflate_ && deflate_->agreed.server_no_context_takeover &&
+      message.payload().size() >= route_->behavior.settings.compression_threshold) {
+    write(message.compressed_frame(deflate_->agreed.server_max_window_bits));
+  } else if (message.compress() && deflate_) {
+    write_message(message.op(), message.payload(), true);
+  } else {
+    write(message.header(), message.payload());
+  }
   return true;
 }
 

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "net/timer_wheel.hpp"
 #include "protocol/http_request.hpp"
 #include "protocol/reader.hpp"
+#include "server/compression.hpp"
 #include "server/router.hpp"
 #include "server/topics.hpp"
 #include "wisp/websocket.hpp"
@@ -28,7 +30,7 @@ class Connection final : public net::Socket, public WebSocket, private net::Time
   static const Connection& of(const WebSocket& ws) { return static_cast<const Connection&>(ws); }
 
   // The WebSocket calls (see include/wisp/websocket.hpp).
-  SendStatus send(std::string_view message, OpCode op);
+  SendStatus send(std::string_view message, OpCode op, bool compress);
   void close(int code, std::string_view reason);
   void terminate();
   bool closed() const { return phase_ != Phase::Open; }
@@ -37,10 +39,11 @@ class Connection final : public net::Socket, public WebSocket, private net::Time
   bool unsubscribe(std::string_view topic);
   bool is_subscribed(std::string_view topic) const;
   std::vector<std::string> topics() const;
-  void publish(std::string_view topic, std::string_view message, OpCode op);
-  // A published frame for this subscriber. False when its backpressure is over the limit: the
+  void publish(std::string_view topic, std::string_view message, OpCode op, bool compress);
+  bool compression_agreed() const { return deflate_ != nullptr; }
+  // A published message for this subscriber. False when its backpressure is over the limit: the
   // caller then applies refuse() once it is done walking the subscribers (refuse runs handlers).
-  bool write_published(std::string_view header, std::string_view payload);
+  bool write_published(Publication& message);
   void refuse(std::string_view message, OpCode op);
   const void* user_data_type() const { return route_ ? route_->user_data.tag : nullptr; }
 
@@ -72,9 +75,15 @@ class Connection final : public net::Socket, public WebSocket, private net::Time
   static void on_timer(net::TimerNode& node);
 
   void read_handshake(std::uint8_t* data, std::size_t size);
-  void accept(const Route& route, std::string_view key);
+  void accept(const Route& route, std::string_view key,
+              const std::optional<protocol::DeflateParams>& deflate);
+  const protocol::ReaderConfig& reader_config() const {
+    return deflate_ ? route_->deflate_reader : route_->reader;
+  }
+  std::string_view inflate(std::string_view compressed, OpCode op);
   void reject(int status, std::string_view reason, std::string_view extra_headers = {});
-  void write_frame(OpCode op, std::string_view payload);
+  void write_frame(OpCode op, std::string_view payload, bool compressed = false);
+  void write_message(OpCode op, std::string_view message, bool compress);
   static void check_sendable(OpCode op, std::string_view message);
   void fail_with_close(int code, std::string_view reason);
   void enter_closed(int code, std::string_view reason);
@@ -87,6 +96,7 @@ class Connection final : public net::Socket, public WebSocket, private net::Time
   LoopServer& server_;
   std::unique_ptr<protocol::HttpRequestParser> http_;  // only during the handshake
   std::unique_ptr<Subscriptions> subscriptions_;       // only while subscribed to something
+  std::unique_ptr<SocketDeflate> deflate_;             // only if permessage-deflate was agreed
   const Route* route_ = nullptr;
   void* user_data_ = nullptr;  // the route's user data type, created at open, destroyed at close
   // Timer-wheel ticks, stamped by activity and read when the timer fires.

@@ -8,6 +8,7 @@
 #include "net/event_loop.hpp"
 #include "net/tcp_listener.hpp"
 #include "server/app_state.hpp"
+#include "server/compression.hpp"
 #include "server/router.hpp"
 #include "server/topics.hpp"
 #include "wisp/settings.hpp"
@@ -30,6 +31,7 @@ class LoopServer {
   const Router& router() const { return app_.router; }
   const AppOptions& options() const { return app_.options; }
   TopicTable& topics() { return topics_; }
+  LoopCompression& compression() { return compression_; }
   // A per-loop string for building responses, to avoid an allocation per handshake.
   std::string& scratch() { return scratch_; }
 
@@ -42,6 +44,7 @@ class LoopServer {
   net::EventLoop loop_;
   AppState& app_;
   TopicTable topics_;
+  LoopCompression compression_;
   std::optional<net::Acceptor> acceptor_;
   Connection* connections_ = nullptr;
   std::size_t connection_count_ = 0;

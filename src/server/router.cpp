@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "server/compression.hpp"
+
 namespace wisp::server {
 namespace {
 
@@ -25,6 +27,9 @@ void Router::add(std::string pattern, WebSocketBehavior behavior, detail::UserDa
   }
   auto route = std::make_unique<Route>();
   route->reader.max_message_size = behavior.settings.max_message_size;
+  route->deflate_reader = route->reader;
+  route->deflate_reader.compression = true;
+  route->deflate = deflate_policy(behavior.settings);
   route->pattern = std::move(pattern);
   route->behavior = std::move(behavior);
   route->user_data = user_data;

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "protocol/deflate_negotiation.hpp"
 #include "protocol/reader.hpp"
 #include "wisp/app.hpp"
 
@@ -15,7 +16,9 @@ struct Route {
   std::string pattern;
   WebSocketBehavior behavior;
   detail::UserDataType user_data;
-  protocol::ReaderConfig reader;  // the settings, as the frame reader wants them
+  protocol::ReaderConfig reader;          // the settings, as the frame reader wants them
+  protocol::ReaderConfig deflate_reader;  // the same, for sockets that agreed permessage-deflate
+  protocol::ServerDeflatePolicy deflate;  // what clients may agree to, if compression is on
 };
 
 class Router {

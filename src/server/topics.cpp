@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "protocol/frame.hpp"
+#include "server/compression.hpp"
 #include "server/connection.hpp"
 
 namespace wisp::server {
@@ -12,10 +14,6 @@ void erase_one(std::vector<T>& items, const T& item) {
   auto at = std::find(items.begin(), items.end(), item);
   *at = items.back();  // order does not matter: swap with the last, then drop it
   items.pop_back();
-}
-
-OpCode opcode_of(std::string_view frame_header) {
-  return static_cast<OpCode>(static_cast<unsigned char>(frame_header[0]) & 0x0F);
 }
 
 }  // namespace
@@ -62,7 +60,26 @@ void TopicTable::remove(Connection& subscriber, Topic& topic) {
   if (topic.subscribers.empty()) topics_.erase(topics_.find(topic.name));  // frees `topic`
 }
 
-void TopicTable::deliver(std::string_view name, std::string_view header, std::string_view payload,
+Publication::Publication(OpCode op, std::string_view payload, bool compress,
+                         LoopCompression& compression)
+    : op_(op), payload_(payload), compress_(compress), compression_(compression) {
+  header_size_ = protocol::write_frame_header(reinterpret_cast<std::uint8_t*>(header_),
+                                              {.opcode = op, .payload_size = payload.size()});
+}
+
+std::string_view Publication::compressed_frame(int window_bits) {
+  std::string& frame = compressed_[window_bits - 8];
+  if (frame.empty()) {
+    const std::string_view deflated = compression_.deflate_alone(window_bits, payload_);
+    std::uint8_t header[protocol::max_frame_header_size];
+    const std::size_t size = protocol::write_frame_header(
+        header, {.opcode = op_, .rsv1 = true, .payload_size = deflated.size()});
+    frame.assign(reinterpret_cast<const char*>(header), size).append(deflated);
+  }
+  return frame;
+}
+
+void TopicTable::deliver(std::string_view name, Publication& message,
                          const Connection* except) const {
   const auto found = topics_.find(name);
   if (found == topics_.end()) return;
@@ -70,11 +87,11 @@ void TopicTable::deliver(std::string_view name, std::string_view header, std::st
   // the backpressure policy may run handlers, so it waits until the walk is over.
   std::vector<Connection*> refused;
   for (Connection* subscriber : found->second->subscribers) {
-    if (subscriber != except && !subscriber->write_published(header, payload)) {
+    if (subscriber != except && !subscriber->write_published(message)) {
       refused.push_back(subscriber);
     }
   }
-  for (Connection* subscriber : refused) subscriber->refuse(payload, opcode_of(header));
+  for (Connection* subscriber : refused) subscriber->refuse(message.payload(), message.op());
 }
 
 }  // namespace wisp::server

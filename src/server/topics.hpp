@@ -4,6 +4,7 @@
 // the other loops as a posted task carrying the frame, built once (see AppState::publish).
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -12,9 +13,37 @@
 #include <unordered_map>
 #include <vector>
 
+#include "wisp/opcode.hpp"
+
 namespace wisp::server {
 
 class Connection;
+class LoopCompression;
+
+// One published message as one loop delivers it: its frame header, built once, and the
+// compressed frames, built once per window size on first need.
+class Publication {
+ public:
+  Publication(OpCode op, std::string_view payload, bool compress, LoopCompression& compression);
+  Publication(const Publication&) = delete;
+  Publication& operator=(const Publication&) = delete;
+
+  OpCode op() const { return op_; }
+  std::string_view payload() const { return payload_; }
+  bool compress() const { return compress_; }
+  std::string_view header() const { return {header_, header_size_}; }
+  // The whole frame (header and payload) compressed on its own with `window_bits`.
+  std::string_view compressed_frame(int window_bits);
+
+ private:
+  OpCode op_;
+  std::string_view payload_;
+  bool compress_;
+  LoopCompression& compression_;
+  char header_[14];
+  std::size_t header_size_;
+  std::array<std::string, 8> compressed_;  // by window bits 8-15; empty until needed
+};
 
 struct Topic {
   std::string name;
@@ -40,9 +69,8 @@ class TopicTable {
                    std::string_view name);
   void unsubscribe_all(Connection& subscriber, std::unique_ptr<Subscriptions>& mine);
 
-  // Writes the frame (header, then payload) to every local subscriber of `name` but `except`.
-  void deliver(std::string_view name, std::string_view header, std::string_view payload,
-               const Connection* except) const;
+  // Writes the message to every local subscriber of `name` but `except`.
+  void deliver(std::string_view name, Publication& message, const Connection* except) const;
 
   std::size_t size() const { return topics_.size(); }
 

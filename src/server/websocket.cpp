@@ -8,8 +8,8 @@ namespace wisp {
 
 using server::Connection;
 
-SendStatus WebSocket::send(std::string_view message, OpCode op) {
-  return Connection::of(*this).send(message, op);
+SendStatus WebSocket::send(std::string_view message, OpCode op, bool compress) {
+  return Connection::of(*this).send(message, op, compress);
 }
 
 void WebSocket::close(int code, std::string_view reason) {
@@ -32,9 +32,12 @@ bool WebSocket::is_subscribed(std::string_view topic) const {
 
 std::vector<std::string> WebSocket::topics() const { return Connection::of(*this).topics(); }
 
-void WebSocket::publish(std::string_view topic, std::string_view message, OpCode op) {
-  Connection::of(*this).publish(topic, message, op);
+void WebSocket::publish(std::string_view topic, std::string_view message, OpCode op,
+                        bool compress) {
+  Connection::of(*this).publish(topic, message, op, compress);
 }
+
+bool WebSocket::compression_agreed() const { return Connection::of(*this).compression_agreed(); }
 
 std::size_t WebSocket::buffered_amount() const { return Connection::of(*this).buffered(); }
 

@@ -2,6 +2,7 @@
 // sends every message to every /fanout client.
 #include <cstdint>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -16,6 +17,15 @@ struct ServeOptions {
   std::uint16_t port = 8080;
   unsigned threads = 1;
   std::size_t max_message_size = 16 * 1024 * 1024;
+  Compression compression = Compression::Off;
+
+  WebSocketSettings settings() const {
+    // Decompression follows compression: shared asks clients to compress messages alone too.
+    return {.max_message_size = max_message_size,
+            .compression = compression,
+            .decompression = compression == Compression::Dedicated ? Compression::Dedicated
+                                                                   : Compression::Shared};
+  }
 };
 
 std::string url_host(const std::string& host) {
@@ -24,7 +34,7 @@ std::string url_host(const std::string& host) {
 
 void add_echo(App& app, const ServeOptions& options) {
   app.ws("/echo", {
-                      .settings = {.max_message_size = options.max_message_size},
+                      .settings = options.settings(),
                       .message = [](WebSocket& ws, std::string_view message,
                                     OpCode op) { ws.send(message, op); },
                   });
@@ -33,7 +43,7 @@ void add_echo(App& app, const ServeOptions& options) {
 // Every message on /fanout goes to every /fanout client, the sender included, on every thread.
 void add_fanout(App& app, const ServeOptions& options) {
   app.ws("/fanout", {
-                        .settings = {.max_message_size = options.max_message_size},
+                        .settings = options.settings(),
                         .open = [](WebSocket& ws) { ws.subscribe("fanout"); },
                         .message = [&app](WebSocket&, std::string_view message,
                                           OpCode op) { app.publish("fanout", message, op); },
@@ -70,6 +80,15 @@ Command add_serve_command(CLI::App& cli) {
       ->add_option("--max-message-size", options->max_message_size,
                    "Largest message accepted, in bytes (bigger: close 1009)")
       ->capture_default_str();
+  const std::map<std::string, Compression> compressions = {{"off", Compression::Off},
+                                                           {"shared", Compression::Shared},
+                                                           {"dedicated", Compression::Dedicated}};
+  command
+      ->add_option(
+          "--compression", options->compression,
+          "permessage-deflate: off, shared (a compressor per thread) or dedicated (per socket)")
+      ->transform(CLI::CheckedTransformer(compressions, CLI::ignore_case))
+      ->default_str("off");
   return {command, [options] { return serve(*options); }};
 }
 
