@@ -271,3 +271,24 @@ serverTest('SIGINT closes clients with 1001 and exits 0', async (server, open) =
   assert.equal(signal, null, 'wisp serve must exit, not die of the signal');
   assert.equal(status, 0, 'wisp serve must exit 0 after SIGINT');
 });
+
+// permessage-deflate: ws offers it by default; the server must agree and echo intact.
+for (const mode of ['shared', 'dedicated']) {
+  serverTest(
+    `permessage-deflate (${mode}) is negotiated and messages of 16 B to 128 KiB echo intact`,
+    async (_, open) => {
+      const c = await open();
+      assert.match(c.ws.extensions, /^permessage-deflate/, `server answered ${JSON.stringify(c.ws.extensions)}`);
+      for (const size of [16, 1000, 65536, 131072]) {
+        const text = JSON.stringify({ type: 'chat', data: 'x'.repeat(size) }).slice(0, size);
+        await c.echo(text, false);
+        await c.echo(randomBytes(size), true);
+      }
+      await c.send('compressed ', { fin: false });
+      await c.send('fragments', { fin: true });
+      const reply = await c.next('the echo');
+      assert.equal(reply.data.toString('utf8'), 'compressed fragments');
+    },
+    ['--compression', mode],
+  );
+}

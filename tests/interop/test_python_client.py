@@ -205,6 +205,41 @@ class MaxMessageSizeTest(ServerTestCase):
             self.assertEqual(ws.close_code, 1009)
 
 
+class SharedCompressionTest(ServerTestCase):
+    """permessage-deflate with the Python client's default offer; the server's compressed frames
+    are counted where the client inflates them, so an uncompressed echo fails the test."""
+
+    server_args = ("--compression", "shared")
+    expected_answer = "permessage-deflate; server_no_context_takeover; client_no_context_takeover"
+
+    async def test_negotiated_and_used_both_ways(self):
+        from websockets.extensions.permessage_deflate import PerMessageDeflate
+        inflated = 0
+        original = PerMessageDeflate.decode
+
+        def counting_decode(extension, frame, *args, **kwargs):
+            nonlocal inflated
+            inflated += frame.rsv1
+            return original(extension, frame, *args, **kwargs)
+
+        PerMessageDeflate.decode = counting_decode
+        self.addCleanup(setattr, PerMessageDeflate, "decode", original)
+        async with self.server.connect(compression="deflate") as ws:
+            self.assertEqual(ws.response_headers.get("Sec-WebSocket-Extensions"), self.expected_answer)
+            messages = ['{"type":"chat","data":{"text":"%s"}}' % ("hello " * n) for n in (20, 200, 20000)]
+            messages += [bytes(range(256)) * 512, "κόσμε " * 30000]
+            for message in messages * 2:
+                await self.echo(ws, message)
+            await wait(ws.send(["frag " * 500, "ment " * 500]), "send")
+            self.assertSameMessage(await wait(ws.recv(), "the echo"), "frag " * 500 + "ment " * 500)
+        self.assertEqual(inflated, len(messages) * 2 + 1, "every echo must come back compressed")
+
+
+class DedicatedCompressionTest(SharedCompressionTest):
+    server_args = ("--compression", "dedicated")
+    expected_answer = "permessage-deflate"
+
+
 class ShutdownTest(ServerTestCase):
     async def test_sigint_closes_clients_1001_and_exits_0(self):
         clients = [await wait(self.server.connect(), "connect") for _ in range(3)]
