@@ -15,6 +15,8 @@ using std::chrono::milliseconds;
 
 net::EventLoop& loop() { return *net::EventLoop::current(); }
 
+LoopServer& server() { return LoopServer::current(); }
+
 std::uint32_t current_tick() { return static_cast<std::uint32_t>(loop().timers().current_tick()); }
 
 milliseconds ticks_to_ms(std::uint32_t ticks) { return loop().timers().tick_length() * ticks; }
@@ -34,10 +36,9 @@ std::string joined_extensions(const protocol::HttpRequest& request) {
 
 }  // namespace
 
-Connection::Connection(int fd, LoopServer& server)
-    : net::Socket(fd), net::TimerNode(&Connection::on_timer), server_(server) {
-  server_.add(*this);
-  schedule(server_.options().handshake_timeout);
+Connection::Connection(int fd) : net::Socket(fd), net::TimerNode(&Connection::on_timer) {
+  server().add(*this);
+  schedule(server().options().handshake_timeout);
 }
 
 Connection::~Connection() { loop().timers().cancel(*this); }
@@ -65,8 +66,8 @@ void Connection::on_data(std::uint8_t* data, std::size_t size) {
 void Connection::read_handshake(std::uint8_t* data, std::size_t size) {
   if (!http_) {
     http_ = std::make_unique<protocol::HttpRequestParser>(
-        protocol::HttpLimits{.max_header_bytes = server_.options().max_header_size,
-                             .max_headers = server_.options().max_headers});
+        protocol::HttpLimits{.max_header_bytes = server().options().max_header_size,
+                             .max_headers = server().options().max_headers});
   }
   const auto result = http_->feed({reinterpret_cast<const char*>(data), size});
   if (result.status == protocol::HttpRequestParser::Status::Incomplete) return;
@@ -80,7 +81,7 @@ void Connection::read_handshake(std::uint8_t* data, std::size_t size) {
     return reject(check.status, check.reason,
                   check.status == 426 ? "Sec-WebSocket-Version: 13\r\n" : "");
   }
-  const Route* route = server_.router().match(request.path);
+  const Route* route = server().router().match(request.path);
   if (!route) return reject(404, "Not Found: no WebSocket route at this path");
   std::optional<protocol::DeflateParams> deflate;
   if (route->behavior.settings.compression != Compression::Off) {
@@ -95,7 +96,7 @@ void Connection::read_handshake(std::uint8_t* data, std::size_t size) {
 
 void Connection::accept(const Route& route, std::string_view key,
                         const std::optional<protocol::DeflateParams>& deflate) {
-  std::string& response = server_.scratch();
+  std::string& response = server().scratch();
   response.clear();
   protocol::append_switching_protocols(response, key, {},
                                        deflate ? protocol::deflate_response(*deflate) : "");
@@ -114,7 +115,7 @@ void Connection::accept(const Route& route, std::string_view key,
 }
 
 void Connection::reject(int status, std::string_view reason, std::string_view extra_headers) {
-  std::string& response = server_.scratch();
+  std::string& response = server().scratch();
   response.clear();
   protocol::append_error_response(response, status, reason, extra_headers);
   write(response);
@@ -164,8 +165,8 @@ void Connection::on_error(int code, std::string_view reason) { fail_with_close(c
 // big (before the memory is spent), corrupt, or not UTF-8 where it should be.
 std::string_view Connection::inflate(std::string_view compressed, OpCode op) {
   std::string_view message;
-  const auto result = server_.compression().inflate(*deflate_, compressed,
-                                                    route_->reader.max_message_size, message);
+  const auto result = server().compression().inflate(*deflate_, compressed,
+                                                     route_->reader.max_message_size, message);
   if (result == protocol::Inflater::Result::TooBig) {
     fail_with_close(close_code::message_too_big, "message too big");
   } else if (result == protocol::Inflater::Result::Corrupt) {
@@ -191,7 +192,7 @@ void Connection::write_message(OpCode op, std::string_view message, bool compres
     return write_frame(op, message);
   }
   write_frame(op,
-              server_.compression().deflate(*deflate_, settings.compression_memory_level, message),
+              server().compression().deflate(*deflate_, settings.compression_memory_level, message),
               true);
 }
 
@@ -220,11 +221,11 @@ SendStatus Connection::send(std::string_view message, OpCode op, bool compress) 
 // ---- topics ------------------------------------------------------------------------------------
 
 bool Connection::subscribe(std::string_view topic) {
-  return phase_ == Phase::Open && server_.topics().subscribe(*this, subscriptions_, topic);
+  return phase_ == Phase::Open && server().topics().subscribe(*this, subscriptions_, topic);
 }
 
 bool Connection::unsubscribe(std::string_view topic) {
-  return server_.topics().unsubscribe(*this, subscriptions_, topic);
+  return server().topics().unsubscribe(*this, subscriptions_, topic);
 }
 
 bool Connection::is_subscribed(std::string_view topic) const {
@@ -246,7 +247,7 @@ std::vector<std::string> Connection::topics() const {
 void Connection::publish(std::string_view topic, std::string_view message, OpCode op,
                          bool compress) {
   check_sendable(op, message);
-  server_.app().publish(topic, message, op, compress, this);
+  server().app().publish(topic, message, op, compress, this);
 }
 
 // Sockets that compress each message alone share one compressed frame per window size; those
@@ -318,7 +319,7 @@ void Connection::enter_closed(int code, std::string_view reason) {
   phase_ = Phase::Closing;
   schedule(route_->behavior.settings.close_timeout);
   if (route_->behavior.close) route_->behavior.close(*this, code, reason);
-  server_.topics().unsubscribe_all(*this, subscriptions_);
+  server().topics().unsubscribe_all(*this, subscriptions_);
   if (user_data_) {
     route_->user_data.destroy(user_data_);
     ::operator delete(user_data_, std::align_val_t(route_->user_data.align));
@@ -341,7 +342,7 @@ void Connection::finish() {
   phase_ = Phase::Done;
   loop().timers().cancel(*this);
   close_fd();
-  server_.remove(*this);
+  server().remove(*this);
   loop().retire(this);
 }
 
@@ -371,14 +372,16 @@ void Connection::check_deadlines() {
   if (on(settings.idle_timeout) && since(last_message_tick_) >= settings.idle_timeout) {
     return fail_with_close(close_code::going_away, "idle timeout");
   }
-  if (awaiting_pong_ && since(ping_sent_tick_) >= settings.pong_timeout) {
+  // Nothing arrived since the ping (any byte clears awaiting_pong_), so the ping went out
+  // ping_interval after the last activity, give or take a tick.
+  if (awaiting_pong_ &&
+      since(last_activity_tick_) >= settings.ping_interval + settings.pong_timeout) {
     return fail_with_close(close_code::internal_error, "keepalive ping timeout");
   }
   if (on(settings.ping_interval) && !awaiting_pong_ &&
       since(last_activity_tick_) >= settings.ping_interval) {
     write_frame(OpCode::Ping, {});
     awaiting_pong_ = true;
-    ping_sent_tick_ = now;
   }
   schedule_next_deadline();
 }
@@ -394,7 +397,7 @@ void Connection::schedule_next_deadline() {
            settings.max_lifetime - settings.lifetime_warning);
   consider(on(settings.max_lifetime), opened_tick_, settings.max_lifetime);
   consider(on(settings.idle_timeout), last_message_tick_, settings.idle_timeout);
-  consider(awaiting_pong_, ping_sent_tick_, settings.pong_timeout);
+  consider(awaiting_pong_, last_activity_tick_, settings.ping_interval + settings.pong_timeout);
   consider(on(settings.ping_interval) && !awaiting_pong_, last_activity_tick_,
            settings.ping_interval);
   if (next == milliseconds::max()) return loop().timers().cancel(*this);

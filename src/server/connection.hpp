@@ -23,7 +23,8 @@ class LoopServer;
 
 class Connection final : public net::Socket, public WebSocket, private net::TimerNode {
  public:
-  Connection(int fd, LoopServer& server);
+  // Takes ownership of `fd`; belongs to the calling thread's LoopServer from here on.
+  explicit Connection(int fd);
   ~Connection();
 
   static Connection& of(WebSocket& ws) { return static_cast<Connection&>(ws); }
@@ -93,7 +94,6 @@ class Connection final : public net::Socket, public WebSocket, private net::Time
   void schedule(std::chrono::milliseconds delay);
   void finish();
 
-  LoopServer& server_;
   std::unique_ptr<protocol::HttpRequestParser> http_;  // only during the handshake
   std::unique_ptr<Subscriptions> subscriptions_;       // only while subscribed to something
   std::unique_ptr<SocketDeflate> deflate_;             // only if permessage-deflate was agreed
@@ -103,7 +103,6 @@ class Connection final : public net::Socket, public WebSocket, private net::Time
   std::uint32_t opened_tick_ = 0;
   std::uint32_t last_activity_tick_ = 0;  // any bytes received
   std::uint32_t last_message_tick_ = 0;   // a message received
-  std::uint32_t ping_sent_tick_ = 0;
   Phase phase_ = Phase::Handshake;
   bool awaiting_pong_ = false;  // a heartbeat ping went out and nothing came back yet
   bool warned_ = false;         // the expiring handler ran

@@ -4,16 +4,20 @@
 
 namespace wisp::server {
 
+thread_local LoopServer* LoopServer::current_ = nullptr;
+
 LoopServer::LoopServer(AppState& app, int listen_fd)
     : app_(app),
       topics_([&app](std::string_view topic, int change) { app.count_subscriber(topic, change); }) {
-  acceptor_.emplace(listen_fd, [this](int fd) { new Connection(fd, *this); });
+  current_ = this;
+  acceptor_.emplace(listen_fd, [](int fd) { new Connection(fd); });
 }
 
 // Whatever is still open when the loop ends is dropped; the loop's destructor frees it.
 LoopServer::~LoopServer() {
   acceptor_.reset();
   while (connections_) connections_->terminate();
+  current_ = nullptr;
 }
 
 void LoopServer::add(Connection& connection) {

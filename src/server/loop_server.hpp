@@ -25,6 +25,9 @@ class LoopServer {
   LoopServer(const LoopServer&) = delete;
   LoopServer& operator=(const LoopServer&) = delete;
 
+  // The server of the calling loop thread (sockets reach theirs this way, not by a pointer each).
+  static LoopServer& current() { return *current_; }
+
   void run() { loop_.run(); }
   net::EventLoop& loop() { return loop_; }
   AppState& app() { return app_; }
@@ -41,6 +44,8 @@ class LoopServer {
   void begin_stop();
 
  private:
+  static thread_local LoopServer* current_;
+
   net::EventLoop loop_;
   AppState& app_;
   TopicTable topics_;
