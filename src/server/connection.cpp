@@ -102,7 +102,8 @@ void Connection::accept(const Route& route, std::string_view key,
                                        deflate ? protocol::deflate_response(*deflate) : "");
   write(response);
   http_.reset();  // `key` pointed into it: used above, not after
-  if (deflate) deflate_ = std::make_unique<SocketDeflate>(SocketDeflate{.agreed = *deflate});
+  if (deflate)
+    extras().deflate = std::make_unique<SocketDeflate>(SocketDeflate{.agreed = *deflate});
   route_ = &route;
   phase_ = Phase::Open;
   if (route.user_data.construct) {
@@ -165,7 +166,7 @@ void Connection::on_error(int code, std::string_view reason) { fail_with_close(c
 // big (before the memory is spent), corrupt, or not UTF-8 where it should be.
 std::string_view Connection::inflate(std::string_view compressed, OpCode op) {
   std::string_view message;
-  const auto result = server().compression().inflate(*deflate_, compressed,
+  const auto result = server().compression().inflate(*deflate(), compressed,
                                                      route_->reader.max_message_size, message);
   if (result == protocol::Inflater::Result::TooBig) {
     fail_with_close(close_code::message_too_big, "message too big");
@@ -187,13 +188,13 @@ void Connection::write_frame(OpCode op, std::string_view payload, bool compresse
 // Compresses when asked, agreed, and worth it (data messages from the route's threshold up).
 void Connection::write_message(OpCode op, std::string_view message, bool compress) {
   const WebSocketSettings& settings = route_->behavior.settings;
-  if (!compress || !deflate_ || protocol::is_control(op) ||
+  if (!compress || !deflate() || protocol::is_control(op) ||
       message.size() < settings.compression_threshold) {
     return write_frame(op, message);
   }
-  write_frame(op,
-              server().compression().deflate(*deflate_, settings.compression_memory_level, message),
-              true);
+  write_frame(
+      op, server().compression().deflate(*deflate(), settings.compression_memory_level, message),
+      true);
 }
 
 void Connection::check_sendable(OpCode op, std::string_view message) {
@@ -221,16 +222,16 @@ SendStatus Connection::send(std::string_view message, OpCode op, bool compress) 
 // ---- topics ------------------------------------------------------------------------------------
 
 bool Connection::subscribe(std::string_view topic) {
-  return phase_ == Phase::Open && server().topics().subscribe(*this, subscriptions_, topic);
+  return phase_ == Phase::Open && server().topics().subscribe(*this, extras().subscriptions, topic);
 }
 
 bool Connection::unsubscribe(std::string_view topic) {
-  return server().topics().unsubscribe(*this, subscriptions_, topic);
+  return extras_ && server().topics().unsubscribe(*this, extras_->subscriptions, topic);
 }
 
 bool Connection::is_subscribed(std::string_view topic) const {
-  if (!subscriptions_) return false;
-  for (const Topic* t : *subscriptions_) {
+  if (!subscriptions()) return false;
+  for (const Topic* t : *subscriptions()) {
     if (t->name == topic) return true;
   }
   return false;
@@ -238,8 +239,8 @@ bool Connection::is_subscribed(std::string_view topic) const {
 
 std::vector<std::string> Connection::topics() const {
   std::vector<std::string> names;
-  if (subscriptions_) {
-    for (const Topic* t : *subscriptions_) names.push_back(t->name);
+  if (subscriptions()) {
+    for (const Topic* t : *subscriptions()) names.push_back(t->name);
   }
   return names;
 }
@@ -255,10 +256,11 @@ void Connection::publish(std::string_view topic, std::string_view message, OpCod
 bool Connection::write_published(Publication& message) {
   if (phase_ != Phase::Open) return true;
   if (over_backpressure()) return false;
-  if (message.compress() && deflate_ && deflate_->agreed.server_no_context_takeover &&
+  const SocketDeflate* agreed = deflate();
+  if (message.compress() && agreed && agreed->agreed.server_no_context_takeover &&
       message.payload().size() >= route_->behavior.settings.compression_threshold) {
-    write(message.compressed_frame(deflate_->agreed.server_max_window_bits));
-  } else if (message.compress() && deflate_) {
+    write(message.compressed_frame(agreed->agreed.server_max_window_bits));
+  } else if (message.compress() && agreed) {
     write_message(message.op(), message.payload(), true);
   } else {
     write(message.header(), message.payload());
@@ -319,7 +321,7 @@ void Connection::enter_closed(int code, std::string_view reason) {
   phase_ = Phase::Closing;
   schedule(route_->behavior.settings.close_timeout);
   if (route_->behavior.close) route_->behavior.close(*this, code, reason);
-  server().topics().unsubscribe_all(*this, subscriptions_);
+  if (extras_) server().topics().unsubscribe_all(*this, extras_->subscriptions);
   if (user_data_) {
     route_->user_data.destroy(user_data_);
     ::operator delete(user_data_, std::align_val_t(route_->user_data.align));

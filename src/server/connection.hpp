@@ -41,7 +41,7 @@ class Connection final : public net::Socket, public WebSocket, private net::Time
   bool is_subscribed(std::string_view topic) const;
   std::vector<std::string> topics() const;
   void publish(std::string_view topic, std::string_view message, OpCode op, bool compress);
-  bool compression_agreed() const { return deflate_ != nullptr; }
+  bool compression_agreed() const { return deflate() != nullptr; }
   // A published message for this subscriber. False when its backpressure is over the limit: the
   // caller then applies refuse() once it is done walking the subscribers (refuse runs handlers).
   bool write_published(Publication& message);
@@ -79,7 +79,7 @@ class Connection final : public net::Socket, public WebSocket, private net::Time
   void accept(const Route& route, std::string_view key,
               const std::optional<protocol::DeflateParams>& deflate);
   const protocol::ReaderConfig& reader_config() const {
-    return deflate_ ? route_->deflate_reader : route_->reader;
+    return deflate() ? route_->deflate_reader : route_->reader;
   }
   std::string_view inflate(std::string_view compressed, OpCode op);
   void reject(int status, std::string_view reason, std::string_view extra_headers = {});
@@ -95,8 +95,20 @@ class Connection final : public net::Socket, public WebSocket, private net::Time
   void finish();
 
   std::unique_ptr<protocol::HttpRequestParser> http_;  // only during the handshake
-  std::unique_ptr<Subscriptions> subscriptions_;       // only while subscribed to something
-  std::unique_ptr<SocketDeflate> deflate_;             // only if permessage-deflate was agreed
+  // What only some sockets need, allocated on first need: a plain socket pays one pointer.
+  struct Extras {
+    std::unique_ptr<Subscriptions> subscriptions;  // while subscribed to something
+    std::unique_ptr<SocketDeflate> deflate;        // if permessage-deflate was agreed
+  };
+  Extras& extras() {
+    if (!extras_) extras_ = std::make_unique<Extras>();
+    return *extras_;
+  }
+  SocketDeflate* deflate() const { return extras_ ? extras_->deflate.get() : nullptr; }
+  const Subscriptions* subscriptions() const {
+    return extras_ ? extras_->subscriptions.get() : nullptr;
+  }
+  std::unique_ptr<Extras> extras_;
   const Route* route_ = nullptr;
   void* user_data_ = nullptr;  // the route's user data type, created at open, destroyed at close
   // Timer-wheel ticks, stamped by activity and read when the timer fires.
