@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
   cli.require_subcommand(1);
   const std::vector<wisp::tool::Command> commands = {
       wisp::tool::add_serve_command(cli),
+      wisp::tool::add_bench_command(cli),
   };
   CLI11_PARSE(cli, argc, argv);
   try {

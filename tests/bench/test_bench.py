@@ -1,0 +1,55 @@
+#!/usr/bin/python3
+"""Runs `wisp bench` briefly against `wisp serve --port 0` and checks its JSON summaries.
+
+Usage: test_bench.py path/to/wisp
+"""
+import json
+import re
+import subprocess
+import sys
+
+
+def start_server(wisp):
+    server = subprocess.Popen([wisp, "serve", "--port", "0"], stdout=subprocess.PIPE, text=True)
+    for line in server.stdout:
+        found = re.search(r"listening on 127\.0\.0\.1:(\d+)", line)
+        if found:
+            return server, int(found.group(1))
+    server.kill()
+    sys.exit("wisp serve did not say where it listens")
+
+
+def bench(wisp, port, server_pid, *args):
+    command = [wisp, "bench", *args, "--port", str(port), "--pid", str(server_pid),
+               "--duration", "1", "--warmup", "0.3", "--json", "--quiet"]
+    done = subprocess.run(command, stdout=subprocess.PIPE, text=True, timeout=30)
+    summary = json.loads(done.stdout)
+    print(" ".join(args), "->", summary)
+    problems = []
+    if done.returncode != 0:
+        problems.append(f"exit status {done.returncode}")
+    if summary["errors"] != 0:
+        problems.append(f"{summary['errors']} errors")
+    if summary["messages"] <= 0:
+        problems.append("no messages")
+    if summary["server_cpu_pct"] < 0:
+        problems.append("no server CPU for --pid")
+    return [f"{' '.join(args)}: {p}" for p in problems]
+
+
+def main():
+    wisp = sys.argv[1]
+    server, port = start_server(wisp)
+    try:
+        problems = bench(wisp, port, server.pid, "echo", "--connections", "10")
+        problems += bench(wisp, port, server.pid, "echo", "--connections", "4", "--size", "70000",
+                          "--binary", "--rate", "2000")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    if problems:
+        sys.exit("\n".join(problems))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+// `wisp bench MODE`: the load generator. Options are shared by the modes; each mode reads those
+// that concern it.
+#include <functional>
+#include <map>
+#include <memory>
+
+#include "../commands.hpp"
+#include "driver.hpp"
+#include "options.hpp"
+
+namespace wisp::tool {
+namespace {
+
+using bench::BenchOptions;
+
+const std::map<std::string, std::function<int(const BenchOptions&)>>& modes() {
+  static const std::map<std::string, std::function<int(const BenchOptions&)>> all = {
+      {"echo", bench::run_echo},
+  };
+  return all;
+}
+
+void add_load_options(CLI::App& c, BenchOptions& o) {
+  c.add_option("--connections,-c", o.connections,
+               "Connections (default: echo/hub 100, connect 16 at once, idle 10000, fanout 1000 "
+               "receivers)");
+  c.add_option("--size,-s", o.size, "Payload bytes (hub: of the data string)")
+      ->capture_default_str();
+  c.add_option("--inflight,-i", o.inflight,
+               "Messages in flight per connection (default 8; 128 when paced)");
+  c.add_flag("--binary", o.binary, "Binary messages instead of text");
+  c.add_option("--rate,-r", o.rate,
+               "Offered load in messages/s (connect: handshakes/s; fanout: sent messages/s); "
+               "default: as fast as the server answers");
+  c.add_option("--burst-ms", o.burst_ms, "Pacing tick: each tick's load leaves in one burst")
+      ->capture_default_str();
+  c.add_option("--event", o.event, "hub: the event type requested")->capture_default_str();
+}
+
+void add_run_options(CLI::App& c, BenchOptions& o) {
+  c.add_option("--host", o.host, "Server address (IPv4)")->capture_default_str();
+  c.add_option("--port,-p", o.port, "Server port")->capture_default_str();
+  c.add_option("--path", o.path, "Route (default: /echo, /fanout for fanout, /ws for hub)");
+  c.add_flag("--raw", o.raw, "echo: the peer is a raw TCP echo (no handshake)");
+  c.add_option("--duration,-d", o.duration, "Measured seconds")->capture_default_str();
+  c.add_option("--warmup,-w", o.warmup, "Seconds before the measured window")
+      ->capture_default_str();
+  c.add_option("--pid", o.pid, "Server process: its CPU over the window and its RSS");
+  c.add_option("--core", o.core, "Server's CPU core: its busy share (softirq included)");
+  c.add_option("--source-ips", o.source_ips,
+               "Connect from 127.0.0.1..N (default: one per 20000 connections; connect: 16)");
+  c.add_option("--idle-warmup", o.idle_warmup,
+               "idle: connections opened before the baseline RSS (default: 10%, at most 1000)");
+  c.add_flag("--json", o.json, "Print the summary as one JSON object");
+  c.add_flag("--quiet,-q", o.quiet, "No progress lines");
+}
+
+}  // namespace
+
+Command add_bench_command(CLI::App& cli) {
+  auto options = std::make_shared<BenchOptions>();
+  CLI::App* command = cli.add_subcommand(
+      "bench", "Load-test a WebSocket server: echo, connect, idle, fanout or hub");
+  std::vector<std::string> names;
+  for (const auto& [name, run] : modes()) names.push_back(name);
+  command->add_option("mode", options->mode, "What to measure")
+      ->required()
+      ->check(CLI::IsMember(names));
+  add_load_options(*command, *options);
+  add_run_options(*command, *options);
+  return {command, [options] { return modes().at(options->mode)(*options); }};
+}
+
+}  // namespace wisp::tool

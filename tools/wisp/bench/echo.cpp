@@ -1,0 +1,118 @@
+// `wisp bench echo`: connections that each keep messages in flight to an echo route and check
+// every byte that comes back. Unpaced, each echo sends the next message (a closed loop); paced,
+// each tick's messages are spread over the connections and leave in one burst per connection.
+#include <string>
+#include <vector>
+
+#include "driver.hpp"
+#include "frames.hpp"
+#include "report.hpp"
+
+namespace wisp::tool::bench {
+namespace {
+
+constexpr std::size_t variants = 4;  // payloads in rotation: a lost or reordered echo shows
+
+class Echo final : public Driver {
+ public:
+  explicit Echo(const BenchOptions& o)
+      : Driver(o, "/echo", o.connections ? o.connections : 100),
+        op_(o.binary ? OpCode::Binary : OpCode::Text),
+        inflight_(o.inflight_or_default()),
+        flows_(connections_),
+        sent_at_(std::size_t{connections_} * inflight_) {
+    // Printable ASCII keeps text frames valid UTF-8; the variants differ at every byte.
+    for (std::size_t v = 0; v < variants; ++v) {
+      for (std::size_t i = 0; i < o.size; ++i) payloads_[v].push_back(char('A' + (i + v * 7) % 58));
+      append_masked_frame(frames_[v], op_, payloads_[v]);
+    }
+  }
+
+ private:
+  struct Flow {
+    std::uint64_t sent = 0, received = 0;
+    std::uint64_t backlog = 0;  // paced messages due but held back by the in-flight limit
+  };
+
+  void begin() override {
+    if (options_.paced()) return;
+    for (auto& c : conns_) {
+      for (unsigned i = 0; i < inflight_; ++i) send_next(c);
+      c.flush();
+    }
+  }
+
+  // Gives each connection its share of the due messages (the remainder rotates) and sends.
+  void pace(std::uint64_t due) override {
+    const std::uint64_t share = due / conns_.size();
+    std::uint64_t rest = due % conns_.size();
+    for (std::size_t i = 0; i < conns_.size(); ++i) {
+      Connection& c = conns_[(cursor_ + i) % conns_.size()];
+      Flow& flow = flows_[c.id()];
+      flow.backlog += share + (i < rest ? 1 : 0);
+      send_backlog(c, flow);
+      c.flush();
+    }
+    cursor_ = (cursor_ + rest) % conns_.size();
+  }
+
+  void on_message(Connection& c, OpCode op, std::string_view payload) override {
+    Flow& flow = flows_[c.id()];
+    if (op != op_ || payload != payloads_[flow.received % variants]) fail("echo mismatch");
+    record(sent_at_[slot(c, flow.received)], payload.size());
+    ++flow.received;
+    if (options_.paced()) return send_backlog(c, flow);
+    send_next(c);  // flushed when the connection's events are handled
+  }
+
+  void send_backlog(Connection& c, Flow& flow) {
+    for (; flow.backlog > 0 && flow.sent - flow.received < inflight_; --flow.backlog) send_next(c);
+  }
+
+  void send_next(Connection& c) {
+    Flow& flow = flows_[c.id()];
+    sent_at_[slot(c, flow.sent)] = poller_.now();
+    c.send(frames_[flow.sent % variants]);
+    ++flow.sent;
+  }
+
+  // Echoes come back in order, so a ring of `inflight_` send times per connection suffices.
+  std::size_t slot(const Connection& c, std::uint64_t n) const {
+    return std::size_t{c.id()} * inflight_ + n % inflight_;
+  }
+
+  std::string setup_text() const override {
+    std::string text = std::to_string(connections_);
+    text.append(" connections x ").append(std::to_string(inflight_)).append(" in flight, ");
+    text.append(std::to_string(options_.size))
+        .append(op_ == OpCode::Text ? " B text" : " B binary");
+    if (options_.raw) text.append(", raw TCP peer");
+    if (options_.paced()) {
+      text.append(", paced at ").append(std::to_string(static_cast<long long>(options_.rate)));
+      text.append("/s in ").append(format_number(options_.burst_ms)).append(" ms bursts");
+    }
+    return text;
+  }
+
+  void describe(Summary& s) const override {
+    std::uint64_t backlog = 0;
+    for (const Flow& flow : flows_) backlog += flow.backlog;
+    s.figures.emplace_back("inflight", inflight_);
+    s.figures.emplace_back("binary", op_ == OpCode::Binary);
+    if (options_.paced()) s.figures.emplace_back("backlog_at_end", static_cast<double>(backlog));
+  }
+
+  const OpCode op_;
+  const unsigned inflight_;
+  std::string payloads_[variants];
+  std::string frames_[variants];
+  std::vector<Flow> flows_;
+  std::vector<std::uint64_t> sent_at_;
+  std::size_t cursor_ = 0;
+};
+
+}  // namespace
+
+int run_echo(const BenchOptions& options) { return Echo(options).run(); }
+
+}  // namespace wisp::tool::bench
