@@ -1,0 +1,88 @@
+// HTTP requests and responses, as route handlers see them.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace wisp {
+
+namespace protocol {
+struct HttpRequest;
+}
+namespace server {
+class RouteParams;
+}
+
+// One HTTP request, for the duration of its handler call. Every view it returns points into the
+// connection's buffers: copy what you keep past the call (e.g. to answer later).
+class Request {
+ public:
+  // Made by the server; the three arguments must outlive the Request.
+  Request(const protocol::HttpRequest& head, const server::RouteParams& params,
+          std::string_view body);
+
+  // The method as sent, e.g. "GET" (methods are case-sensitive).
+  std::string_view method() const;
+  // The path as sent (percent-encoded), without the query: "/users/a%20b".
+  std::string_view path() const;
+  // The query as sent, after '?' and without it; empty if none.
+  std::string_view query() const;
+  // The first header named `name` (case-insensitive), or an empty view if there is none.
+  std::string_view header(std::string_view name) const;
+  // A path parameter of the route ("id" for "/users/{id}", "*" for a wildcard's rest),
+  // percent-decoded; an empty view if the route has none of that name.
+  std::string_view param(std::string_view name) const;
+  // The first query parameter named `name`, decoded ('+' is a space); nullopt if there is none.
+  std::optional<std::string> query_param(std::string_view name) const;
+  // The whole body (a chunked one decoded); empty if there is none.
+  std::string_view body() const { return body_; }
+
+ private:
+  const protocol::HttpRequest* head_;  // not owned
+  const server::RouteParams* params_;  // not owned
+  std::string_view body_;
+};
+
+// The answer to one request: set the status and headers, then end it with text(), json() or
+// file(). Every call throws std::logic_error once the response has ended.
+class Response {
+ public:
+  using Header = std::pair<std::string, std::string>;
+
+  // Sets the status code (200 unless set). Throws std::invalid_argument outside 200..599:
+  // interim (1xx) responses and upgrades are the server's to send.
+  Response& status(int code);
+  // Adds a header; a name given twice is sent twice (e.g. Set-Cookie). Throws
+  // std::invalid_argument if `name` is not a token, if `value` holds CR, LF or another control
+  // character but HTAB (they would let the value write headers of its own), or for the headers
+  // the server writes itself: Content-Length, Transfer-Encoding, Connection and Date.
+  Response& header(std::string_view name, std::string_view value);
+  // Ends the response with `body`, as "text/plain; charset=utf-8" unless a Content-Type was set.
+  void text(std::string_view body);
+  // Ends the response with `json`, already serialized, as "application/json" unless a
+  // Content-Type was set.
+  void json(std::string_view json);
+  // Ends the response with the file at `path`, sent without copying it through user space, with
+  // a Content-Type by its extension, an ETag, and 304 for a matching If-None-Match; 404 if it
+  // cannot be read.
+  void file(std::string_view path);
+
+  int status() const { return status_; }
+  const std::vector<Header>& headers() const { return headers_; }
+  std::string_view body() const { return body_; }
+  bool ended() const { return ended_; }
+
+ private:
+  void end(std::string_view default_content_type, std::string_view body);
+  void check_open() const;
+
+  int status_ = 200;
+  std::vector<Header> headers_;
+  std::string body_;
+  bool ended_ = false;
+};
+
+}  // namespace wisp

@@ -1,0 +1,83 @@
+#include "server/http_types.hpp"
+
+#include <stdexcept>
+
+#include "protocol/http_request.hpp"
+#include "server/http_router.hpp"
+
+namespace wisp {
+namespace {
+
+// Fields that frame the message or the connection: the server writes them, so that a handler
+// cannot make the length disagree with the body it sends.
+bool is_server_field(std::string_view name) {
+  for (std::string_view reserved : {"content-length", "transfer-encoding", "connection", "date"}) {
+    if (protocol::iequals(name, reserved)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Request::Request(const protocol::HttpRequest& head, const server::RouteParams& params,
+                 std::string_view body)
+    : head_(&head), params_(&params), body_(body) {}
+
+std::string_view Request::method() const { return head_->method; }
+std::string_view Request::path() const { return head_->path; }
+std::string_view Request::query() const { return head_->query; }
+std::string_view Request::header(std::string_view name) const { return head_->header(name); }
+std::string_view Request::param(std::string_view name) const { return params_->get(name); }
+
+std::optional<std::string> Request::query_param(std::string_view name) const {
+  return server::query_value(head_->query, name);
+}
+
+Response& Response::status(int code) {
+  check_open();
+  if (code < 200 || code > 599) {
+    throw std::invalid_argument("wisp::Response::status: not a final status code (200..599)");
+  }
+  status_ = code;
+  return *this;
+}
+
+Response& Response::header(std::string_view name, std::string_view value) {
+  check_open();
+  if (!protocol::is_valid_field(name, value)) {
+    throw std::invalid_argument("wisp::Response::header: invalid header name or value");
+  }
+  if (is_server_field(name)) {
+    throw std::invalid_argument("wisp::Response::header: the server writes this header itself");
+  }
+  headers_.emplace_back(name, value);
+  return *this;
+}
+
+void Response::text(std::string_view body) { end("text/plain; charset=utf-8", body); }
+void Response::json(std::string_view json) { end("application/json", json); }
+
+void Response::end(std::string_view default_content_type, std::string_view body) {
+  check_open();
+  bool typed = false;
+  for (const Header& h : headers_) typed = typed || protocol::iequals(h.first, "content-type");
+  if (!typed) headers_.emplace_back("Content-Type", default_content_type);
+  body_ = body;
+  ended_ = true;
+}
+
+void Response::check_open() const {
+  if (ended_) throw std::logic_error("wisp::Response: the response has already ended");
+}
+
+namespace server {
+
+void append_response(std::string& out, const Response& response,
+                     const protocol::ResponseFraming& framing) {
+  protocol::ResponseWriter writer(out, response.status(), framing);
+  for (const auto& [name, value] : response.headers()) writer.header(name, value);
+  writer.body(response.body());
+}
+
+}  // namespace server
+}  // namespace wisp
