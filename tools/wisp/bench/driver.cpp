@@ -25,20 +25,23 @@ void raise_file_limit() {
 
 // One local address per 20,000 connections (the ephemeral range holds about 28,000 ports), when
 // the server is on loopback where every 127.x.y.z is ours.
-unsigned source_count(const BenchOptions& o, const Target& target, unsigned connections) {
+unsigned source_count(const BenchOptions& o, const Target& target, unsigned connections,
+                      unsigned sources) {
   if ((ntohl(target.server.sin_addr.s_addr) >> 24) != 127) return 1;
-  return o.source_ips ? o.source_ips : 1 + connections / 20000;
+  if (o.source_ips) return o.source_ips;
+  return sources ? sources : 1 + connections / 20000;
 }
 
 }  // namespace
 
-Driver::Driver(const BenchOptions& options, std::string_view default_path, unsigned connections)
+Driver::Driver(const BenchOptions& options, std::string_view default_path, unsigned connections,
+               unsigned sources)
     : options_(options),
       connections_(connections),
       target_(options.host, options.port,
               options.path.empty() ? std::string(default_path) : options.path, options.raw),
       probe_(options.pid, options.core),
-      sources_(source_count(options, target_, connections)) {}
+      sources_(source_count(options, target_, connections, sources)) {}
 
 int Driver::run() {
   raise_file_limit();
@@ -133,9 +136,10 @@ void Driver::progress() {
   next_progress_ns_ += ns_per_s;
 }
 
-void Driver::on_open(Connection&) {
+void Driver::on_open(Connection& c) {
   --connecting_;
   ++open_;
+  opened(c);
 }
 
 void Driver::on_end(Connection& c, std::string_view error) {

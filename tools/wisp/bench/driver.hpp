@@ -19,7 +19,9 @@ namespace wisp::tool::bench {
 class Driver : protected ConnectionEvents {
  public:
   // `connections`: how many the mode opens at set-up (the options' count, or the mode's default).
-  Driver(const BenchOptions& options, std::string_view default_path, unsigned connections);
+  // `sources`: local addresses to connect from unless --source-ips says (0: one per 20,000).
+  Driver(const BenchOptions& options, std::string_view default_path, unsigned connections,
+         unsigned sources = 0);
   virtual ~Driver() = default;
 
   // Set-up, warm-up, the measured window and the summary. Returns the exit status: 1 if any
@@ -33,6 +35,8 @@ class Driver : protected ConnectionEvents {
   virtual void begin() {}
   // Paced modes: `due` more messages (or handshakes) are due now, to leave in one burst.
   virtual void pace(std::uint64_t) {}
+  // A connection finished its handshake.
+  virtual void opened(Connection&) {}
   // After each batch of events (and pacing tick).
   virtual void after_poll() {}
   // A connection ended (after the driver counted it, and its error if any).
@@ -95,5 +99,7 @@ class Driver : protected ConnectionEvents {
 
 // Each mode's entry point.
 int run_echo(const BenchOptions& options);
+int run_connect(const BenchOptions& options);
+int run_idle(const BenchOptions& options);
 
 }  // namespace wisp::tool::bench
