@@ -5,10 +5,13 @@
 #include <functional>
 #include <memory>
 #include <new>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
+#include "wisp/client.hpp"
 #include "wisp/opcode.hpp"
 #include "wisp/settings.hpp"
 #include "wisp/websocket.hpp"
@@ -98,6 +101,29 @@ class App {
                bool compress = true);
   // Subscribers of `topic` across all threads. Safe from any thread.
   std::size_t subscriber_count(std::string_view topic) const;
+
+  // The client registry (routes with settings.client_registry). Every call is safe from any
+  // thread; work on a client runs on its loop thread (at once when that is the calling thread).
+  //
+  // Sends to one client; false if no client has that id now.
+  bool send_to(std::string_view client_id, std::string_view message, OpCode op = OpCode::Text);
+  // Sends to every registered client / to the listed ones; returns how many were addressed
+  // (unknown ids are skipped).
+  std::size_t broadcast(std::string_view message, OpCode op = OpCode::Text);
+  std::size_t broadcast_to(const std::vector<std::string>& client_ids, std::string_view message,
+                           OpCode op = OpCode::Text);
+  // Closes a client's connection with `code` and `reason` (as WebSocket::close, whose rules and
+  // exceptions apply); false if no client has that id now.
+  bool disconnect(std::string_view client_id, int code = close_code::normal,
+                  std::string_view reason = {});
+  bool is_connected(std::string_view client_id) const;
+  std::size_t client_count() const;
+  std::vector<std::string> client_ids() const;
+  // Snapshots (see ClientInfo), taken under the registry's lock; the predicate runs after, on
+  // the calling thread.
+  std::optional<ClientInfo> client(std::string_view client_id) const;
+  std::vector<ClientInfo> find_clients(
+      const std::function<bool(const ClientInfo&)>& predicate) const;
 
   // Makes run() stop the app as stop() does when the process gets SIGINT or SIGTERM: run() blocks
   // both signals in its threads and takes them on a thread of its own. Call it before run(), and

@@ -58,6 +58,10 @@ struct WebSocketSettings {
   int compression_memory_level = 8;    // 1-9: zlib's memLevel for dedicated compressors
   int decompression_window_bits = 15;  // 8-15: the largest window a Dedicated client may use
   std::size_t compression_threshold = 64;
+
+  // Give each socket of this route a client id and a place in the app's client registry
+  // (App::send_to, broadcast, find_clients...), with its metadata and message counters.
+  bool client_registry = false;
 };
 
 // Per App.

@@ -66,6 +66,11 @@ class WebSocket {
   // True when permessage-deflate (RFC 7692) was agreed with this client.
   bool compression_agreed() const;
 
+  // The client registry (routes with settings.client_registry): this socket's id (empty on
+  // other routes), and key-values kept with it (visible in App::client and find_clients).
+  std::string_view client_id() const;
+  void set_metadata(std::string key, std::string value);
+
   // Bytes accepted by send() but not yet written to the socket.
   std::size_t buffered_amount() const;
   // The peer's address as "ip:port" ("[ip]:port" for IPv6); empty if it cannot be read.

@@ -11,6 +11,7 @@
 
 #include "net/tcp_listener.hpp"
 #include "server/app_state.hpp"
+#include "server/connection.hpp"
 #include "server/loop_server.hpp"
 
 namespace wisp {
@@ -121,6 +122,46 @@ void App::stop() { impl_->state.request_stop(); }
 
 void App::publish(std::string_view topic, std::string_view message, OpCode op, bool compress) {
   impl_->state.publish(topic, message, op, compress, nullptr);
+}
+
+bool App::send_to(std::string_view client_id, std::string_view message, OpCode op) {
+  return impl_->state.with_client(
+      client_id,
+      [payload = std::string(message), op](server::Connection& c) { c.send(payload, op, true); });
+}
+
+std::size_t App::broadcast(std::string_view message, OpCode op) {
+  return impl_->state.broadcast(message, op);
+}
+
+std::size_t App::broadcast_to(const std::vector<std::string>& client_ids, std::string_view message,
+                              OpCode op) {
+  return impl_->state.broadcast_to(client_ids, message, op);
+}
+
+bool App::disconnect(std::string_view client_id, int code, std::string_view reason) {
+  server::Connection::check_closable(code, reason);  // throws here, on the caller's thread
+  return impl_->state.with_client(client_id, [code, reason = std::string(reason)](
+                                                 server::Connection& c) { c.close(code, reason); });
+}
+
+bool App::is_connected(std::string_view client_id) const {
+  return impl_->state.registry.find(client_id).first != nullptr;
+}
+
+std::size_t App::client_count() const { return impl_->state.registry.size(); }
+
+std::vector<std::string> App::client_ids() const { return impl_->state.registry.ids(); }
+
+std::optional<ClientInfo> App::client(std::string_view client_id) const {
+  return impl_->state.registry.info(client_id);
+}
+
+std::vector<ClientInfo> App::find_clients(
+    const std::function<bool(const ClientInfo&)>& predicate) const {
+  std::vector<ClientInfo> found = impl_->state.registry.all();
+  std::erase_if(found, [&](const ClientInfo& info) { return !predicate(info); });
+  return found;
 }
 
 std::size_t App::subscriber_count(std::string_view topic) const {

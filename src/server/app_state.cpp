@@ -1,6 +1,9 @@
 #include "server/app_state.hpp"
 
+#include <algorithm>
+
 #include "net/event_loop.hpp"
+#include "server/connection.hpp"
 #include "server/loop_server.hpp"
 
 namespace wisp::server {
@@ -44,6 +47,55 @@ void AppState::publish(std::string_view topic, std::string_view message, OpCode 
   if (!here) return;
   Publication publication(op, message, compress, here->compression());
   here->topics().deliver(topic, publication, except);
+}
+
+void AppState::run_on(LoopServer* loop, std::function<void()> task) {
+  if (&loop->loop() == net::EventLoop::current()) return task();
+  std::lock_guard lock(mutex_);  // so the loop cannot end meanwhile
+  if (std::find(running_.begin(), running_.end(), loop) != running_.end()) {
+    loop->loop().post(std::move(task));
+  }
+}
+
+bool AppState::with_client(std::string_view id, std::function<void(Connection&)> action) {
+  LoopServer* loop = registry.find(id).first;
+  if (!loop) return false;
+  run_on(loop, [this, loop, id = std::string(id), action = std::move(action)] {
+    // Looked up again on the loop thread: the client may have left since.
+    const auto [now_on, connection] = registry.find(id);
+    if (now_on == loop) action(*connection);
+  });
+  return true;
+}
+
+std::size_t AppState::broadcast(std::string_view message, OpCode op) {
+  const std::size_t count = registry.size();
+  auto payload = std::make_shared<const std::string>(message);
+  std::vector<LoopServer*> loops;
+  {
+    std::lock_guard lock(mutex_);
+    loops = running_;
+  }
+  for (LoopServer* loop : loops) {
+    run_on(loop, [loop, payload, op] { loop->send_to_registered(*payload, op); });
+  }
+  return count;
+}
+
+std::size_t AppState::broadcast_to(const std::vector<std::string>& ids, std::string_view message,
+                                   OpCode op) {
+  auto payload = std::make_shared<const std::string>(message);
+  std::size_t count = 0;
+  for (auto& [loop, group] : registry.by_loop(ids)) {
+    count += group.size();
+    run_on(loop, [this, loop, payload, op, group = std::move(group)] {
+      for (const std::string& id : group) {
+        const auto [now_on, connection] = registry.find(id);
+        if (now_on == loop) connection->send(*payload, op, true);
+      }
+    });
+  }
+  return count;
 }
 
 void AppState::count_subscriber(std::string_view topic, int change) {

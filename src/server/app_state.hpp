@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -9,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "server/registry.hpp"
 #include "server/router.hpp"
 #include "wisp/opcode.hpp"
 #include "wisp/settings.hpp"
@@ -34,11 +36,25 @@ class AppState {
   void publish(std::string_view topic, std::string_view message, OpCode op, bool compress,
                const Connection* except);
 
+  // The client registry, and what may be done with a client by id from any thread: the work
+  // runs on the client's own loop thread (at once when that is the calling thread).
+  Registry registry;
+  // False if no client has that id now; else `action` runs if the client is still connected
+  // when its loop gets to it.
+  bool with_client(std::string_view id, std::function<void(Connection&)> action);
+  // Sends to every registered client, or to the listed ones; returns how many it addressed.
+  std::size_t broadcast(std::string_view message, OpCode op);
+  std::size_t broadcast_to(const std::vector<std::string>& ids, std::string_view message,
+                           OpCode op);
+
   // App-wide subscriber counts, kept by the loops' topic tables.
   void count_subscriber(std::string_view topic, int change);
   std::size_t subscriber_count(std::string_view topic) const;
 
  private:
+  // Runs `task` on `loop` now if it is the calling thread's, else posts it there (if it runs).
+  void run_on(LoopServer* loop, std::function<void()> task);
+
   mutable std::mutex mutex_;  // guards the members below; never held while handlers run
   std::vector<LoopServer*> running_;
   bool stop_requested_ = false;

@@ -3,6 +3,7 @@
 #include <new>
 #include <stdexcept>
 
+#include "net/tcp_listener.hpp"
 #include "protocol/frame.hpp"
 #include "protocol/handshake.hpp"
 #include "protocol/utf8.hpp"
@@ -16,6 +17,17 @@ using std::chrono::milliseconds;
 net::EventLoop& loop() { return *net::EventLoop::current(); }
 
 LoopServer& server() { return LoopServer::current(); }
+
+// The loop's cached steady time as wall-clock time, without a clock read per message.
+std::chrono::system_clock::time_point wall_clock_now() {
+  static const auto offset = std::chrono::system_clock::now().time_since_epoch() -
+                             std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                                 std::chrono::steady_clock::now().time_since_epoch());
+  return std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(
+          loop().now().time_since_epoch()) +
+      offset);
+}
 
 std::uint32_t current_tick() { return static_cast<std::uint32_t>(loop().timers().current_tick()); }
 
@@ -112,6 +124,7 @@ void Connection::accept(const Route& route, std::string_view key,
   }
   opened_tick_ = last_activity_tick_ = last_message_tick_ = current_tick();
   schedule_next_deadline();
+  if (route.behavior.settings.client_registry) register_client();
   if (route.behavior.open) route.behavior.open(*this);
 }
 
@@ -134,6 +147,7 @@ bool Connection::on_message(OpCode op, std::string_view message, bool compressed
     message = inflate(message, op);
     if (phase_ != Phase::Open) return false;
   }
+  if (ClientRecord* record = client()) record->received(message.size(), wall_clock_now());
   if (route_->behavior.message) route_->behavior.message(*this, message, op);
   return phase_ == Phase::Open;
 }
@@ -214,6 +228,7 @@ SendStatus Connection::send(std::string_view message, OpCode op, bool compress) 
     return SendStatus::Dropped;
   }
   write_message(op, message, compress);
+  if (ClientRecord* record = client()) record->sent(message.size());
   if (!backpressured()) return SendStatus::Sent;
   drain_wanted_ = true;
   return SendStatus::Backpressure;
@@ -265,7 +280,31 @@ bool Connection::write_published(Publication& message) {
   } else {
     write(message.header(), message.payload());
   }
+  if (ClientRecord* record = client()) record->sent(message.payload().size());
   return true;
+}
+
+// ---- the client registry
+// -------------------------------------------------------------------------
+
+void Connection::register_client() {
+  auto record = std::make_unique<ClientRecord>();
+  record->route = route_;
+  record->loop = &server();
+  record->connection = this;
+  record->remote_address = net::peer_address(fd());
+  record->connected_at = wall_clock_now();
+  record->last_activity_ns.store(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(record->connected_at.time_since_epoch())
+          .count());
+  do {
+    record->id = random_client_id();
+  } while (!server().app().registry.add(*record));  // 128 random bits: a retry is never needed
+  extras().client = std::move(record);
+}
+
+void Connection::unregister_client() {
+  if (ClientRecord* record = client()) server().app().registry.remove(*record);
 }
 
 bool Connection::over_backpressure() const {
@@ -289,17 +328,20 @@ void Connection::on_drained() {
 
 // ---- closing -----------------------------------------------------------------------------------
 
-void Connection::close(int code, std::string_view reason) {
+void Connection::check_closable(int code, std::string_view reason) {
   if (!protocol::is_valid_close_code(code)) {
-    throw std::invalid_argument("wisp::WebSocket::close: code " + std::to_string(code) +
-                                " may not be sent");
+    throw std::invalid_argument("wisp: close code " + std::to_string(code) + " may not be sent");
   }
   if (reason.size() > protocol::max_control_payload - 2) {
-    throw std::invalid_argument("wisp::WebSocket::close: reason over 123 bytes");
+    throw std::invalid_argument("wisp: close reason over 123 bytes");
   }
   if (!protocol::is_valid_utf8(reason)) {
-    throw std::invalid_argument("wisp::WebSocket::close: reason is not valid UTF-8");
+    throw std::invalid_argument("wisp: close reason is not valid UTF-8");
   }
+}
+
+void Connection::close(int code, std::string_view reason) {
+  check_closable(code, reason);
   if (phase_ == Phase::Open) fail_with_close(code, reason);
 }
 
@@ -322,6 +364,7 @@ void Connection::enter_closed(int code, std::string_view reason) {
   schedule(route_->behavior.settings.close_timeout);
   if (route_->behavior.close) route_->behavior.close(*this, code, reason);
   if (extras_) server().topics().unsubscribe_all(*this, extras_->subscriptions);
+  unregister_client();
   if (user_data_) {
     route_->user_data.destroy(user_data_);
     ::operator delete(user_data_, std::align_val_t(route_->user_data.align));

@@ -13,6 +13,7 @@
 #include "protocol/http_request.hpp"
 #include "protocol/reader.hpp"
 #include "server/compression.hpp"
+#include "server/registry.hpp"
 #include "server/router.hpp"
 #include "server/topics.hpp"
 #include "wisp/websocket.hpp"
@@ -33,6 +34,8 @@ class Connection final : public net::Socket, public WebSocket, private net::Time
   // The WebSocket calls (see include/wisp/websocket.hpp).
   SendStatus send(std::string_view message, OpCode op, bool compress);
   void close(int code, std::string_view reason);
+  // Throws std::invalid_argument for a code that may not be sent or a bad reason.
+  static void check_closable(int code, std::string_view reason);
   void terminate();
   bool closed() const { return phase_ != Phase::Open; }
   void* user_data() { return user_data_; }
@@ -42,6 +45,7 @@ class Connection final : public net::Socket, public WebSocket, private net::Time
   std::vector<std::string> topics() const;
   void publish(std::string_view topic, std::string_view message, OpCode op, bool compress);
   bool compression_agreed() const { return deflate() != nullptr; }
+  ClientRecord* client() const { return extras_ ? extras_->client.get() : nullptr; }
   // A published message for this subscriber. False when its backpressure is over the limit: the
   // caller then applies refuse() once it is done walking the subscribers (refuse runs handlers).
   bool write_published(Publication& message);
@@ -85,6 +89,8 @@ class Connection final : public net::Socket, public WebSocket, private net::Time
   void reject(int status, std::string_view reason, std::string_view extra_headers = {});
   void write_frame(OpCode op, std::string_view payload, bool compressed = false);
   void write_message(OpCode op, std::string_view message, bool compress);
+  void register_client();
+  void unregister_client();
   static void check_sendable(OpCode op, std::string_view message);
   void fail_with_close(int code, std::string_view reason);
   void enter_closed(int code, std::string_view reason);
@@ -99,6 +105,7 @@ class Connection final : public net::Socket, public WebSocket, private net::Time
   struct Extras {
     std::unique_ptr<Subscriptions> subscriptions;  // while subscribed to something
     std::unique_ptr<SocketDeflate> deflate;        // if permessage-deflate was agreed
+    std::unique_ptr<ClientRecord> client;          // on routes with a client registry
   };
   Extras& extras() {
     if (!extras_) extras_ = std::make_unique<Extras>();

@@ -1,5 +1,7 @@
 #include "server/loop_server.hpp"
 
+#include <vector>
+
 #include "server/connection.hpp"
 
 namespace wisp::server {
@@ -35,6 +37,15 @@ void LoopServer::remove(Connection& connection) {
   if (connection.next) connection.next->prev = connection.prev;
   connection.prev = connection.next = nullptr;
   if (--connection_count_ == 0 && stopping_) loop_.stop();
+}
+
+void LoopServer::send_to_registered(std::string_view message, OpCode op) {
+  // Collected first: a send may run handlers (the backpressure policy) that close connections.
+  std::vector<Connection*> recipients;
+  for (Connection* c = connections_; c; c = c->next) {
+    if (c->client() && !c->closed()) recipients.push_back(c);
+  }
+  for (Connection* c : recipients) c->send(message, op, true);
 }
 
 void LoopServer::begin_stop() {

@@ -42,6 +42,8 @@ class LoopServer {
   void remove(Connection& connection);
   // Loop thread: stop accepting, close every connection, and end run() once none is left.
   void begin_stop();
+  // Sends to every open connection of this loop that has a client id.
+  void send_to_registered(std::string_view message, OpCode op);
 
  private:
   static thread_local LoopServer* current_;

@@ -3,6 +3,7 @@
 
 #include "net/tcp_listener.hpp"
 #include "server/connection.hpp"
+#include "server/loop_server.hpp"
 
 namespace wisp {
 
@@ -35,6 +36,18 @@ std::vector<std::string> WebSocket::topics() const { return Connection::of(*this
 void WebSocket::publish(std::string_view topic, std::string_view message, OpCode op,
                         bool compress) {
   Connection::of(*this).publish(topic, message, op, compress);
+}
+
+std::string_view WebSocket::client_id() const {
+  const server::ClientRecord* record = Connection::of(*this).client();
+  return record ? std::string_view(record->id) : std::string_view();
+}
+
+void WebSocket::set_metadata(std::string key, std::string value) {
+  if (const server::ClientRecord* record = Connection::of(*this).client()) {
+    server::LoopServer::current().app().registry.set_metadata(record->id, std::move(key),
+                                                              std::move(value));
+  }
 }
 
 bool WebSocket::compression_agreed() const { return Connection::of(*this).compression_agreed(); }
