@@ -15,9 +15,8 @@ using bench::BenchOptions;
 
 const std::map<std::string, std::function<int(const BenchOptions&)>>& modes() {
   static const std::map<std::string, std::function<int(const BenchOptions&)>> all = {
-      {"echo", bench::run_echo},
-      {"connect", bench::run_connect},
-      {"idle", bench::run_idle},
+      {"echo", bench::run_echo},     {"connect", bench::run_connect}, {"idle", bench::run_idle},
+      {"fanout", bench::run_fanout}, {"hub", bench::run_hub},
   };
   return all;
 }

@@ -64,6 +64,18 @@ class Driver : protected ConnectionEvents {
     bytes_ += bytes;
     latency_.record(poller_.now() - sent_at_ns);
   }
+  // Paced modes: spreads `due` over the connections (the remainder rotates), calling
+  // add(connection, share) for each, then sends what each queued in one write.
+  template <class Add>
+  void spread(std::uint64_t due, Add&& add) {
+    const std::size_t n = conns_.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      Connection& c = conns_[(spread_from_ + i) % n];
+      add(c, due / n + (i < due % n ? 1 : 0));
+      c.flush();
+    }
+    spread_from_ = (spread_from_ + due % n) % n;
+  }
   // Counts an error and prints the first few.
   void fail(std::string_view what);
 
@@ -95,11 +107,14 @@ class Driver : protected ConnectionEvents {
   std::uint64_t pace_from_ns_ = 0, paced_ = 0, next_tick_ns_ = 0;
   std::uint64_t next_progress_ns_ = 0, progress_messages_ = 0, started_ns_ = 0;
   int errors_printed_ = 0;
+  std::size_t spread_from_ = 0;
 };
 
 // Each mode's entry point.
 int run_echo(const BenchOptions& options);
 int run_connect(const BenchOptions& options);
 int run_idle(const BenchOptions& options);
+int run_fanout(const BenchOptions& options);
+int run_hub(const BenchOptions& options);
 
 }  // namespace wisp::tool::bench

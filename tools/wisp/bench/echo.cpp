@@ -21,9 +21,8 @@ class Echo final : public Driver {
         inflight_(o.inflight_or_default()),
         flows_(connections_),
         sent_at_(std::size_t{connections_} * inflight_) {
-    // Printable ASCII keeps text frames valid UTF-8; the variants differ at every byte.
     for (std::size_t v = 0; v < variants; ++v) {
-      for (std::size_t i = 0; i < o.size; ++i) payloads_[v].push_back(char('A' + (i + v * 7) % 58));
+      payloads_[v] = test_payload(o.size, v);
       append_masked_frame(frames_[v], op_, payloads_[v]);
     }
   }
@@ -42,18 +41,12 @@ class Echo final : public Driver {
     }
   }
 
-  // Gives each connection its share of the due messages (the remainder rotates) and sends.
   void pace(std::uint64_t due) override {
-    const std::uint64_t share = due / conns_.size();
-    std::uint64_t rest = due % conns_.size();
-    for (std::size_t i = 0; i < conns_.size(); ++i) {
-      Connection& c = conns_[(cursor_ + i) % conns_.size()];
+    spread(due, [this](Connection& c, std::uint64_t share) {
       Flow& flow = flows_[c.id()];
-      flow.backlog += share + (i < rest ? 1 : 0);
+      flow.backlog += share;
       send_backlog(c, flow);
-      c.flush();
-    }
-    cursor_ = (cursor_ + rest) % conns_.size();
+    });
   }
 
   void on_message(Connection& c, OpCode op, std::string_view payload) override {
@@ -108,7 +101,6 @@ class Echo final : public Driver {
   std::string frames_[variants];
   std::vector<Flow> flows_;
   std::vector<std::uint64_t> sent_at_;
-  std::size_t cursor_ = 0;
 };
 
 }  // namespace

@@ -19,4 +19,11 @@ void append_masked_frame(std::string& out, OpCode op, std::string_view payload) 
                        payload.size(), key, 0);
 }
 
+std::string test_payload(std::size_t size, std::size_t variant) {
+  std::string payload(size, '\0');
+  for (std::size_t i = 0; i < size; ++i)
+    payload[i] = static_cast<char>('a' + (i + variant * 7) % 26);
+  return payload;
+}
+
 }  // namespace wisp::tool::bench
