@@ -203,7 +203,6 @@ bool HttpBodyReader::step_line_end(char c) {
       return true;
     default:  // DataLf
       if (c != '\n') return fail(400, "chunk data not followed by CRLF");
-      line_bytes_ = 0;
       state_ = State::Size0;
       return true;
   }

@@ -210,8 +210,8 @@ RouteTable::Capture RouteTable::capture(const Route& route, std::string_view pat
     if (s.param) params.params_.push_back({s.text, segment});
     path.remove_prefix(segment.size());
   }
+  // Each segment ended at a '/' or at the end, so what is left is empty or starts with '/'.
   if (route.kind == Route::Kind::Wildcard) {
-    if (!path.empty() && !path.starts_with('/')) return Capture::NoMatch;
     params.params_.push_back({"*", path.empty() ? path : path.substr(1)});
   } else if (!path.empty()) {
     return Capture::NoMatch;

@@ -79,7 +79,9 @@ TEST(HttpRouter, RegistrationOrderWithinAKind) {
   r.add("GET", "/{y}/b", "second");
   r.add("GET", "/files/*", "files");
   r.add("GET", "/files/img/*", "images");
+  r.add("GET", "/files/{name}", "one file");  // params, though registered after the wildcards
   RouteParams p;
+  EXPECT_EQ(route(r, "GET", "/files/x", p).route, "one file");
   EXPECT_EQ(route(r, "GET", "/a/b", p).route, "first");
   EXPECT_EQ(route(r, "GET", "/z/b", p).route, "second");
   EXPECT_EQ(route(r, "GET", "/files/img/x.png", p).route, "files");
@@ -135,12 +137,14 @@ TEST(HttpRouter, ManyDecodedParametersStayValid) {
   Router r;
   r.add("GET", "/{a}/{b}/{c}/{d}/*", "deep");
   RouteParams p;
-  const std::string path = "/%41%41/%42%42%42/%43/%44%44/%45/%46";
+  std::string path;
+  for (char c : std::string_view("abcd")) path.append("/").append(20, c).append("%20");
+  path += "/%45/%46";
   ASSERT_EQ(route(r, "GET", path, p).route, "deep");
-  EXPECT_EQ(p.get("a"), "AA");
-  EXPECT_EQ(p.get("b"), "BBB");
-  EXPECT_EQ(p.get("c"), "C");
-  EXPECT_EQ(p.get("d"), "DD");
+  EXPECT_EQ(p.get("a"), std::string(20, 'a') + " ");
+  EXPECT_EQ(p.get("b"), std::string(20, 'b') + " ");
+  EXPECT_EQ(p.get("c"), std::string(20, 'c') + " ");
+  EXPECT_EQ(p.get("d"), std::string(20, 'd') + " ");
   EXPECT_EQ(p.get("*"), "E/F");
 }
 
@@ -224,6 +228,8 @@ TEST(HttpRouter, DuplicateRoutesThrow) {
   r.add("GET", "/users/{id}/*", "longer");
   RouteParams p;
   EXPECT_EQ(route(r, "GET", "/users/1", p).route, "a");  // the failed adds left no trace
+  EXPECT_EQ(route(r, "POST", "/users/1", p).route, "other method");
+  EXPECT_EQ(route(r, "GET", "/users/1/2", p).route, "longer");
   EXPECT_EQ(route(r, "GET", "/x", p).route, "c");
 }
 
