@@ -6,6 +6,8 @@
 
 #include <cerrno>
 
+#include "net/tls.hpp"
+
 namespace wisp::net {
 
 void WriteBuffer::append(std::string_view bytes) {
@@ -19,7 +21,14 @@ void WriteBuffer::consume(std::size_t count) {
   if (pending_->head == pending_->bytes.size()) pending_.reset();
 }
 
-Socket::Socket(int fd) : fd_(fd) { EventLoop::current()->add(fd_, *this, EPOLLIN); }
+std::size_t tls_pending_size(const TlsSession& session) { return session.pending.size(); }
+
+Socket::Socket(int fd) : Socket(fd, nullptr) {}
+
+Socket::Socket(int fd, const TlsContext* tls)
+    : fd_(fd), tls_(tls ? std::make_unique<TlsSession>(*tls) : nullptr) {
+  EventLoop::current()->add(fd_, *this, EPOLLIN);
+}
 
 Socket::~Socket() { close_fd(); }
 
@@ -32,6 +41,7 @@ void Socket::on_poll(std::uint32_t events) {
 // One read per readiness event: the poll is level-triggered, so anything left is reported again
 // on the next iteration, and a busy socket cannot starve the others.
 void Socket::read_once() {
+  if (tls_) return read_tls();
   EventLoop& loop = *EventLoop::current();
   const ssize_t n = ::read(fd_, loop.read_buffer(), EventLoop::read_buffer_size);
   if (n > 0) {
@@ -41,6 +51,32 @@ void Socket::read_once() {
   } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
     on_end();
   }
+}
+
+// TLS: ciphertext is read into the upper half of the loop's read buffer and decrypted into the
+// lower half, so that a TLS socket needs no buffer of its own. One read may hold many records.
+void Socket::read_tls() {
+  EventLoop& loop = *EventLoop::current();
+  constexpr std::size_t half = EventLoop::read_buffer_size / 2;
+  std::uint8_t* const plain = loop.read_buffer();
+  const ssize_t n = ::read(fd_, plain + half, half);
+  if (n <= 0) {
+    if (n == 0 || (errno != EAGAIN && errno != EINTR)) on_end();
+    return;
+  }
+  tls_->feed(plain + half, static_cast<std::size_t>(n));
+  loop.cork(*this);
+  TlsSession::Decrypted got;
+  do {
+    got = tls_->decrypt(plain, half);
+    send_tls_output();  // handshake messages, tickets, key updates, alerts
+    if (got.size > 0) on_data(plain, got.size);
+    if (fd_ < 0) return;  // the handler closed the socket (which also uncorked it)
+  } while (got.status == TlsSession::Status::more);
+  if (loop.corked() == this) loop.uncork();
+  using enum TlsSession::Status;
+  if (got.status == closed || got.status == failed) return on_end();
+  if (!tls_->pending.empty() && tls_->established()) write_buffered();  // held by the handshake
 }
 
 void Socket::write(std::string_view first, std::string_view second) {
@@ -60,8 +96,9 @@ void Socket::write(std::string_view first, std::string_view second) {
     }
     return send_now(first, second);
   }
-  out_.append(first);
-  out_.append(second);
+  WriteBuffer& later = tls_ ? tls_->pending : out_;  // TLS: encrypted all at once at the flush
+  later.append(first);
+  later.append(second);
   if (!flush_pending_ && !watching_writable_) {  // a backpressured socket flushes when writable
     flush_pending_ = true;
     loop.flush_later(*this);
@@ -79,6 +116,33 @@ void Socket::flush_cork(std::string_view bytes) {
 }
 
 void Socket::send_now(std::string_view first, std::string_view second) {
+  if (tls_) return send_tls(first, second);
+  send_raw(first, second);
+}
+
+// Plaintext waiting from earlier writes goes first; everything leaves in one send.
+void Socket::send_tls(std::string_view first, std::string_view second) {
+  if (fd_ < 0 || write_failed_) return;
+  if (!tls_->established()) {  // a write before the handshake ended (from a timer, say)
+    tls_->pending.append(first);
+    tls_->pending.append(second);
+    return;
+  }
+  const bool sealed =
+      tls_->encrypt(tls_->pending.front()) && tls_->encrypt(first) && tls_->encrypt(second);
+  tls_->pending.clear();
+  if (!sealed) write_failed_ = true;  // the session is broken: its next read ends the socket
+  send_tls_output();
+}
+
+void Socket::send_tls_output() {
+  std::string& ciphertext = TlsSession::output();
+  if (ciphertext.empty()) return;
+  send_raw(ciphertext, {});
+  ciphertext.clear();
+}
+
+void Socket::send_raw(std::string_view first, std::string_view second) {
   if (fd_ < 0 || write_failed_) return;
   if (!out_.empty()) {  // earlier bytes wait: keep the order
     out_.append(first);
@@ -111,6 +175,7 @@ void Socket::send_now(std::string_view first, std::string_view second) {
 
 // Sends what the socket holds; what the kernel refuses waits for EPOLLOUT.
 void Socket::write_buffered() {
+  if (tls_ && !tls_->pending.empty()) send_tls({}, {});
   while (!out_.empty()) {
     const std::string_view pending = out_.front();
     const ssize_t n = ::send(fd_, pending.data(), pending.size(), MSG_NOSIGNAL);
@@ -129,11 +194,19 @@ void Socket::write_buffered() {
 
 void Socket::shutdown_write() {
   shutdown_pending_ = true;
-  if (EventLoop::current()->corked() != this) finish_shutdown();  // else at uncork
+  // A corked socket with corked bytes shuts down when they leave, at uncork (which only flushes a
+  // socket that has something to send).
+  EventLoop& loop = *EventLoop::current();
+  if (loop.corked() != this || loop.cork_buffer().empty()) finish_shutdown();
 }
 
 void Socket::finish_shutdown() {
-  if (shut_down_ || fd_ < 0 || !out_.empty()) return;
+  if (shut_down_ || fd_ < 0 || buffered() != 0) return;
+  if (tls_) {
+    tls_->close_notify();  // once; a partial send brings us back here when the rest is out
+    send_tls_output();
+    if (!out_.empty()) return;
+  }
   ::shutdown(fd_, SHUT_WR);
   shut_down_ = true;
 }
@@ -144,6 +217,10 @@ void Socket::close_fd() {
   if (loop.corked() == this) {
     loop.cork_buffer().clear();
     loop.uncork();
+  }
+  if (tls_ && out_.empty()) {  // best effort: a close_notify that fits in the socket buffer now
+    tls_->close_notify();
+    send_tls_output();
   }
   loop.remove(fd_);
   ::close(fd_);

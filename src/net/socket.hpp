@@ -1,6 +1,7 @@
 // A non-blocking TCP connection on an event loop: reads into the loop's buffer, writes through
 // the loop's cork buffer or straight to the kernel, and keeps what the kernel refuses until the
-// socket is writable again. Knows nothing of what the bytes mean.
+// socket is writable again. Knows nothing of what the bytes mean, and may speak TLS: then the
+// subclass still reads and writes plaintext.
 #pragma once
 
 #include <cstddef>
@@ -34,6 +35,10 @@ class WriteBuffer {
   std::unique_ptr<Pending> pending_;
 };
 
+class TlsContext;
+class TlsSession;
+std::size_t tls_pending_size(const TlsSession& session);
+
 class Socket : public Pollable {
  public:
   Socket(const Socket&) = delete;
@@ -41,29 +46,38 @@ class Socket : public Pollable {
 
   int fd() const { return fd_; }
   bool is_open() const { return fd_ >= 0; }
+  bool is_tls() const { return tls_ != nullptr; }
 
   // Queues `first` then `second` for the peer. Order is kept across corked, direct and buffered
   // writes. After a write error (peer gone) further writes are discarded; the loop then reports
   // the end through on_end().
   void write(std::string_view first, std::string_view second = {});
-  // Bytes written but not yet taken by the kernel.
-  std::size_t buffered() const { return out_.size(); }
+  // Bytes written but not yet taken by the kernel (with TLS: ciphertext, plus plaintext that
+  // waits for the end of the loop iteration or of the handshake).
+  std::size_t buffered() const { return out_.size() + (tls_ ? tls_pending_size(*tls_) : 0); }
   // The kernel refused bytes: the socket waits to be writable (a slow or stalled peer).
   bool backpressured() const { return watching_writable_; }
   // Sends FIN once every buffered byte is out; reading goes on (half-close).
   void shutdown_write();
-  // Closes the descriptor now; unsent bytes are dropped. Safe to call more than once.
+  // Closes the descriptor now; unsent bytes are dropped (TLS sends close_notify if it can do so
+  // at once). Safe to call more than once.
   void close_fd();
 
  protected:
   // Takes ownership of `fd` (non-blocking) and registers it with the current thread's loop.
   explicit Socket(int fd);
+  // With `tls`, a TLS server connection whose certificates come from `tls` as it is now (the
+  // context may be reloaded or destroyed later); with nullptr, plain TCP.
+  // Throws std::bad_alloc if OpenSSL cannot create the session.
+  Socket(int fd, const TlsContext* tls);
   ~Socket();
 
   // Bytes arrived; they sit in the loop's read buffer (writable in place) until the call returns.
-  // The socket is corked for the duration of the call.
+  // The socket is corked for the duration of the call. With TLS: decrypted bytes, possibly in
+  // several calls per read, none during the handshake.
   virtual void on_data(std::uint8_t* data, std::size_t size) = 0;
-  // The peer ended the connection (FIN) or it failed.
+  // The peer ended the connection (FIN, TLS close_notify) or it failed (TLS: a handshake or record
+  // error, after the alert went out).
   virtual void on_end() = 0;
   // All buffered bytes were written, after a write had to buffer.
   virtual void on_drained() {}
@@ -72,8 +86,12 @@ class Socket : public Pollable {
   friend class EventLoop;
   void on_poll(std::uint32_t events) override;
   void read_once();
+  void read_tls();
   void write_buffered();
   void send_now(std::string_view first, std::string_view second);
+  void send_raw(std::string_view first, std::string_view second);
+  void send_tls(std::string_view first, std::string_view second);
+  void send_tls_output();
   void flush_cork(std::string_view bytes);
   void flush_deferred();
   void finish_shutdown();
@@ -85,7 +103,8 @@ class Socket : public Pollable {
   bool shut_down_ = false;
   bool write_failed_ = false;
   bool flush_pending_ = false;  // in the loop's list of sockets to flush this iteration
-  WriteBuffer out_;
+  WriteBuffer out_;             // with TLS: ciphertext
+  std::unique_ptr<TlsSession> tls_;
 };
 
 }  // namespace wisp::net
