@@ -36,6 +36,8 @@ struct WebSocketBehavior {
   std::function<void(WebSocket&, std::string_view payload)> pong{};
   // A message for this socket was dropped by the backpressure policy (Drop).
   std::function<void(WebSocket&, std::string_view message, OpCode op)> dropped{};
+  // A message from this socket was not delivered: it came past the rate limit (policy Drop).
+  std::function<void(WebSocket&, std::string_view message, OpCode op)> rate_limited{};
   // The socket reaches max_lifetime in lifetime_warning (e.g. ask the client to re-authenticate).
   std::function<void(WebSocket&)> expiring{};
 };
@@ -87,10 +89,13 @@ class App {
   // Runs the event loops (one on the calling thread, the others on threads of their own) until
   // stop(). Throws std::logic_error if listen() was not called.
   void run();
-  // Stops accepting, closes every WebSocket with 1001 and returns run() once they are closed (or
-  // after their close_timeout). Safe from any thread, including signal-handling threads (not from
-  // a signal handler itself).
-  void stop();
+  // Graceful shutdown: stops accepting, sends options.message to every open WebSocket, closes
+  // each with options.code, waits for the close replies until options.timeout, drops what is
+  // left, and returns run(). Safe from any thread (not from a signal handler itself). Throws
+  // std::invalid_argument for a code that may not be sent or a bad reason (as WebSocket::close).
+  void shutdown(const ShutdownOptions& options);
+  // shutdown() with the defaults: close 1001 "server shutting down", 5 s to answer.
+  void stop() { shutdown({}); }
   // Sends a message to every subscriber of `topic`, on every thread. Safe from any thread (from
   // a loop thread, its own subscribers get it at once; the others in their next iteration).
   // The frame is built once and the same bytes go to every subscriber. A subscriber whose

@@ -3,13 +3,15 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <string>
 
 namespace wisp {
 
-// What happens to a message for a socket already holding max_backpressure unsent bytes.
-enum class BackpressurePolicy {
-  Drop,   // the message is dropped and reported to the route's `dropped` handler
-  Close,  // the slow socket is closed with 1008 "backpressure limit"
+// What happens past a per-socket limit (backpressure, message rate).
+enum class LimitPolicy {
+  Drop,   // the message is dropped and reported to the route's handler for it
+  Close,  // the socket is closed with 1008 (policy violation) and a reason naming the limit
 };
 
 // permessage-deflate (RFC 7692) compressors and decompressors.
@@ -30,7 +32,7 @@ struct WebSocketSettings {
   // Bytes a socket may hold unsent (a client that stops reading holds no more than this plus
   // one message); past it, the policy decides. send() then returns SendStatus::Dropped.
   std::size_t max_backpressure = 1024 * 1024;
-  BackpressurePolicy backpressure_policy = BackpressurePolicy::Drop;
+  LimitPolicy backpressure_policy = LimitPolicy::Drop;
   // Heartbeat: a socket that sent nothing for ping_interval gets a ping; one that then sends
   // nothing (no pong, no data) for pong_timeout is closed with 1011 "keepalive ping timeout".
   std::chrono::milliseconds ping_interval = std::chrono::seconds(25);
@@ -44,6 +46,13 @@ struct WebSocketSettings {
   std::chrono::milliseconds lifetime_warning = std::chrono::seconds(30);
   // After a close frame was sent, how long to wait for the peer's reply before dropping TCP.
   std::chrono::milliseconds close_timeout = std::chrono::seconds(5);
+
+  // At most rate_limit_messages messages per rate_limit_window from one socket (0: no limit);
+  // past it, rate_limit_policy: Drop (not delivered; the `rate_limited` handler hears of it) or
+  // Close (1008 "rate limit"). The window is fixed: the count restarts when it ends.
+  std::uint32_t rate_limit_messages = 0;
+  std::chrono::milliseconds rate_limit_window = std::chrono::seconds(1);
+  LimitPolicy rate_limit_policy = LimitPolicy::Drop;
 
   // permessage-deflate is offered back to clients that ask for it when compression is not Off.
   // compression: how this side compresses what it sends (zlib level 1: twice the speed of the
@@ -64,6 +73,18 @@ struct WebSocketSettings {
   bool client_registry = false;
 };
 
+// How App::shutdown ends the open connections.
+struct ShutdownOptions {
+  // Sent to every open WebSocket (as text) before its close frame, when not empty.
+  std::string message{};
+  // The close code and reason: 1001 (going away) or close_code::service_restart (1012) for a
+  // restart, so that clients reconnect.
+  int code = 1001;
+  std::string reason = "server shutting down";
+  // How long clients have to answer the close; then the remaining connections are dropped.
+  std::chrono::milliseconds timeout = std::chrono::seconds(5);
+};
+
 // Per App.
 struct AppOptions {
   // Event-loop threads, each with its own listening socket (SO_REUSEPORT) and its own sockets.
@@ -74,6 +95,8 @@ struct AppOptions {
   std::size_t max_headers = 64;
   // A connection that has not completed its HTTP request head in this time is dropped.
   std::chrono::milliseconds handshake_timeout = std::chrono::seconds(10);
+  // New connections per minute from one IP address (0: no limit); more get 429 with Retry-After.
+  std::uint32_t connections_per_ip_per_minute = 0;
 };
 
 }  // namespace wisp

@@ -103,11 +103,12 @@ class Reader {
   std::uint8_t header_size_ = 0;  // header bytes gathered while a header is split across reads
   OpCode frame_opcode_ = OpCode::Continuation;
   OpCode message_opcode_ = OpCode::Continuation;  // Continuation: no message in progress
-  bool in_payload_ = false;
-  bool frame_fin_ = false;
-  bool frame_masked_ = false;
-  bool message_compressed_ = false;
-  bool stopped_ = false;
+  // Bit-fields: the reader is part of every socket, and these five fit in one byte.
+  bool in_payload_ : 1 = false;
+  bool frame_fin_ : 1 = false;
+  bool frame_masked_ : 1 = false;
+  bool message_compressed_ : 1 = false;
+  bool stopped_ : 1 = false;
   Utf8Validator utf8_;
 };
 

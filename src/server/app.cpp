@@ -118,7 +118,10 @@ void App::Impl::run_loop(int listen_fd) {
   state.detach(server);
 }
 
-void App::stop() { impl_->state.request_stop(); }
+void App::shutdown(const ShutdownOptions& options) {
+  server::Connection::check_closable(options.code, options.reason);
+  impl_->state.request_stop(options);
+}
 
 void App::publish(std::string_view topic, std::string_view message, OpCode op, bool compress) {
   impl_->state.publish(topic, message, op, compress, nullptr);

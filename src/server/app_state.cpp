@@ -1,6 +1,7 @@
 #include "server/app_state.hpp"
 
 #include <algorithm>
+#include <chrono>
 
 #include "net/event_loop.hpp"
 #include "server/connection.hpp"
@@ -11,7 +12,7 @@ namespace wisp::server {
 void AppState::attach(LoopServer& loop) {
   std::lock_guard lock(mutex_);
   running_.push_back(&loop);
-  if (stop_requested_) loop.begin_stop();
+  if (stop_requested_) loop.begin_stop(*stop_requested_);
 }
 
 void AppState::detach(LoopServer& loop) {
@@ -19,10 +20,12 @@ void AppState::detach(LoopServer& loop) {
   std::erase(running_, &loop);
 }
 
-void AppState::request_stop() {
+void AppState::request_stop(const ShutdownOptions& options) {
   std::lock_guard lock(mutex_);
-  stop_requested_ = true;
-  for (LoopServer* loop : running_) loop->loop().post([loop] { loop->begin_stop(); });
+  if (stop_requested_) return;  // the first shutdown's terms stand
+  stop_requested_ = options;
+  for (LoopServer* loop : running_)
+    loop->loop().post([loop, options] { loop->begin_stop(options); });
 }
 
 void AppState::publish(std::string_view topic, std::string_view message, OpCode op, bool compress,
@@ -96,6 +99,22 @@ std::size_t AppState::broadcast_to(const std::vector<std::string>& ids, std::str
     });
   }
   return count;
+}
+
+bool AppState::admit_connection(std::string_view ip) {
+  const std::uint32_t limit = options.connections_per_ip_per_minute;
+  if (limit == 0) return true;
+  const std::int64_t minute = std::chrono::duration_cast<std::chrono::minutes>(
+                                  std::chrono::steady_clock::now().time_since_epoch())
+                                  .count();
+  std::lock_guard lock(mutex_);
+  if (connections_by_ip_.size() > 100000) {  // forget the addresses of minutes gone by
+    std::erase_if(connections_by_ip_,
+                  [&](const auto& entry) { return entry.second.minute != minute; });
+  }
+  IpWindow& window = connections_by_ip_[std::string(ip)];
+  if (window.minute != minute) window = {minute, 0};
+  return ++window.connections <= limit;
 }
 
 void AppState::count_subscriber(std::string_view topic, int change) {

@@ -2,9 +2,11 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -28,7 +30,7 @@ class AppState {
   // Loop threads come and go with App::run().
   void attach(LoopServer& loop);
   void detach(LoopServer& loop);
-  void request_stop();
+  void request_stop(const ShutdownOptions& options);
 
   // Sends a message to every subscriber of `topic` on every loop but `except` (which is on the
   // calling thread's loop, if not null). Local subscribers get it at once; other loops get the
@@ -47,6 +49,10 @@ class AppState {
   std::size_t broadcast_to(const std::vector<std::string>& ids, std::string_view message,
                            OpCode op);
 
+  // Counts a new connection from `ip` against options.connections_per_ip_per_minute; false when
+  // it is one too many this minute.
+  bool admit_connection(std::string_view ip);
+
   // App-wide subscriber counts, kept by the loops' topic tables.
   void count_subscriber(std::string_view topic, int change);
   std::size_t subscriber_count(std::string_view topic) const;
@@ -57,8 +63,13 @@ class AppState {
 
   mutable std::mutex mutex_;  // guards the members below; never held while handlers run
   std::vector<LoopServer*> running_;
-  bool stop_requested_ = false;
+  std::optional<ShutdownOptions> stop_requested_;
   std::unordered_map<std::string, std::size_t> subscriber_counts_;
+  struct IpWindow {
+    std::int64_t minute = 0;
+    std::uint32_t connections = 0;
+  };
+  std::unordered_map<std::string, IpWindow> connections_by_ip_;
 };
 
 }  // namespace wisp::server

@@ -35,6 +35,16 @@ milliseconds ticks_to_ms(std::uint32_t ticks) { return loop().timers().tick_leng
 
 bool on(milliseconds setting) { return setting.count() > 0; }
 
+// The peer's address without its port.
+std::string peer_ip(int fd) {
+  std::string address = net::peer_address(fd);
+  const auto port = address.rfind(':');
+  if (port == std::string::npos) return address;
+  address.erase(port);
+  if (address.starts_with('[')) address = address.substr(1, address.size() - 2);
+  return address;
+}
+
 // Every Sec-WebSocket-Extensions field of the request as one list (RFC 9110 §5.3).
 std::string joined_extensions(const protocol::HttpRequest& request) {
   std::string joined;
@@ -86,6 +96,10 @@ void Connection::read_handshake(std::uint8_t* data, std::size_t size) {
   if (result.status == protocol::HttpRequestParser::Status::Error) {
     return reject(http_->error_status(), http_->error_reason());
   }
+  if (server().options().connections_per_ip_per_minute != 0 &&
+      !server().app().admit_connection(peer_ip(fd()))) {
+    return reject(429, "too many connections from this address", "Retry-After: 60\r\n");
+  }
   const protocol::HttpRequest& request = http_->request();
   if (!protocol::wants_websocket(request)) return reject(404, "Not Found");
   const protocol::UpgradeCheck check = protocol::check_upgrade(request);
@@ -122,7 +136,7 @@ void Connection::accept(const Route& route, std::string_view key,
     user_data_ = ::operator new(route.user_data.size, std::align_val_t(route.user_data.align));
     route.user_data.construct(user_data_);
   }
-  opened_tick_ = last_activity_tick_ = last_message_tick_ = current_tick();
+  opened_tick_ = last_activity_tick_ = last_message_tick_ = rate_window_tick_ = current_tick();
   schedule_next_deadline();
   if (route.behavior.settings.client_registry) register_client();
   if (route.behavior.open) route.behavior.open(*this);
@@ -148,6 +162,7 @@ bool Connection::on_message(OpCode op, std::string_view message, bool compressed
     if (phase_ != Phase::Open) return false;
   }
   if (ClientRecord* record = client()) record->received(message.size(), wall_clock_now());
+  if (!within_rate_limit(message, op)) return phase_ == Phase::Open;
   if (route_->behavior.message) route_->behavior.message(*this, message, op);
   return phase_ == Phase::Open;
 }
@@ -284,6 +299,23 @@ bool Connection::write_published(Publication& message) {
   return true;
 }
 
+// A fixed window: cheap (two fields, no clock read) and what Daebus-style limits count.
+bool Connection::within_rate_limit(std::string_view message, OpCode op) {
+  const WebSocketSettings& settings = route_->behavior.settings;
+  if (settings.rate_limit_messages == 0) return true;
+  if (ticks_to_ms(last_activity_tick_ - rate_window_tick_) >= settings.rate_limit_window) {
+    rate_window_tick_ = last_activity_tick_;
+    rate_count_ = 0;
+  }
+  if (++rate_count_ <= settings.rate_limit_messages) return true;
+  if (settings.rate_limit_policy == LimitPolicy::Close) {
+    fail_with_close(close_code::policy_violation, "rate limit");
+  } else if (route_->behavior.rate_limited) {
+    route_->behavior.rate_limited(*this, message, op);
+  }
+  return false;
+}
+
 // ---- the client registry
 // -------------------------------------------------------------------------
 
@@ -314,7 +346,7 @@ bool Connection::over_backpressure() const {
 // The backpressure policy, for a message this socket cannot take. May run handlers.
 void Connection::refuse(std::string_view message, OpCode op) {
   if (phase_ != Phase::Open) return;
-  if (route_->behavior.settings.backpressure_policy == BackpressurePolicy::Close) {
+  if (route_->behavior.settings.backpressure_policy == LimitPolicy::Close) {
     return fail_with_close(close_code::policy_violation, "backpressure limit");
   }
   if (route_->behavior.dropped) route_->behavior.dropped(*this, message, op);
@@ -377,9 +409,11 @@ void Connection::on_end() {
   finish();
 }
 
-void Connection::go_away() {
-  if (phase_ == Phase::Open) return fail_with_close(close_code::going_away, "server shutting down");
-  if (phase_ == Phase::Handshake) finish();
+void Connection::go_away(const ShutdownOptions& options) {
+  if (phase_ == Phase::Handshake) return finish();
+  if (phase_ != Phase::Open) return;
+  if (!options.message.empty()) send(options.message, OpCode::Text, true);
+  if (phase_ == Phase::Open) fail_with_close(options.code, options.reason);
 }
 
 void Connection::finish() {

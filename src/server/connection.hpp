@@ -52,8 +52,9 @@ class Connection final : public net::Socket, public WebSocket, private net::Time
   void refuse(std::string_view message, OpCode op);
   const void* user_data_type() const { return route_ ? route_->user_data.tag : nullptr; }
 
-  // The server is shutting down: close with 1001, or drop a connection still in its handshake.
-  void go_away();
+  // The server is shutting down: send the farewell and close, or drop a connection still in its
+  // handshake.
+  void go_away(const ShutdownOptions& options);
 
   // The frame reader's sink (protocol/reader.hpp).
   bool on_message(OpCode op, std::string_view message, bool compressed);
@@ -89,6 +90,7 @@ class Connection final : public net::Socket, public WebSocket, private net::Time
   void reject(int status, std::string_view reason, std::string_view extra_headers = {});
   void write_frame(OpCode op, std::string_view payload, bool compressed = false);
   void write_message(OpCode op, std::string_view message, bool compress);
+  bool within_rate_limit(std::string_view message, OpCode op);
   void register_client();
   void unregister_client();
   static void check_sendable(OpCode op, std::string_view message);
@@ -123,9 +125,11 @@ class Connection final : public net::Socket, public WebSocket, private net::Time
   std::uint32_t last_activity_tick_ = 0;  // any bytes received
   std::uint32_t last_message_tick_ = 0;   // a message received
   Phase phase_ = Phase::Handshake;
-  bool awaiting_pong_ = false;  // a heartbeat ping went out and nothing came back yet
-  bool warned_ = false;         // the expiring handler ran
-  bool drain_wanted_ = false;   // a send returned Backpressure: report the drain
+  std::uint32_t rate_window_tick_ = 0;  // the rate limit's current window began here
+  std::uint32_t rate_count_ = 0;        // messages in that window
+  bool awaiting_pong_ = false;          // a heartbeat ping went out and nothing came back yet
+  bool warned_ = false;                 // the expiring handler ran
+  bool drain_wanted_ = false;           // a send returned Backpressure: report the drain
   protocol::Reader reader_;
 };
 

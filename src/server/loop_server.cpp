@@ -17,6 +17,7 @@ LoopServer::LoopServer(AppState& app, int listen_fd)
 
 // Whatever is still open when the loop ends is dropped; the loop's destructor frees it.
 LoopServer::~LoopServer() {
+  loop_.timers().cancel(stop_deadline_);
   acceptor_.reset();
   while (connections_) connections_->terminate();
   current_ = nullptr;
@@ -48,16 +49,22 @@ void LoopServer::send_to_registered(std::string_view message, OpCode op) {
   for (Connection* c : recipients) c->send(message, op, true);
 }
 
-void LoopServer::begin_stop() {
+void LoopServer::begin_stop(const ShutdownOptions& options) {
   if (stopping_) return;
   stopping_ = true;
   acceptor_.reset();
   for (Connection* c = connections_; c;) {
     Connection* next = c->next;  // go_away() may unlink c
-    c->go_away();
+    c->go_away(options);
     c = next;
   }
-  if (connection_count_ == 0) loop_.stop();
+  if (connection_count_ == 0) return loop_.stop();
+  loop_.timers().schedule(stop_deadline_, options.timeout);
+}
+
+void LoopServer::StopDeadline::fire(net::TimerNode& node) {
+  LoopServer& self = static_cast<StopDeadline&>(node).server;
+  while (self.connections_) self.connections_->terminate();  // the last one stops the loop
 }
 
 }  // namespace wisp::server

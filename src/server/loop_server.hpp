@@ -41,7 +41,7 @@ class LoopServer {
   void add(Connection& connection);
   void remove(Connection& connection);
   // Loop thread: stop accepting, close every connection, and end run() once none is left.
-  void begin_stop();
+  void begin_stop(const ShutdownOptions& options);
   // Sends to every open connection of this loop that has a client id.
   void send_to_registered(std::string_view message, OpCode op);
 
@@ -56,6 +56,12 @@ class LoopServer {
   Connection* connections_ = nullptr;
   std::size_t connection_count_ = 0;
   bool stopping_ = false;
+  // Ends a shutdown's grace period: whatever is still open then is dropped.
+  struct StopDeadline : net::TimerNode {
+    explicit StopDeadline(LoopServer& server) : net::TimerNode(&fire), server(server) {}
+    static void fire(net::TimerNode& node);
+    LoopServer& server;
+  } stop_deadline_{*this};
   std::string scratch_;
 };
 

@@ -141,7 +141,7 @@ void flood_or_echo(Seen& seen, WebSocket& ws, std::string_view message) {
 }
 
 // A client that stops reading: the server never holds more than the limit plus one message.
-WebSocketBehavior flood(Seen& seen, BackpressurePolicy policy) {
+WebSocketBehavior flood(Seen& seen, LimitPolicy policy) {
   return {
       .settings = {.max_backpressure = 256 * 1024, .backpressure_policy = policy},
       .message = [&seen](WebSocket& ws, std::string_view message,
@@ -156,7 +156,7 @@ WebSocketBehavior flood(Seen& seen, BackpressurePolicy policy) {
 
 TEST(Backpressure, DropPolicyDropsAndReportsAndBoundsMemory) {
   Seen seen;
-  Server server(flood(seen, BackpressurePolicy::Drop));
+  Server server(flood(seen, LimitPolicy::Drop));
   auto slow = server.connect();
   slow->send_frame(kText, "flood me");
   ASSERT_TRUE(seen.wait_flood());
@@ -173,7 +173,7 @@ TEST(Backpressure, DropPolicyDropsAndReportsAndBoundsMemory) {
 
 TEST(Backpressure, ClosePolicyClosesTheSlowSocketWith1008) {
   Seen seen;
-  Server server(flood(seen, BackpressurePolicy::Close));
+  Server server(flood(seen, LimitPolicy::Close));
   auto slow = server.connect();
   slow->send_frame(kText, "flood me");
   EXPECT_EQ(server.seen.wait_close(), 1008);
