@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "wisp/client.hpp"
+#include "wisp/metrics.hpp"
 #include "wisp/opcode.hpp"
 #include "wisp/settings.hpp"
 #include "wisp/websocket.hpp"
@@ -129,6 +130,10 @@ class App {
   std::optional<ClientInfo> client(std::string_view client_id) const;
   std::vector<ClientInfo> find_clients(
       const std::function<bool(const ClientInfo&)>& predicate) const;
+
+  // The counters of the running loops, summed (Metrics::prometheus() formats them). Safe from
+  // any thread.
+  Metrics metrics() const;
 
   // Makes run() stop the app as stop() does when the process gets SIGINT or SIGTERM: run() blocks
   // both signals in its threads and takes them on a thread of its own. Call it before run(), and

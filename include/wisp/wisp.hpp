@@ -2,6 +2,8 @@
 #pragma once
 
 #include "wisp/app.hpp"
+#include "wisp/client.hpp"
+#include "wisp/metrics.hpp"
 #include "wisp/opcode.hpp"
 #include "wisp/settings.hpp"
 #include "wisp/websocket.hpp"

@@ -167,6 +167,8 @@ std::vector<ClientInfo> App::find_clients(
   return found;
 }
 
+Metrics App::metrics() const { return impl_->state.metrics(); }
+
 std::size_t App::subscriber_count(std::string_view topic) const {
   return impl_->state.subscriber_count(topic);
 }

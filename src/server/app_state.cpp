@@ -89,16 +89,24 @@ std::size_t AppState::broadcast_to(const std::vector<std::string>& ids, std::str
                                    OpCode op) {
   auto payload = std::make_shared<const std::string>(message);
   std::size_t count = 0;
-  for (auto& [loop, group] : registry.by_loop(ids)) {
-    count += group.size();
-    run_on(loop, [this, loop, payload, op, group = std::move(group)] {
-      for (const std::string& id : group) {
+  for (auto& group : registry.by_loop(ids)) {
+    count += group.second.size();
+    LoopServer* loop = group.first;  // (clang 14 cannot capture structured bindings)
+    run_on(loop, [this, loop, payload, op, group_ids = std::move(group.second)] {
+      for (const std::string& id : group_ids) {
         const auto [now_on, connection] = registry.find(id);
         if (now_on == loop) connection->send(*payload, op, true);
       }
     });
   }
   return count;
+}
+
+Metrics AppState::metrics() const {
+  Metrics total;
+  std::lock_guard lock(mutex_);
+  for (const LoopServer* loop : running_) loop->metrics().add_to(total);
+  return total;
 }
 
 bool AppState::admit_connection(std::string_view ip) {

@@ -14,6 +14,7 @@
 
 #include "server/registry.hpp"
 #include "server/router.hpp"
+#include "wisp/metrics.hpp"
 #include "wisp/opcode.hpp"
 #include "wisp/settings.hpp"
 
@@ -48,6 +49,9 @@ class AppState {
   std::size_t broadcast(std::string_view message, OpCode op);
   std::size_t broadcast_to(const std::vector<std::string>& ids, std::string_view message,
                            OpCode op);
+
+  // The loops' counters, summed.
+  Metrics metrics() const;
 
   // Counts a new connection from `ip` against options.connections_per_ip_per_minute; false when
   // it is one too many this minute.

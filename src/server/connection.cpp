@@ -139,10 +139,13 @@ void Connection::accept(const Route& route, std::string_view key,
   opened_tick_ = last_activity_tick_ = last_message_tick_ = rate_window_tick_ = current_tick();
   schedule_next_deadline();
   if (route.behavior.settings.client_registry) register_client();
+  LoopMetrics::add(server().metrics().opened);
+  LoopMetrics::add(server().metrics().websockets);
   if (route.behavior.open) route.behavior.open(*this);
 }
 
 void Connection::reject(int status, std::string_view reason, std::string_view extra_headers) {
+  LoopMetrics::add(server().metrics().handshakes_refused);
   std::string& response = server().scratch();
   response.clear();
   protocol::append_error_response(response, status, reason, extra_headers);
@@ -162,6 +165,8 @@ bool Connection::on_message(OpCode op, std::string_view message, bool compressed
     if (phase_ != Phase::Open) return false;
   }
   if (ClientRecord* record = client()) record->received(message.size(), wall_clock_now());
+  LoopMetrics::add(server().metrics().messages_in);
+  LoopMetrics::add(server().metrics().bytes_in, message.size());
   if (!within_rate_limit(message, op)) return phase_ == Phase::Open;
   if (route_->behavior.message) route_->behavior.message(*this, message, op);
   return phase_ == Phase::Open;
@@ -243,7 +248,7 @@ SendStatus Connection::send(std::string_view message, OpCode op, bool compress) 
     return SendStatus::Dropped;
   }
   write_message(op, message, compress);
-  if (ClientRecord* record = client()) record->sent(message.size());
+  count_sent(message.size());
   if (!backpressured()) return SendStatus::Sent;
   drain_wanted_ = true;
   return SendStatus::Backpressure;
@@ -295,7 +300,7 @@ bool Connection::write_published(Publication& message) {
   } else {
     write(message.header(), message.payload());
   }
-  if (ClientRecord* record = client()) record->sent(message.payload().size());
+  count_sent(message.payload().size());
   return true;
 }
 
@@ -308,6 +313,7 @@ bool Connection::within_rate_limit(std::string_view message, OpCode op) {
     rate_count_ = 0;
   }
   if (++rate_count_ <= settings.rate_limit_messages) return true;
+  LoopMetrics::add(server().metrics().rate_limited);
   if (settings.rate_limit_policy == LimitPolicy::Close) {
     fail_with_close(close_code::policy_violation, "rate limit");
   } else if (route_->behavior.rate_limited) {
@@ -347,8 +353,10 @@ bool Connection::over_backpressure() const {
 void Connection::refuse(std::string_view message, OpCode op) {
   if (phase_ != Phase::Open) return;
   if (route_->behavior.settings.backpressure_policy == LimitPolicy::Close) {
+    LoopMetrics::add(server().metrics().backpressure_closes);
     return fail_with_close(close_code::policy_violation, "backpressure limit");
   }
+  LoopMetrics::add(server().metrics().dropped);
   if (route_->behavior.dropped) route_->behavior.dropped(*this, message, op);
 }
 
@@ -391,7 +399,14 @@ void Connection::terminate() {
 }
 
 // The socket becomes closed(): the close handler runs once, then the user data goes.
+void Connection::count_sent(std::size_t bytes) {
+  LoopMetrics::add(server().metrics().messages_out);
+  LoopMetrics::add(server().metrics().bytes_out, bytes);
+  if (ClientRecord* record = client()) record->sent(bytes);
+}
+
 void Connection::enter_closed(int code, std::string_view reason) {
+  server().metrics().closed(code);
   phase_ = Phase::Closing;
   schedule(route_->behavior.settings.close_timeout);
   if (route_->behavior.close) route_->behavior.close(*this, code, reason);

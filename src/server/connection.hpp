@@ -91,6 +91,7 @@ class Connection final : public net::Socket, public WebSocket, private net::Time
   void write_frame(OpCode op, std::string_view payload, bool compressed = false);
   void write_message(OpCode op, std::string_view message, bool compress);
   bool within_rate_limit(std::string_view message, OpCode op);
+  void count_sent(std::size_t bytes);
   void register_client();
   void unregister_client();
   static void check_sendable(OpCode op, std::string_view message);

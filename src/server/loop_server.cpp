@@ -28,6 +28,7 @@ void LoopServer::add(Connection& connection) {
   if (connections_) connections_->prev = &connection;
   connections_ = &connection;
   ++connection_count_;
+  LoopMetrics::add(metrics_.connections);
 }
 
 void LoopServer::remove(Connection& connection) {
@@ -37,6 +38,7 @@ void LoopServer::remove(Connection& connection) {
     connections_ = connection.next;
   if (connection.next) connection.next->prev = connection.prev;
   connection.prev = connection.next = nullptr;
+  LoopMetrics::subtract(metrics_.connections);
   if (--connection_count_ == 0 && stopping_) loop_.stop();
 }
 

@@ -9,6 +9,7 @@
 #include "net/tcp_listener.hpp"
 #include "server/app_state.hpp"
 #include "server/compression.hpp"
+#include "server/metrics.hpp"
 #include "server/router.hpp"
 #include "server/topics.hpp"
 #include "wisp/settings.hpp"
@@ -35,6 +36,8 @@ class LoopServer {
   const AppOptions& options() const { return app_.options; }
   TopicTable& topics() { return topics_; }
   LoopCompression& compression() { return compression_; }
+  LoopMetrics& metrics() { return metrics_; }
+  const LoopMetrics& metrics() const { return metrics_; }
   // A per-loop string for building responses, to avoid an allocation per handshake.
   std::string& scratch() { return scratch_; }
 
@@ -52,6 +55,7 @@ class LoopServer {
   AppState& app_;
   TopicTable topics_;
   LoopCompression compression_;
+  LoopMetrics metrics_;
   std::optional<net::Acceptor> acceptor_;
   Connection* connections_ = nullptr;
   std::size_t connection_count_ = 0;

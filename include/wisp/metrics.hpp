@@ -1,0 +1,29 @@
+// Counters of a running App, summed over its loop threads.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace wisp {
+
+struct Metrics {
+  std::uint64_t connections = 0;         // TCP connections now (handshaking, open or closing)
+  std::uint64_t websockets = 0;          // WebSockets open now
+  std::uint64_t opened = 0;              // WebSockets opened since start
+  std::map<int, std::uint64_t> closes;   // WebSockets closed since start, by close code
+  std::uint64_t handshakes_refused = 0;  // HTTP answers other than 101 to upgrade attempts
+  std::uint64_t messages_in = 0;
+  std::uint64_t messages_out = 0;
+  std::uint64_t bytes_in = 0;   // message bytes (after decompression)
+  std::uint64_t bytes_out = 0;  // message bytes (before compression)
+  std::uint64_t dropped = 0;    // messages dropped by the backpressure policy
+  std::uint64_t backpressure_closes = 0;
+  std::uint64_t rate_limited = 0;  // messages past a rate limit
+  unsigned threads = 0;
+
+  // The Prometheus text exposition format (version 0.0.4), every name prefixed "wisp_".
+  std::string prometheus() const;
+};
+
+}  // namespace wisp

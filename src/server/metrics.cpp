@@ -1,0 +1,84 @@
+#include "server/metrics.hpp"
+
+#include <string>
+
+namespace wisp {
+namespace {
+
+void counter(std::string& out, const char* name, const char* help, std::uint64_t value,
+             const char* type = "counter") {
+  out.append("# HELP wisp_").append(name).append(" ").append(help).append("\n");
+  out.append("# TYPE wisp_").append(name).append(" ").append(type).append("\n");
+  out.append("wisp_").append(name).append(" ").append(std::to_string(value)).append("\n");
+}
+
+}  // namespace
+
+std::string Metrics::prometheus() const {
+  std::string out;
+  counter(out, "connections", "TCP connections now.", connections, "gauge");
+  counter(out, "websockets", "WebSockets open now.", websockets, "gauge");
+  counter(out, "websockets_opened_total", "WebSockets opened.", opened);
+  out.append("# HELP wisp_websockets_closed_total WebSockets closed, by close code.\n");
+  out.append("# TYPE wisp_websockets_closed_total counter\n");
+  for (const auto& [code, count] : closes) {
+    out.append("wisp_websockets_closed_total{code=\"").append(std::to_string(code)).append("\"} ");
+    out.append(std::to_string(count)).append("\n");
+  }
+  counter(out, "handshakes_refused_total", "Upgrade requests answered with an error.",
+          handshakes_refused);
+  counter(out, "messages_in_total", "Messages received.", messages_in);
+  counter(out, "messages_out_total", "Messages sent.", messages_out);
+  counter(out, "bytes_in_total", "Message bytes received.", bytes_in);
+  counter(out, "bytes_out_total", "Message bytes sent.", bytes_out);
+  counter(out, "dropped_total", "Messages dropped by the backpressure policy.", dropped);
+  counter(out, "backpressure_closes_total", "Sockets closed by the backpressure policy.",
+          backpressure_closes);
+  counter(out, "rate_limited_total", "Messages past a rate limit.", rate_limited);
+  counter(out, "threads", "Event-loop threads.", threads, "gauge");
+  return out;
+}
+
+namespace server {
+namespace {
+
+std::size_t close_slot(int code) {
+  if (code >= 1000 && code <= 1015) return static_cast<std::size_t>(code - 1000);
+  if (code >= 3000 && code <= 3999) return 16;
+  if (code >= 4000 && code <= 4999) return 17;
+  return 18;
+}
+
+int slot_code(std::size_t slot) {
+  if (slot < 16) return 1000 + static_cast<int>(slot);
+  return slot == 16 ? 3000 : slot == 17 ? 4000 : 0;
+}
+
+}  // namespace
+
+void LoopMetrics::closed(int code) {
+  subtract(websockets);
+  add(closes_[close_slot(code)]);
+}
+
+void LoopMetrics::add_to(Metrics& total) const {
+  const auto get = [](const Counter& c) { return c.load(std::memory_order_relaxed); };
+  total.connections += get(connections);
+  total.websockets += get(websockets);
+  total.opened += get(opened);
+  total.handshakes_refused += get(handshakes_refused);
+  total.messages_in += get(messages_in);
+  total.messages_out += get(messages_out);
+  total.bytes_in += get(bytes_in);
+  total.bytes_out += get(bytes_out);
+  total.dropped += get(dropped);
+  total.backpressure_closes += get(backpressure_closes);
+  total.rate_limited += get(rate_limited);
+  for (std::size_t slot = 0; slot < closes_.size(); ++slot) {
+    if (const auto count = get(closes_[slot])) total.closes[slot_code(slot)] += count;
+  }
+  ++total.threads;
+}
+
+}  // namespace server
+}  // namespace wisp
