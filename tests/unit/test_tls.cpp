@@ -120,8 +120,11 @@ class EchoServer;
 // "start" from the read and then, outside any read, numbered lines and "end".
 class EchoSocket final : public net::Socket {
  public:
-  EchoSocket(int fd, const net::TlsContext* tls, EchoServer& server)
-      : net::Socket(fd, tls), server_(server) {}
+  // `greeting` is written at once, before the TLS handshake (it has to wait for it).
+  EchoSocket(int fd, const net::TlsContext* tls, EchoServer& server, const std::string& greeting)
+      : net::Socket(fd, tls), server_(server) {
+    if (!greeting.empty()) write(greeting);
+  }
 
  private:
   void on_data(std::uint8_t* data, std::size_t size) override;
@@ -132,7 +135,8 @@ class EchoSocket final : public net::Socket {
 
 class EchoServer {
  public:
-  explicit EchoServer(const net::TlsContext* tls) : tls_(tls) {
+  explicit EchoServer(const net::TlsContext* tls, std::string greeting = {})
+      : tls_(tls), greeting_(std::move(greeting)) {
     std::promise<std::uint16_t> port;
     auto ready = port.get_future();
     thread_ = std::thread([this, &port] { run(port); });
@@ -163,14 +167,15 @@ class EchoServer {
     net::EventLoop loop;
     loop_ = &loop;
     const int listen_fd = net::listen_tcp("127.0.0.1", 0, false);
-    net::Acceptor acceptor(listen_fd,
-                           [this](int fd) { sockets_.insert(new EchoSocket(fd, tls_, *this)); });
+    net::Acceptor acceptor(
+        listen_fd, [this](int fd) { sockets_.insert(new EchoSocket(fd, tls_, *this, greeting_)); });
     port.set_value(net::local_port(listen_fd));
     loop.run();
     for (EchoSocket* socket : sockets_) delete socket;
   }
 
   const net::TlsContext* tls_;
+  const std::string greeting_;
   net::EventLoop* loop_ = nullptr;
   std::thread thread_;
   std::uint16_t port_ = 0;
@@ -441,6 +446,16 @@ TEST_F(Tls, WritesOutsideAReadKeepTheirOrder) {
   expected.append("end\n");
   ASSERT_TRUE(client.send("burst"));
   EXPECT_EQ(client.receive(expected.size()), expected);
+}
+
+TEST_F(Tls, WritesBeforeTheHandshakeWaitForIt) {
+  EchoServer greeter(context_.get(), "hello before the handshake\n");
+  for (const int version : {TLS1_2_VERSION, TLS1_3_VERSION}) {
+    TlsClient client(greeter.port(), options([&](ClientOptions& o) { o.max_version = version; }));
+    ASSERT_TRUE(client.connected()) << client.error();
+    EXPECT_EQ(client.receive(27), "hello before the handshake\n");
+    EXPECT_EQ(client.echo("x"), "x");
+  }
 }
 
 TEST_F(Tls, PeerCloseNotifyEndsTheSocket) {
