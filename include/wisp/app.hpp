@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "wisp/client.hpp"
+#include "wisp/http.hpp"
 #include "wisp/metrics.hpp"
 #include "wisp/opcode.hpp"
 #include "wisp/settings.hpp"
@@ -79,6 +80,31 @@ class App {
     if constexpr (!std::is_void_v<T>) type = detail::UserDataType::of<T>();
     return add_ws_route(std::move(pattern), std::move(behavior), type);
   }
+
+  // HTTP routes on the same port: method and pattern ("/api/rooms", "/users/{id}",
+  // "/static/*"; exact beats {params} beats a wildcard, then the order of registration). HEAD is
+  // answered wherever GET is. A path that matches no route gets 404, one whose route lacks the
+  // method 405 with Allow. Throws std::invalid_argument for a bad or duplicate pattern, and
+  // std::logic_error after run(). The handler runs on the connection's loop thread; it must
+  // end the response (text, json...) before it returns; a handler that throws answers 500.
+  using HttpHandler = std::function<void(Request&, Response&)>;
+  App& route(std::string_view method, std::string_view pattern, HttpHandler handler);
+  App& get(std::string_view pattern, HttpHandler handler) {
+    return route("GET", pattern, std::move(handler));
+  }
+  App& post(std::string_view pattern, HttpHandler handler) {
+    return route("POST", pattern, std::move(handler));
+  }
+  App& put(std::string_view pattern, HttpHandler handler) {
+    return route("PUT", pattern, std::move(handler));
+  }
+  App& del(std::string_view pattern, HttpHandler handler) {
+    return route("DELETE", pattern, std::move(handler));
+  }
+  // GET `metrics_path` answers metrics() in the Prometheus text format, GET `health_path` a JSON
+  // health check ({"status":"ok",...}).
+  App& expose_metrics(std::string_view metrics_path = "/metrics",
+                      std::string_view health_path = "/healthz");
 
   // Binds and listens on host:port (port 0: the system picks; see port()). Throws
   // std::system_error if the address cannot be bound. Call before run(); may be called once.

@@ -93,8 +93,11 @@ struct AppOptions {
   std::size_t max_header_size = 16 * 1024;
   // Header fields in one HTTP request; more: 431.
   std::size_t max_headers = 64;
-  // A connection that has not completed its HTTP request head in this time is dropped.
+  // A connection that has not completed its HTTP request in this time is dropped (also the
+  // time a kept-alive HTTP connection may wait for its next request).
   std::chrono::milliseconds handshake_timeout = std::chrono::seconds(10);
+  // An HTTP request body (decoded, if chunked) larger than this gets 413.
+  std::size_t max_body_size = 1024 * 1024;
   // New connections per minute from one IP address (0: no limit); more get 429 with Retry-After.
   std::uint32_t connections_per_ip_per_minute = 0;
 };

@@ -3,6 +3,7 @@
 
 #include "wisp/app.hpp"
 #include "wisp/client.hpp"
+#include "wisp/http.hpp"
 #include "wisp/metrics.hpp"
 #include "wisp/opcode.hpp"
 #include "wisp/settings.hpp"

@@ -77,6 +77,27 @@ App& App::add_ws_route(std::string pattern, WebSocketBehavior behavior, detail::
   return *this;
 }
 
+App& App::route(std::string_view method, std::string_view pattern, HttpHandler handler) {
+  if (impl_->started) throw std::logic_error("wisp::App::route: routes are added before run()");
+  impl_->state.http_routes.add(method, pattern, std::move(handler));
+  return *this;
+}
+
+App& App::expose_metrics(std::string_view metrics_path, std::string_view health_path) {
+  get(metrics_path, [this](Request&, Response& res) {
+    res.header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+        .text(metrics().prometheus());
+  });
+  return get(health_path, [this](Request&, Response& res) {
+    const Metrics m = metrics();
+    std::string json = "{\"status\":\"ok\",\"threads\":";
+    json.append(std::to_string(m.threads))
+        .append(",\"websockets\":")
+        .append(std::to_string(m.websockets));
+    res.json(json.append("}"));
+  });
+}
+
 App& App::listen(std::string_view host, std::uint16_t port) {
   if (!impl_->listen_fds.empty()) throw std::logic_error("wisp::App::listen: already listening");
   const unsigned threads = impl_->state.options.threads;

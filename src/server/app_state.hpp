@@ -12,8 +12,10 @@
 #include <unordered_map>
 #include <vector>
 
+#include "server/http_router.hpp"
 #include "server/registry.hpp"
 #include "server/router.hpp"
+#include "wisp/http.hpp"
 #include "wisp/metrics.hpp"
 #include "wisp/opcode.hpp"
 #include "wisp/settings.hpp"
@@ -23,10 +25,13 @@ namespace wisp::server {
 class Connection;
 class LoopServer;
 
+using HttpHandler = std::function<void(Request&, Response&)>;
+
 class AppState {
  public:
   AppOptions options;
-  Router router;
+  Router router;  // WebSocket routes
+  HttpRouter<HttpHandler> http_routes;
 
   // Loop threads come and go with App::run().
   void attach(LoopServer& loop);

@@ -7,6 +7,7 @@
 #include "protocol/frame.hpp"
 #include "protocol/handshake.hpp"
 #include "protocol/utf8.hpp"
+#include "server/http_exchange.hpp"
 #include "server/loop_server.hpp"
 
 namespace wisp::server {
@@ -35,27 +36,6 @@ milliseconds ticks_to_ms(std::uint32_t ticks) { return loop().timers().tick_leng
 
 bool on(milliseconds setting) { return setting.count() > 0; }
 
-// The peer's address without its port.
-std::string peer_ip(int fd) {
-  std::string address = net::peer_address(fd);
-  const auto port = address.rfind(':');
-  if (port == std::string::npos) return address;
-  address.erase(port);
-  if (address.starts_with('[')) address = address.substr(1, address.size() - 2);
-  return address;
-}
-
-// Every Sec-WebSocket-Extensions field of the request as one list (RFC 9110 §5.3).
-std::string joined_extensions(const protocol::HttpRequest& request) {
-  std::string joined;
-  for (const auto& header : request.headers) {
-    if (!protocol::iequals(header.name, "sec-websocket-extensions")) continue;
-    if (!joined.empty()) joined.append(", ");
-    joined.append(header.value);
-  }
-  return joined;
-}
-
 }  // namespace
 
 Connection::Connection(int fd) : net::Socket(fd), net::TimerNode(&Connection::on_timer) {
@@ -71,8 +51,8 @@ void Connection::schedule(milliseconds delay) { loop().timers().schedule(*this, 
 
 void Connection::on_data(std::uint8_t* data, std::size_t size) {
   switch (phase_) {
-    case Phase::Handshake:
-      read_handshake(data, size);
+    case Phase::Http:
+      read_http(data, size);
       break;
     case Phase::Open:
       last_activity_tick_ = current_tick();
@@ -82,41 +62,6 @@ void Connection::on_data(std::uint8_t* data, std::size_t size) {
     case Phase::Closing:
     case Phase::Done:
       break;  // the peer's last words after our close: nothing more is delivered
-  }
-}
-
-void Connection::read_handshake(std::uint8_t* data, std::size_t size) {
-  if (!http_) {
-    http_ = std::make_unique<protocol::HttpRequestParser>(
-        protocol::HttpLimits{.max_header_bytes = server().options().max_header_size,
-                             .max_headers = server().options().max_headers});
-  }
-  const auto result = http_->feed({reinterpret_cast<const char*>(data), size});
-  if (result.status == protocol::HttpRequestParser::Status::Incomplete) return;
-  if (result.status == protocol::HttpRequestParser::Status::Error) {
-    return reject(http_->error_status(), http_->error_reason());
-  }
-  if (server().options().connections_per_ip_per_minute != 0 &&
-      !server().app().admit_connection(peer_ip(fd()))) {
-    return reject(429, "too many connections from this address", "Retry-After: 60\r\n");
-  }
-  const protocol::HttpRequest& request = http_->request();
-  if (!protocol::wants_websocket(request)) return reject(404, "Not Found");
-  const protocol::UpgradeCheck check = protocol::check_upgrade(request);
-  if (!check.ok()) {
-    return reject(check.status, check.reason,
-                  check.status == 426 ? "Sec-WebSocket-Version: 13\r\n" : "");
-  }
-  const Route* route = server().router().match(request.path);
-  if (!route) return reject(404, "Not Found: no WebSocket route at this path");
-  std::optional<protocol::DeflateParams> deflate;
-  if (route->behavior.settings.compression != Compression::Off) {
-    deflate = protocol::negotiate_deflate(joined_extensions(request), route->deflate);
-  }
-  accept(*route, check.key, deflate);
-  // Frames that came in the same read as the request are not lost.
-  if (phase_ == Phase::Open && size > result.consumed) {
-    reader_.consume(data + result.consumed, size - result.consumed, reader_config(), *this);
   }
 }
 
@@ -142,18 +87,6 @@ void Connection::accept(const Route& route, std::string_view key,
   LoopMetrics::add(server().metrics().opened);
   LoopMetrics::add(server().metrics().websockets);
   if (route.behavior.open) route.behavior.open(*this);
-}
-
-void Connection::reject(int status, std::string_view reason, std::string_view extra_headers) {
-  LoopMetrics::add(server().metrics().handshakes_refused);
-  std::string& response = server().scratch();
-  response.clear();
-  protocol::append_error_response(response, status, reason, extra_headers);
-  write(response);
-  http_.reset();
-  phase_ = Phase::Closing;
-  shutdown_write();
-  schedule(std::chrono::seconds(5));
 }
 
 // ---- the frame reader's sink -------------------------------------------------------------------
@@ -425,7 +358,7 @@ void Connection::on_end() {
 }
 
 void Connection::go_away(const ShutdownOptions& options) {
-  if (phase_ == Phase::Handshake) return finish();
+  if (phase_ == Phase::Http) return finish();
   if (phase_ != Phase::Open) return;
   if (!options.message.empty()) send(options.message, OpCode::Text, true);
   if (phase_ == Phase::Open) fail_with_close(options.code, options.reason);

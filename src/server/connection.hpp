@@ -13,6 +13,7 @@
 #include "protocol/http_request.hpp"
 #include "protocol/reader.hpp"
 #include "server/compression.hpp"
+#include "server/http_router.hpp"
 #include "server/registry.hpp"
 #include "server/router.hpp"
 #include "server/topics.hpp"
@@ -69,10 +70,10 @@ class Connection final : public net::Socket, public WebSocket, private net::Time
 
  private:
   enum class Phase : std::uint8_t {
-    Handshake,  // reading the HTTP upgrade request
-    Open,       // WebSocket messages flow
-    Closing,    // a close frame or an HTTP error went out; waiting for the peer to hang up
-    Done,       // descriptor closed; memory freed after this batch of events
+    Http,     // reading HTTP requests: answered by HTTP routes, or an upgrade
+    Open,     // WebSocket messages flow
+    Closing,  // a close frame or an HTTP error went out; waiting for the peer to hang up
+    Done,     // descriptor closed; memory freed after this batch of events
   };
 
   void on_data(std::uint8_t* data, std::size_t size) override;
@@ -80,7 +81,17 @@ class Connection final : public net::Socket, public WebSocket, private net::Time
   void on_drained() override;
   static void on_timer(net::TimerNode& node);
 
-  void read_handshake(std::uint8_t* data, std::size_t size);
+  // The HTTP phase (connection_http.cpp).
+  struct HttpExchange;
+  void read_http(std::uint8_t* data, std::size_t size);
+  bool read_head(std::string_view& input);
+  bool read_body(std::string_view& input);
+  void wait_for_body(std::string_view head);
+  void serve(std::string_view body);
+  void respond_to_miss(RouteStatus status, const protocol::HttpRequest& request);
+  void end_http();
+  bool admit();
+  void upgrade(const protocol::HttpRequest& request, std::string_view rest);
   void accept(const Route& route, std::string_view key,
               const std::optional<protocol::DeflateParams>& deflate);
   const protocol::ReaderConfig& reader_config() const {
@@ -103,7 +114,7 @@ class Connection final : public net::Socket, public WebSocket, private net::Time
   void schedule(std::chrono::milliseconds delay);
   void finish();
 
-  std::unique_ptr<protocol::HttpRequestParser> http_;  // only during the handshake
+  std::unique_ptr<HttpExchange> http_;  // only in the HTTP phase
   // What only some sockets need, allocated on first need: a plain socket pays one pointer.
   struct Extras {
     std::unique_ptr<Subscriptions> subscriptions;  // while subscribed to something
@@ -125,7 +136,7 @@ class Connection final : public net::Socket, public WebSocket, private net::Time
   std::uint32_t opened_tick_ = 0;
   std::uint32_t last_activity_tick_ = 0;  // any bytes received
   std::uint32_t last_message_tick_ = 0;   // a message received
-  Phase phase_ = Phase::Handshake;
+  Phase phase_ = Phase::Http;
   std::uint32_t rate_window_tick_ = 0;  // the rate limit's current window began here
   std::uint32_t rate_count_ = 0;        // messages in that window
   bool awaiting_pong_ = false;          // a heartbeat ping went out and nothing came back yet

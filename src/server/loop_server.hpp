@@ -2,11 +2,13 @@
 #pragma once
 
 #include <cstddef>
+#include <ctime>
 #include <optional>
 #include <string>
 
 #include "net/event_loop.hpp"
 #include "net/tcp_listener.hpp"
+#include "protocol/http_response.hpp"
 #include "server/app_state.hpp"
 #include "server/compression.hpp"
 #include "server/metrics.hpp"
@@ -37,6 +39,8 @@ class LoopServer {
   TopicTable& topics() { return topics_; }
   LoopCompression& compression() { return compression_; }
   LoopMetrics& metrics() { return metrics_; }
+  // The Date header's value, formatted once a second.
+  std::string_view http_date() { return http_date_.at(std::time(nullptr)); }
   const LoopMetrics& metrics() const { return metrics_; }
   // A per-loop string for building responses, to avoid an allocation per handshake.
   std::string& scratch() { return scratch_; }
@@ -56,6 +60,7 @@ class LoopServer {
   TopicTable topics_;
   LoopCompression compression_;
   LoopMetrics metrics_;
+  protocol::HttpDate http_date_;
   std::optional<net::Acceptor> acceptor_;
   Connection* connections_ = nullptr;
   std::size_t connection_count_ = 0;

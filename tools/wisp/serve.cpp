@@ -54,11 +54,13 @@ int serve(const ServeOptions& options) {
   App app({.threads = options.threads});
   add_echo(app, options);
   add_fanout(app, options);
+  app.expose_metrics();
   app.listen(options.host, options.port);
   const std::string base = url_host(options.host) + ":" + std::to_string(app.port());
   std::cout << "wisp serve: listening on " << base << "\n"
             << "  ws://" << base << "/echo     every message comes back with its opcode\n"
             << "  ws://" << base << "/fanout   every message goes to every /fanout client\n"
+            << "  http://" << base << "/metrics  Prometheus metrics; /healthz a health check\n"
             << "  Ctrl-C stops the server" << std::endl;
   app.stop_on_signals().run();
   std::cout << "wisp serve: stopped" << std::endl;
