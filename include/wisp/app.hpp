@@ -1,6 +1,7 @@
 // The application: routes, listening sockets, event-loop threads.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -16,6 +17,7 @@
 #include "wisp/metrics.hpp"
 #include "wisp/opcode.hpp"
 #include "wisp/settings.hpp"
+#include "wisp/timer.hpp"
 #include "wisp/websocket.hpp"
 
 namespace wisp {
@@ -160,6 +162,13 @@ class App {
   // The counters of the running loops, summed (Metrics::prometheus() formats them). Safe from
   // any thread.
   Metrics metrics() const;
+
+  // Background tasks, on the thread that called run() (a loop thread: they must not block it).
+  // They start when run() does, if added before. A task that throws is reported on stderr and
+  // keeps its schedule. Safe from any thread. every() throws std::invalid_argument for an
+  // interval that is not positive.
+  TimerHandle every(std::chrono::milliseconds interval, std::function<void()> task);
+  TimerHandle after(std::chrono::milliseconds delay, std::function<void()> task);
 
   // Makes run() stop the app as stop() does when the process gets SIGINT or SIGTERM: run() blocks
   // both signals in its threads and takes them on a thread of its own. Call it before run(), and

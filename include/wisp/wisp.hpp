@@ -7,4 +7,5 @@
 #include "wisp/metrics.hpp"
 #include "wisp/opcode.hpp"
 #include "wisp/settings.hpp"
+#include "wisp/timer.hpp"
 #include "wisp/websocket.hpp"

@@ -23,7 +23,7 @@ struct App::Impl {
   bool started = false;
   bool stop_on_signals = false;
 
-  void run_loop(int listen_fd);
+  void run_loop(int listen_fd, bool primary);
 };
 
 namespace {
@@ -126,15 +126,15 @@ void App::run() {
   if (impl_->stop_on_signals) signal_watch.emplace(*this);
   std::vector<std::thread> threads;
   for (std::size_t i = 1; i < fds.size(); ++i) {
-    threads.emplace_back([this, fd = fds[i]] { impl_->run_loop(fd); });
+    threads.emplace_back([this, fd = fds[i]] { impl_->run_loop(fd, false); });
   }
-  impl_->run_loop(fds[0]);
+  impl_->run_loop(fds[0], true);
   for (auto& thread : threads) thread.join();
 }
 
-void App::Impl::run_loop(int listen_fd) {
+void App::Impl::run_loop(int listen_fd, bool primary) {
   server::LoopServer server(state, listen_fd);
-  state.attach(server);
+  state.attach(server, primary);
   server.run();
   state.detach(server);
 }
@@ -189,6 +189,20 @@ std::vector<ClientInfo> App::find_clients(
 }
 
 Metrics App::metrics() const { return impl_->state.metrics(); }
+
+TimerHandle App::every(std::chrono::milliseconds interval, std::function<void()> task) {
+  if (interval.count() <= 0)
+    throw std::invalid_argument("wisp::App::every: interval must be positive");
+  auto scheduled = std::make_shared<server::ScheduledTask>(interval, true, std::move(task));
+  impl_->state.schedule(scheduled);
+  return TimerHandle(scheduled);
+}
+
+TimerHandle App::after(std::chrono::milliseconds delay, std::function<void()> task) {
+  auto scheduled = std::make_shared<server::ScheduledTask>(delay, false, std::move(task));
+  impl_->state.schedule(scheduled);
+  return TimerHandle(scheduled);
+}
 
 std::size_t App::subscriber_count(std::string_view topic) const {
   return impl_->state.subscriber_count(topic);

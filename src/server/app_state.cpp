@@ -9,15 +9,21 @@
 
 namespace wisp::server {
 
-void AppState::attach(LoopServer& loop) {
+void AppState::attach(LoopServer& loop, bool primary) {
   std::lock_guard lock(mutex_);
   running_.push_back(&loop);
+  if (primary) {
+    primary_ = &loop;
+    for (auto& task : pending_tasks_) loop.tasks().start(std::move(task));
+    pending_tasks_.clear();
+  }
   if (stop_requested_) loop.begin_stop(*stop_requested_);
 }
 
 void AppState::detach(LoopServer& loop) {
   std::lock_guard lock(mutex_);
   std::erase(running_, &loop);
+  if (primary_ == &loop) primary_ = nullptr;
 }
 
 void AppState::request_stop(const ShutdownOptions& options) {
@@ -100,6 +106,15 @@ std::size_t AppState::broadcast_to(const std::vector<std::string>& ids, std::str
     });
   }
   return count;
+}
+
+void AppState::schedule(std::shared_ptr<ScheduledTask> task) {
+  std::lock_guard lock(mutex_);
+  if (!primary_) return pending_tasks_.push_back(std::move(task));
+  LoopServer* loop = primary_;
+  if (&loop->loop() == net::EventLoop::current()) return loop->tasks().start(std::move(task));
+  loop->loop().post(
+      [loop, task = std::move(task)]() mutable { loop->tasks().start(std::move(task)); });
 }
 
 Metrics AppState::metrics() const {

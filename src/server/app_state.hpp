@@ -15,6 +15,7 @@
 #include "server/http_router.hpp"
 #include "server/registry.hpp"
 #include "server/router.hpp"
+#include "server/scheduled_task.hpp"
 #include "wisp/http.hpp"
 #include "wisp/metrics.hpp"
 #include "wisp/opcode.hpp"
@@ -33,8 +34,9 @@ class AppState {
   Router router;  // WebSocket routes
   HttpRouter<HttpHandler> http_routes;
 
-  // Loop threads come and go with App::run().
-  void attach(LoopServer& loop);
+  // Loop threads come and go with App::run(); the primary one (run()'s own thread) runs the
+  // background tasks.
+  void attach(LoopServer& loop, bool primary);
   void detach(LoopServer& loop);
   void request_stop(const ShutdownOptions& options);
 
@@ -55,6 +57,10 @@ class AppState {
   std::size_t broadcast_to(const std::vector<std::string>& ids, std::string_view message,
                            OpCode op);
 
+  // Starts a background task on the primary loop (at once if it runs on the calling thread,
+  // posted if it runs elsewhere, when it starts if it has not yet).
+  void schedule(std::shared_ptr<ScheduledTask> task);
+
   // The loops' counters, summed.
   Metrics metrics() const;
 
@@ -72,6 +78,8 @@ class AppState {
 
   mutable std::mutex mutex_;  // guards the members below; never held while handlers run
   std::vector<LoopServer*> running_;
+  LoopServer* primary_ = nullptr;
+  std::vector<std::shared_ptr<ScheduledTask>> pending_tasks_;  // scheduled before run()
   std::optional<ShutdownOptions> stop_requested_;
   std::unordered_map<std::string, std::size_t> subscriber_counts_;
   struct IpWindow {

@@ -13,6 +13,7 @@
 #include "server/compression.hpp"
 #include "server/metrics.hpp"
 #include "server/router.hpp"
+#include "server/scheduled_task.hpp"
 #include "server/topics.hpp"
 #include "wisp/settings.hpp"
 
@@ -39,6 +40,7 @@ class LoopServer {
   TopicTable& topics() { return topics_; }
   LoopCompression& compression() { return compression_; }
   LoopMetrics& metrics() { return metrics_; }
+  TaskList& tasks() { return tasks_; }
   // The Date header's value, formatted once a second.
   std::string_view http_date() { return http_date_.at(std::time(nullptr)); }
   const LoopMetrics& metrics() const { return metrics_; }
@@ -61,6 +63,7 @@ class LoopServer {
   LoopCompression compression_;
   LoopMetrics metrics_;
   protocol::HttpDate http_date_;
+  TaskList tasks_;  // after loop_: destroyed first, while the loop's timer wheel lives
   std::optional<net::Acceptor> acceptor_;
   Connection* connections_ = nullptr;
   std::size_t connection_count_ = 0;

@@ -1,0 +1,27 @@
+// A handle to a background task scheduled with App::every or App::after.
+#pragma once
+
+#include <memory>
+
+namespace wisp {
+
+namespace server {
+struct ScheduledTask;
+}
+
+class TimerHandle {
+ public:
+  TimerHandle() = default;
+  explicit TimerHandle(std::shared_ptr<server::ScheduledTask> task) : task_(std::move(task)) {}
+
+  // Stops the task: it does not run again once this returns (a run under way on the timer
+  // thread finishes). Safe from any thread, more than once.
+  void cancel();
+  // False once cancelled, or once an `after` task ran.
+  bool active() const;
+
+ private:
+  std::shared_ptr<server::ScheduledTask> task_;
+};
+
+}  // namespace wisp
