@@ -2,10 +2,11 @@
 // HEAD, 100-continue, limits, errors, and the metrics endpoints.
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
-#include <thread>
 
 #include "raw_client.hpp"
+#include "server_thread.hpp"
 #include "wisp/wisp.hpp"
 
 namespace wisp::test {
@@ -29,18 +30,13 @@ class HttpServer {
     app_.expose_metrics();
     app_.ws("/ws",
             {.message = [](WebSocket& ws, std::string_view m, OpCode op) { ws.send(m, op); }});
-    app_.listen("127.0.0.1", 0);
-    thread_ = std::thread([this] { app_.run(); });
+    running_.emplace(app_);
   }
-  ~HttpServer() {
-    app_.stop();
-    thread_.join();
-  }
-  std::uint16_t port() const { return app_.port(); }
+  std::uint16_t port() const { return running_->port(); }
 
  private:
   App app_;
-  std::thread thread_;
+  std::optional<ServerThread> running_;
 };
 
 std::string get(std::string_view target, std::string_view extra = {}) {

@@ -1,13 +1,14 @@
 // Message rate limits, per-IP connection rate, and graceful shutdown on the real server.
 #include <gtest/gtest.h>
 
-#include <future>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "raw_client.hpp"
+#include "server_thread.hpp"
 #include "wisp/wisp.hpp"
 
 namespace wisp::test {
@@ -20,23 +21,15 @@ class Server {
  public:
   Server(WebSocketBehavior behavior, AppOptions options = {}) : app_(options) {
     app_.ws("/t", std::move(behavior));
-    app_.listen("127.0.0.1", 0);
-    stopped_ = std::async(std::launch::async, [this] { app_.run(); });
-  }
-  ~Server() {
-    app_.stop();
-    stopped_.wait();
+    running_.emplace(app_);
   }
   App& app() { return app_; }
-  std::uint16_t port() const { return app_.port(); }
-  // True once run() has returned, waiting at most `limit` (a guard against a hang, not a timing).
-  bool stopped_within(milliseconds limit) {
-    return stopped_.wait_for(limit) == std::future_status::ready;
-  }
+  std::uint16_t port() const { return running_->port(); }
+  bool stopped_within(milliseconds limit) { return running_->stopped_within(limit); }
 
  private:
   App app_;
-  std::future<void> stopped_;
+  std::optional<ServerThread> running_;
 };
 
 WebSocketBehavior echo(WebSocketSettings settings) {
@@ -60,7 +53,8 @@ std::string next_text(RawClient& client) {
 TEST(RateLimit, DropPolicyDeliversUpToTheLimitAndReportsTheRest) {
   Server server(echo({.rate_limit_messages = 3, .rate_limit_window = std::chrono::seconds(60)}));
   auto client = connect(server);
-  for (int i = 1; i <= 5; ++i) client->send_frame(kText, std::string("m").append(std::to_string(i)));
+  for (int i = 1; i <= 5; ++i)
+    client->send_frame(kText, std::string("m").append(std::to_string(i)));
   for (const char* expected : {"m1", "m2", "m3", "limited:m4", "limited:m5"}) {
     EXPECT_EQ(next_text(*client), expected);
   }

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "raw_client.hpp"
+#include "server_thread.hpp"
 #include "wisp/wisp.hpp"
 
 namespace wisp::test {
@@ -28,10 +29,9 @@ TEST(Metrics, CountConnectionsMessagesBytesAndClosesByCode) {
   App app({.threads = 2});
   app.ws("/echo",
          {.message = [](WebSocket& ws, std::string_view m, OpCode op) { ws.send(m, op); }});
-  app.listen("127.0.0.1", 0);
-  std::thread thread([&] { app.run(); });
+  ServerThread running(app);
   {
-    RawClient a(app.port()), b(app.port());
+    RawClient a(running.port()), b(running.port());
     a.handshake();
     b.handshake();
     for (int i = 0; i < 3; ++i) {
@@ -49,7 +49,7 @@ TEST(Metrics, CountConnectionsMessagesBytesAndClosesByCode) {
     ASSERT_TRUE(b.read_until_close_frame());
   }
   {
-    RawClient bad(app.port());
+    RawClient bad(running.port());
     bad.send("GET /echo HTTP/1.1\r\n\r\n");  // no Host: 400
     EXPECT_EQ(bad.read_http_response().status, 400);
   }
@@ -60,8 +60,6 @@ TEST(Metrics, CountConnectionsMessagesBytesAndClosesByCode) {
   EXPECT_EQ(sample(text, "wisp_messages_in_total"), 3.0);
   EXPECT_EQ(sample(text, "wisp_websockets_closed_total{code=\"4000\"}"), 1.0);
   EXPECT_NE(text.find("# TYPE wisp_websockets gauge"), std::string::npos);
-  app.stop();
-  thread.join();
 }
 
 }  // namespace

@@ -3,12 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "raw_client.hpp"
+#include "server_thread.hpp"
 #include "wisp/wisp.hpp"
 
 namespace wisp::test {
@@ -28,12 +30,7 @@ class RegistryServer {
          .message = [](WebSocket& ws, std::string_view m, OpCode op) { on_message(ws, m, op); }});
     app_.ws("/plain",
             {.open = [](WebSocket& ws) { ws.send(ws.client_id().empty() ? "no id" : "id!"); }});
-    app_.listen("127.0.0.1", 0);
-    thread_ = std::thread([this] { app_.run(); });
-  }
-  ~RegistryServer() {
-    app_.stop();
-    thread_.join();
+    running_.emplace(app_);
   }
   App& app() { return app_; }
 
@@ -58,7 +55,7 @@ class RegistryServer {
   }
 
   App app_;
-  std::thread thread_;
+  std::optional<ServerThread> running_;
 };
 
 std::string next_text(RawClient& client) {

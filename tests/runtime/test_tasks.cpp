@@ -4,9 +4,9 @@
 #include <condition_variable>
 #include <mutex>
 #include <stdexcept>
-#include <thread>
 
 #include "raw_client.hpp"
+#include "server_thread.hpp"
 #include "wisp/wisp.hpp"
 
 namespace wisp::test {
@@ -33,27 +33,11 @@ struct Shared {
   }
 };
 
-class Running {
- public:
-  explicit Running(App& app) : app_(app) {
-    app_.listen("127.0.0.1", 0);
-    thread_ = std::thread([this] { app_.run(); });
-  }
-  ~Running() {
-    app_.stop();
-    thread_.join();
-  }
-
- private:
-  App& app_;
-  std::thread thread_;
-};
-
 TEST(Tasks, EveryRepeatsUntilCancelledAndAfterRunsOnce) {
   App app;
   Shared shared;
   TimerHandle ticker = app.every(milliseconds(20), [&] { shared.tick(); });  // before run()
-  Running running(app);
+  ServerThread running(app);
   ASSERT_TRUE(shared.wait([&] { return shared.ticks >= 3; }));
   ticker.cancel();
   EXPECT_FALSE(ticker.active());
@@ -80,7 +64,7 @@ TEST(Tasks, AThrowingTaskKeepsItsSchedule) {
     shared.tick();
     throw std::runtime_error("task failed");
   });
-  Running running(app);
+  ServerThread running(app);
   EXPECT_TRUE(shared.wait([&] { return shared.ticks >= 3; }));
 }
 
@@ -95,8 +79,8 @@ TEST(Tasks, RegistryUsedFromATimerReachesTheClient) {
   app.every(milliseconds(10), [&] {
     for (const auto& id : app.client_ids()) app.send_to(id, "tick");
   });
-  Running running(app);
-  RawClient client(app.port());
+  ServerThread running(app);
+  RawClient client(running.port());
   client.handshake("/c");
   for (int i = 0; i < 3; ++i) {
     const auto frame = client.read_frame();

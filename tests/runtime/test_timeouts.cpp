@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "raw_client.hpp"
+#include "server_thread.hpp"
 #include "wisp/wisp.hpp"
 
 namespace wisp::test {
@@ -51,15 +52,10 @@ class Server {
       seen.changed.notify_all();
     };
     app_.ws("/t", std::move(behavior));
-    app_.listen("127.0.0.1", 0);
-    thread_ = std::thread([this] { app_.run(); });
-  }
-  ~Server() {
-    app_.stop();
-    thread_.join();
+    running_.emplace(app_);
   }
   std::unique_ptr<RawClient> connect() {
-    auto client = std::make_unique<RawClient>(app_.port());
+    auto client = std::make_unique<RawClient>(running_->port());
     client->handshake("/t");
     return client;
   }
@@ -67,7 +63,7 @@ class Server {
 
  private:
   App app_;
-  std::thread thread_;
+  std::optional<ServerThread> running_;
 };
 
 void expect_close(RawClient& client, int code, std::string_view reason) {

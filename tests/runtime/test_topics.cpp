@@ -4,11 +4,13 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "raw_client.hpp"
+#include "server_thread.hpp"
 #include "wisp/wisp.hpp"
 
 namespace wisp::test {
@@ -26,15 +28,10 @@ class RoomServer {
                 .open = [](WebSocket& ws) { ws.subscribe("room"); },
                 .message = [](WebSocket& ws, std::string_view msg, OpCode) { on_message(ws, msg); },
             });
-    app_.listen("127.0.0.1", 0);
-    thread_ = std::thread([this] { app_.run(); });
-  }
-  ~RoomServer() {
-    app_.stop();
-    thread_.join();
+    running_.emplace(app_);
   }
   App& app() { return app_; }
-  std::uint16_t port() const { return app_.port(); }
+  std::uint16_t port() const { return running_->port(); }
 
  private:
   static void on_message(WebSocket& ws, std::string_view msg) {
@@ -54,7 +51,7 @@ class RoomServer {
   }
 
   App app_;
-  std::thread thread_;
+  std::optional<ServerThread> running_;
 };
 
 std::unique_ptr<RawClient> join(const RoomServer& server) {
@@ -164,15 +161,12 @@ TEST(Topics, PublishRefusesControlOpcodes) {
            }
            ws.close();
          }});
-  app.listen("127.0.0.1", 0);
-  std::thread thread([&] { app.run(); });
   {
-    RawClient client(app.port());
+    ServerThread running(app);
+    RawClient client(running.port());
     client.handshake("/x");
     EXPECT_TRUE(client.read_until_close_frame());
   }
-  app.stop();
-  thread.join();
   EXPECT_TRUE(threw);
 }
 
