@@ -108,12 +108,25 @@ class App {
   App& expose_metrics(std::string_view metrics_path = "/metrics",
                       std::string_view health_path = "/healthz");
 
-  // Binds and listens on host:port (port 0: the system picks; see port()). Throws
-  // std::system_error if the address cannot be bound. Call before run(); may be called once.
+  // Binds and listens on host:port (port 0: the system picks; see ports()), one listening socket
+  // per loop thread; every loop accepts on every address listened on. May be called several
+  // times (e.g. plain on one port, TLS on another), before run(). Throws std::system_error if the
+  // address cannot be bound, std::logic_error after run().
   App& listen(std::string_view host, std::uint16_t port);
   App& listen(std::uint16_t port) { return listen("127.0.0.1", port); }
-  // The bound port, after listen().
+  // The same with TLS: https and wss on this port. Also throws std::runtime_error naming the file
+  // and OpenSSL's reason when a certificate or key cannot be read or used (wrong passphrase, a
+  // key that does not match its certificate).
+  App& listen(std::string_view host, std::uint16_t port, const TlsOptions& tls);
+  // The bound port of the first listen(); 0 before it.
   std::uint16_t port() const;
+  // The bound ports of every listen(), in the order of the calls.
+  std::vector<std::uint16_t> ports() const;
+  // Reads the certificate and key files of every TLS listen() again: new connections get the new
+  // certificates, open ones keep theirs. Safe from any thread (not concurrently with listen()).
+  // Throws std::runtime_error if a file cannot be used; that listener keeps its old certificates
+  // (listeners reloaded before it keep their new ones).
+  void reload_certificates();
 
   // Runs the event loops (one on the calling thread, the others on threads of their own) until
   // stop(). Throws std::logic_error if listen() was not called.
@@ -175,6 +188,9 @@ class App {
   // before starting threads of your own (they inherit the signal mask of the thread that starts
   // them; a thread that does not block the signals may receive them instead).
   App& stop_on_signals();
+  // Makes run() call reload_certificates() when the process gets SIGHUP (a failure is reported
+  // on stderr and the old certificates stay). Same rules as stop_on_signals().
+  App& reload_on_sighup();
 
  private:
   App& add_ws_route(std::string pattern, WebSocketBehavior behavior, detail::UserDataType type);

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace wisp {
 
@@ -85,9 +86,29 @@ struct ShutdownOptions {
   std::chrono::milliseconds timeout = std::chrono::seconds(5);
 };
 
+// A certificate for one host name, picked by SNI (TLS server name indication).
+struct TlsServerName {
+  std::string hostname{};  // matched without regard to case
+  std::string cert_file{};
+  std::string key_file{};
+  std::string passphrase{};
+};
+
+// TLS for one App::listen (https and wss): TLS 1.2 and 1.3 only, ALPN "http/1.1".
+struct TlsOptions {
+  // The certificate chain (PEM, leaf first) and its private key (PEM; encrypted with
+  // `passphrase` if that is not empty), for clients that send no server name or an unknown one.
+  std::string cert_file{};
+  std::string key_file{};
+  std::string passphrase{};
+  // More certificates, chosen by the server name the client asks for.
+  std::vector<TlsServerName> server_names{};
+};
+
 // Per App.
 struct AppOptions {
-  // Event-loop threads, each with its own listening socket (SO_REUSEPORT) and its own sockets.
+  // Event-loop threads, each with its own listening socket per listen() (SO_REUSEPORT) and its
+  // own sockets.
   unsigned threads = 1;
   // The request line and headers of an HTTP request together; more: 431.
   std::size_t max_header_size = 16 * 1024;

@@ -4,12 +4,15 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <iostream>
 #include <optional>
 #include <stdexcept>
 #include <thread>
 #include <vector>
 
 #include "net/tcp_listener.hpp"
+#include "net/tls.hpp"
 #include "server/app_state.hpp"
 #include "server/connection.hpp"
 #include "server/loop_server.hpp"
@@ -18,47 +21,80 @@ namespace wisp {
 
 struct App::Impl {
   server::AppState state;
-  std::vector<int> listen_fds;  // one per loop thread, handed to the loops by run()
-  std::uint16_t port = 0;
   bool started = false;
   bool stop_on_signals = false;
+  bool reload_on_sighup = false;
 
-  void run_loop(int listen_fd, bool primary);
+  void bind(std::string_view host, std::uint16_t port, std::shared_ptr<net::TlsContext> tls);
+  std::vector<std::vector<server::ListenSocket>> take_listen_sockets();
+  void run_loop(const std::vector<server::ListenSocket>& sockets, bool primary);
 };
 
 namespace {
 
-sigset_t stop_signals() {
+sigset_t watched_signals(bool stop, bool reload) {
   sigset_t signals;
   sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
+  if (stop) {
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+  }
+  if (reload) sigaddset(&signals, SIGHUP);
   return signals;
 }
 
-// Waits for SIGINT or SIGTERM on a thread of its own and stops the app. When the app stops for
-// another reason, the destructor wakes the thread with a signal aimed at it alone.
+// Takes the signals asked for on a thread of its own: SIGINT and SIGTERM stop the app, SIGHUP
+// reloads its certificates. When run() ends, the destructor wakes the thread with one of its
+// signals aimed at it alone.
 class SignalWatch {
  public:
-  explicit SignalWatch(App& app) : signals_(stop_signals()) {
+  SignalWatch(App& app, bool stop, bool reload)
+      : signals_(watched_signals(stop, reload)), wake_(stop ? SIGTERM : SIGHUP) {
     pthread_sigmask(SIG_BLOCK, &signals_, &previous_);  // before the loop threads inherit it
-    thread_ = std::thread([this, &app] {
-      int number = 0;
-      sigwait(&signals_, &number);
-      app.stop();
-    });
+    thread_ = std::thread([this, &app] { watch(app); });
   }
   ~SignalWatch() {
-    pthread_kill(thread_.native_handle(), SIGTERM);
+    done_ = true;
+    pthread_kill(thread_.native_handle(), wake_);
     thread_.join();
     pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
   }
 
  private:
+  void watch(App& app) {
+    for (int number = 0; sigwait(&signals_, &number) == 0 && !done_;) {
+      if (number == SIGHUP)
+        reload(app);
+      else
+        app.stop();
+    }
+  }
+
+  // A bad file must not end the server: it keeps serving the certificates it has.
+  static void reload(App& app) {
+    try {
+      app.reload_certificates();
+    } catch (const std::exception& error) {
+      std::cerr << "wisp: certificate reload failed, the old certificates stay: " << error.what()
+                << std::endl;
+    }
+  }
+
   sigset_t signals_;
   sigset_t previous_;
+  int wake_;
+  std::atomic<bool> done_ = false;
   std::thread thread_;
 };
+
+net::TlsContext::ServerNames server_names(const TlsOptions& tls) {
+  net::TlsContext::ServerNames names;
+  for (const TlsServerName& name : tls.server_names) {
+    names.emplace_back(name.hostname,
+                       net::TlsCertificate{name.cert_file, name.key_file, name.passphrase});
+  }
+  return names;
+}
 
 }  // namespace
 
@@ -68,7 +104,9 @@ App::App(AppOptions options) : impl_(std::make_unique<Impl>()) {
 }
 
 App::~App() {
-  for (int fd : impl_->listen_fds) ::close(fd);
+  for (const auto& listener : impl_->state.listeners) {
+    for (int fd : listener.fds) ::close(fd);
+  }
 }
 
 App& App::add_ws_route(std::string pattern, WebSocketBehavior behavior, detail::UserDataType type) {
@@ -99,41 +137,92 @@ App& App::expose_metrics(std::string_view metrics_path, std::string_view health_
 }
 
 App& App::listen(std::string_view host, std::uint16_t port) {
-  if (!impl_->listen_fds.empty()) throw std::logic_error("wisp::App::listen: already listening");
-  const unsigned threads = impl_->state.options.threads;
-  for (unsigned i = 0; i < threads; ++i) {
-    // With port 0 the first socket gets a free port; the others share it.
-    impl_->listen_fds.push_back(net::listen_tcp(host, i == 0 ? port : impl_->port, threads > 1));
-    if (i == 0) impl_->port = net::local_port(impl_->listen_fds[0]);
-  }
+  impl_->bind(host, port, nullptr);
   return *this;
 }
 
-std::uint16_t App::port() const { return impl_->port; }
+App& App::listen(std::string_view host, std::uint16_t port, const TlsOptions& tls) {
+  // The files are read first: a bad certificate binds nothing.
+  auto context = std::make_shared<net::TlsContext>(
+      net::TlsCertificate{tls.cert_file, tls.key_file, tls.passphrase}, server_names(tls));
+  impl_->bind(host, port, std::move(context));
+  return *this;
+}
+
+void App::Impl::bind(std::string_view host, std::uint16_t port,
+                     std::shared_ptr<net::TlsContext> tls) {
+  if (started) throw std::logic_error("wisp::App::listen: call it before run()");
+  server::AppState::Listener listener{.port = port, .tls = std::move(tls), .fds = {}};
+  const unsigned threads = state.options.threads;
+  try {
+    for (unsigned i = 0; i < threads; ++i) {
+      // With port 0 the first socket gets a free port; the others share it.
+      listener.fds.push_back(net::listen_tcp(host, listener.port, threads > 1));
+      if (i == 0) listener.port = net::local_port(listener.fds[0]);
+    }
+  } catch (...) {
+    for (int fd : listener.fds) ::close(fd);
+    throw;
+  }
+  state.listeners.push_back(std::move(listener));
+}
+
+std::uint16_t App::port() const {
+  return impl_->state.listeners.empty() ? 0 : impl_->state.listeners.front().port;
+}
+
+std::vector<std::uint16_t> App::ports() const {
+  std::vector<std::uint16_t> ports;
+  for (const auto& listener : impl_->state.listeners) ports.push_back(listener.port);
+  return ports;
+}
+
+void App::reload_certificates() {
+  for (const auto& listener : impl_->state.listeners) {
+    if (listener.tls) listener.tls->reload();
+  }
+}
 
 App& App::stop_on_signals() {
   impl_->stop_on_signals = true;
   return *this;
 }
 
+App& App::reload_on_sighup() {
+  impl_->reload_on_sighup = true;
+  return *this;
+}
+
 void App::run() {
-  if (impl_->listen_fds.empty()) throw std::logic_error("wisp::App::run: call listen() first");
+  if (impl_->state.listeners.empty()) throw std::logic_error("wisp::App::run: call listen() first");
   if (impl_->started) throw std::logic_error("wisp::App::run: already ran");
   impl_->started = true;
-  std::vector<int> fds;
-  fds.swap(impl_->listen_fds);  // the loops own them from here
+  const auto sockets = impl_->take_listen_sockets();
   std::optional<SignalWatch> signal_watch;
-  if (impl_->stop_on_signals) signal_watch.emplace(*this);
+  if (impl_->stop_on_signals || impl_->reload_on_sighup)
+    signal_watch.emplace(*this, impl_->stop_on_signals, impl_->reload_on_sighup);
   std::vector<std::thread> threads;
-  for (std::size_t i = 1; i < fds.size(); ++i) {
-    threads.emplace_back([this, fd = fds[i]] { impl_->run_loop(fd, false); });
+  for (std::size_t i = 1; i < sockets.size(); ++i) {
+    threads.emplace_back(
+        [this, &loop_sockets = sockets[i]] { impl_->run_loop(loop_sockets, false); });
   }
-  impl_->run_loop(fds[0], true);
+  impl_->run_loop(sockets[0], true);
   for (auto& thread : threads) thread.join();
 }
 
-void App::Impl::run_loop(int listen_fd, bool primary) {
-  server::LoopServer server(state, listen_fd);
+// Per loop thread, its listening socket of every listener; the loops own them from here.
+std::vector<std::vector<server::ListenSocket>> App::Impl::take_listen_sockets() {
+  std::vector<std::vector<server::ListenSocket>> sockets(state.options.threads);
+  for (auto& listener : state.listeners) {
+    for (std::size_t i = 0; i < sockets.size(); ++i)
+      sockets[i].push_back({listener.fds[i], listener.tls.get()});
+    listener.fds.clear();
+  }
+  return sockets;
+}
+
+void App::Impl::run_loop(const std::vector<server::ListenSocket>& sockets, bool primary) {
+  server::LoopServer server(state, sockets);
   state.attach(server, primary);
   server.run();
   state.detach(server);

@@ -21,6 +21,10 @@
 #include "wisp/opcode.hpp"
 #include "wisp/settings.hpp"
 
+namespace wisp::net {
+class TlsContext;
+}
+
 namespace wisp::server {
 
 class Connection;
@@ -33,6 +37,15 @@ class AppState {
   AppOptions options;
   Router router;  // WebSocket routes
   HttpRouter<HttpHandler> http_routes;
+
+  // What App::listen() bound, in the order of the calls; set before run(). Each has one
+  // listening socket per loop thread; a TLS one also has the context all its loops share.
+  struct Listener {
+    std::uint16_t port = 0;
+    std::shared_ptr<net::TlsContext> tls;  // null: plain TCP
+    std::vector<int> fds;                  // until run() hands them to the loops
+  };
+  std::vector<Listener> listeners;
 
   // Loop threads come and go with App::run(); the primary one (run()'s own thread) runs the
   // background tasks.

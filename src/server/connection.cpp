@@ -38,7 +38,8 @@ bool on(milliseconds setting) { return setting.count() > 0; }
 
 }  // namespace
 
-Connection::Connection(int fd) : net::Socket(fd), net::TimerNode(&Connection::on_timer) {
+Connection::Connection(int fd, const net::TlsContext* tls)
+    : net::Socket(fd, tls), net::TimerNode(&Connection::on_timer) {
   server().add(*this);
   schedule(server().options().handshake_timeout);
 }

@@ -25,8 +25,9 @@ class LoopServer;
 
 class Connection final : public net::Socket, public WebSocket, private net::TimerNode {
  public:
-  // Takes ownership of `fd`; belongs to the calling thread's LoopServer from here on.
-  explicit Connection(int fd);
+  // Takes ownership of `fd`; belongs to the calling thread's LoopServer from here on. With
+  // `tls`, speaks TLS with the context's certificates as they are now; with nullptr, plain TCP.
+  Connection(int fd, const net::TlsContext* tls);
   ~Connection();
 
   static Connection& of(WebSocket& ws) { return static_cast<Connection&>(ws); }

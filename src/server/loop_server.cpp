@@ -8,17 +8,20 @@ namespace wisp::server {
 
 thread_local LoopServer* LoopServer::current_ = nullptr;
 
-LoopServer::LoopServer(AppState& app, int listen_fd)
+LoopServer::LoopServer(AppState& app, const std::vector<ListenSocket>& sockets)
     : app_(app),
       topics_([&app](std::string_view topic, int change) { app.count_subscriber(topic, change); }) {
   current_ = this;
-  acceptor_.emplace(listen_fd, [](int fd) { new Connection(fd); });
+  for (const ListenSocket& socket : sockets) {
+    acceptors_.push_back(std::make_unique<net::Acceptor>(
+        socket.fd, [tls = socket.tls](int fd) { new Connection(fd, tls); }));
+  }
 }
 
 // Whatever is still open when the loop ends is dropped; the loop's destructor frees it.
 LoopServer::~LoopServer() {
   loop_.timers().cancel(stop_deadline_);
-  acceptor_.reset();
+  acceptors_.clear();
   while (connections_) connections_->terminate();
   current_ = nullptr;
 }
@@ -54,7 +57,7 @@ void LoopServer::send_to_registered(std::string_view message, OpCode op) {
 void LoopServer::begin_stop(const ShutdownOptions& options) {
   if (stopping_) return;
   stopping_ = true;
-  acceptor_.reset();
+  acceptors_.clear();
   for (Connection* c = connections_; c;) {
     Connection* next = c->next;  // go_away() may unlink c
     c->go_away(options);

@@ -3,8 +3,9 @@
 
 #include <cstddef>
 #include <ctime>
-#include <optional>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "net/event_loop.hpp"
 #include "net/tcp_listener.hpp"
@@ -21,10 +22,16 @@ namespace wisp::server {
 
 class Connection;
 
+// A listening socket of one loop, and the TLS context its connections use (null: plain TCP).
+struct ListenSocket {
+  int fd;
+  const net::TlsContext* tls;
+};
+
 class LoopServer {
  public:
-  // Must be constructed on the thread that will call run(); takes ownership of listen_fd.
-  LoopServer(AppState& app, int listen_fd);
+  // Must be constructed on the thread that will call run(); takes ownership of the sockets.
+  LoopServer(AppState& app, const std::vector<ListenSocket>& sockets);
   ~LoopServer();
   LoopServer(const LoopServer&) = delete;
   LoopServer& operator=(const LoopServer&) = delete;
@@ -64,7 +71,7 @@ class LoopServer {
   LoopMetrics metrics_;
   protocol::HttpDate http_date_;
   TaskList tasks_;  // after loop_: destroyed first, while the loop's timer wheel lives
-  std::optional<net::Acceptor> acceptor_;
+  std::vector<std::unique_ptr<net::Acceptor>> acceptors_;  // Acceptor cannot move
   Connection* connections_ = nullptr;
   std::size_t connection_count_ = 0;
   bool stopping_ = false;
