@@ -1,5 +1,5 @@
 // `wisp serve`: the demo server. /echo sends every message back with its opcode; /fanout
-// sends every message to every /fanout client.
+// sends every message to every /fanout client. With --tls-cert and --tls-key, over TLS.
 #include <cstdint>
 #include <iostream>
 #include <map>
@@ -18,6 +18,9 @@ struct ServeOptions {
   unsigned threads = 1;
   std::size_t max_message_size = 16 * 1024 * 1024;
   Compression compression = Compression::Off;
+  TlsOptions tls;  // TLS when cert_file is set
+
+  bool uses_tls() const { return !tls.cert_file.empty(); }
 
   WebSocketSettings settings() const {
     // Decompression follows compression: shared asks clients to compress messages alone too.
@@ -55,13 +58,19 @@ int serve(const ServeOptions& options) {
   add_echo(app, options);
   add_fanout(app, options);
   app.expose_metrics();
-  app.listen(options.host, options.port);
+  if (options.uses_tls())
+    app.listen(options.host, options.port, options.tls).reload_on_sighup();
+  else
+    app.listen(options.host, options.port);
   const std::string base = url_host(options.host) + ":" + std::to_string(app.port());
+  const std::string ws = options.uses_tls() ? "wss://" : "ws://";
+  const std::string http = options.uses_tls() ? "https://" : "http://";
   std::cout << "wisp serve: listening on " << base << "\n"
-            << "  ws://" << base << "/echo     every message comes back with its opcode\n"
-            << "  ws://" << base << "/fanout   every message goes to every /fanout client\n"
-            << "  http://" << base << "/metrics  Prometheus metrics; /healthz a health check\n"
-            << "  Ctrl-C stops the server" << std::endl;
+            << "  " << ws << base << "/echo     every message comes back with its opcode\n"
+            << "  " << ws << base << "/fanout   every message goes to every /fanout client\n"
+            << "  " << http << base << "/metrics  Prometheus metrics; /healthz a health check\n";
+  if (options.uses_tls()) std::cout << "  SIGHUP reloads the certificate and key\n";
+  std::cout << "  Ctrl-C stops the server" << std::endl;
   app.stop_on_signals().run();
   std::cout << "wisp serve: stopped" << std::endl;
   return 0;
@@ -91,6 +100,16 @@ Command add_serve_command(CLI::App& cli) {
           "permessage-deflate: off, shared (a compressor per thread) or dedicated (per socket)")
       ->transform(CLI::CheckedTransformer(compressions, CLI::ignore_case))
       ->default_str("off");
+  CLI::Option* cert = command->add_option("--tls-cert", options->tls.cert_file,
+                                          "Serve over TLS with this certificate chain (PEM)");
+  CLI::Option* key =
+      command->add_option("--tls-key", options->tls.key_file, "The certificate's key (PEM)");
+  cert->needs(key);
+  key->needs(cert);
+  command
+      ->add_option("--tls-passphrase", options->tls.passphrase,
+                   "Passphrase of an encrypted --tls-key")
+      ->needs(key);
   return {command, [options] { return serve(*options); }};
 }
 
