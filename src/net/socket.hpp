@@ -98,11 +98,12 @@ class Socket : public Pollable {
   void watch_writable(bool on);
 
   int fd_;
-  bool watching_writable_ = false;
-  bool shutdown_pending_ = false;
-  bool shut_down_ = false;
-  bool write_failed_ = false;
-  bool flush_pending_ = false;  // in the loop's list of sockets to flush this iteration
+  // Bit-fields: every connection holds these, and they fit in the padding after fd_.
+  bool watching_writable_ : 1 = false;
+  bool shutdown_pending_ : 1 = false;
+  bool shut_down_ : 1 = false;
+  bool write_failed_ : 1 = false;
+  bool flush_pending_ : 1 = false;  // in the loop's list of sockets to flush this iteration
   WriteBuffer out_;             // with TLS: ciphertext
   std::unique_ptr<TlsSession> tls_;
 };
