@@ -9,10 +9,12 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 let WebSocket;
 try {
@@ -46,10 +48,30 @@ function exited(proc) {
   return new Promise((resolve) => proc.once('exit', (code, signal) => resolve([code, signal])));
 }
 
-async function startServer(extraArgs = []) {
+// A CA and a server certificate for 127.0.0.1 and localhost, made by the openssl command.
+function makePki() {
+  const dir = mkdtempSync(join(tmpdir(), 'wisp-interop-tls-'));
+  const path = (name) => join(dir, name);
+  const openssl = (...args) => execFileSync('openssl', args, { stdio: 'ignore', timeout: STEP_MS });
+  openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
+    '-subj', '/CN=wisp-interop-ca', '-keyout', path('ca.key'), '-out', path('ca.crt'));
+  writeFileSync(path('server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  openssl('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', path('server.key'));
+  openssl('req', '-new', '-key', path('server.key'), '-subj', '/CN=localhost', '-out', path('server.csr'));
+  openssl('x509', '-req', '-days', '2', '-in', path('server.csr'), '-CA', path('ca.crt'), '-CAkey', path('ca.key'),
+    '-CAcreateserial', '-extfile', path('server.ext'), '-out', path('server.crt'));
+  return {
+    args: ['--tls-cert', path('server.crt'), '--tls-key', path('server.key')],
+    ca: readFileSync(path('ca.crt')),
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+// With `ca`, the server speaks TLS and clients trust that CA only.
+async function startServer(extraArgs = [], ca = null) {
   const args = ['serve', '--host', '127.0.0.1', '--port', '0', ...extraArgs];
   const proc = spawn(WISP, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  const server = { proc, port: 0, url: '' };
+  const server = { proc, port: 0, url: '', clientOptions: ca ? { ca } : {} };
   const lines = createInterface({ input: proc.stdout }); // keeps draining stdout after the first line
   try {
     const first = await withTimeout(
@@ -64,7 +86,7 @@ async function startServer(extraArgs = []) {
     assert.ok(m, `first stdout line was ${JSON.stringify(first)}, expected 'wisp serve: listening on HOST:PORT'`);
     server.port = Number(m[2]);
     assert.notEqual(server.port, 0, 'with --port 0 wisp must print the real port');
-    server.url = `ws://127.0.0.1:${server.port}/echo`;
+    server.url = `${ca ? 'wss' : 'ws'}://127.0.0.1:${server.port}/echo`;
     return server;
   } catch (err) {
     await stopServer(server);
@@ -86,7 +108,7 @@ async function stopServer({ proc }) {
 
 // A client on the server's /echo with a queue of received messages and a promise of its close.
 async function connect(server) {
-  const ws = new WebSocket(server.url);
+  const ws = new WebSocket(server.url, server.clientOptions);
   const inbox = [];
   const waiters = [];
   ws.on('message', (data, isBinary) => {
@@ -139,10 +161,13 @@ async function connect(server) {
   return client;
 }
 
-// Runs fn(server) with a fresh server that is always stopped afterwards.
-function serverTest(name, fn, extraArgs = []) {
-  test(name, { timeout: TEST_MS }, async () => {
-    const server = await startServer(extraArgs);
+// Runs fn(server) with a fresh server that is always stopped afterwards; with `tls`, over TLS with
+// certificates made for the test.
+function serverTest(name, fn, extraArgs = [], tls = false) {
+  test(name, { timeout: TEST_MS }, async (t) => {
+    const pki = tls ? makePki() : null;
+    if (pki) t.after(pki.remove);
+    const server = await startServer(pki ? [...extraArgs, ...pki.args] : extraArgs, pki?.ca);
     const clients = [];
     const open = async () => {
       const c = await connect(server);
@@ -292,3 +317,25 @@ for (const mode of ['shared', 'dedicated']) {
     ['--compression', mode],
   );
 }
+
+serverTest(
+  'wss: text and binary echo, trusting the test CA',
+  async (server, open) => {
+    assert.match(server.url, /^wss:/);
+    const c = await open();
+    await c.echo('hello over wss ✓', false);
+    await c.echo(randomBytes(1000), true);
+    await c.echo(randomBytes(MIB), true);
+  },
+  [],
+  true,
+);
+
+serverTest(
+  'wss: a client that trusts no CA is refused',
+  async (server) => {
+    await assert.rejects(connect({ ...server, clientOptions: {} }), /self[- ]signed|unable to (get|verify)/i);
+  },
+  [],
+  true,
+);

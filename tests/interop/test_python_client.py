@@ -11,8 +11,12 @@ a timeout, so a hung server fails the test instead of hanging the run.
 import asyncio
 import os
 import re
+import shutil
 import signal
+import ssl
+import subprocess
 import sys
+import tempfile
 import unittest
 
 import websockets
@@ -35,8 +39,9 @@ async def wait(aw, what, timeout=STEP):
 class Server:
     """A `wisp serve` subprocess on 127.0.0.1 and a port of its choosing."""
 
-    def __init__(self, *extra_args):
+    def __init__(self, *extra_args, ssl_context=None):
         self.args = [WISP, "serve", "--host", "127.0.0.1", "--port", "0", *extra_args]
+        self.ssl_context = ssl_context  # wss, trusting what this context trusts
         self.proc = None
         self.port = None
         self._drain = None
@@ -65,10 +70,13 @@ class Server:
 
     @property
     def url(self):
-        return f"ws://127.0.0.1:{self.port}/echo"
+        scheme = "wss" if self.ssl_context else "ws"
+        return f"{scheme}://127.0.0.1:{self.port}/echo"
 
     def connect(self, **kw):
         opts = dict(open_timeout=STEP, close_timeout=STEP, ping_interval=None, max_size=None)
+        if self.ssl_context:
+            opts["ssl"] = self.ssl_context
         opts.update(kw)
         return websockets.connect(self.url, **opts)
 
@@ -96,9 +104,10 @@ class ServerTestCase(unittest.IsolatedAsyncioTestCase):
     """Starts a fresh `wisp serve` (with server_args) for every test and stops it afterwards."""
 
     server_args = ()
+    ssl_context = None
 
     async def asyncSetUp(self):
-        self.server = Server(*self.server_args)
+        self.server = Server(*self.server_args, ssl_context=self.ssl_context)
         # Registered before start() so a server that fails to start is still stopped.
         self.addAsyncCleanup(self.server.stop)
         await self.server.start()
@@ -257,6 +266,76 @@ class ShutdownTest(ServerTestCase):
             for ws in clients:  # never leave a client waiting on a server that is gone
                 if ws.transport is not None:
                     ws.transport.abort()
+
+
+class Pki:
+    """A CA and a server certificate for 127.0.0.1 and localhost, made by the openssl command."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="wisp-interop-tls-")
+        self.ca = self.path("ca.crt")
+        self.run("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                 "-days", "2", "-subj", "/CN=wisp-interop-ca", "-keyout", self.path("ca.key"), "-out", self.ca)
+        self.cert, self.key = self.issue("v1"), self.path("v1.key")
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def run(self, *args):
+        subprocess.run(["openssl", *args], check=True, capture_output=True, timeout=STEP)
+
+    def issue(self, name):
+        """<name>.crt (common name `name`) and <name>.key; returns the certificate's path."""
+        key, csr, ext, crt = (self.path(name + suffix) for suffix in (".key", ".csr", ".ext", ".crt"))
+        with open(ext, "w") as f:
+            f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+        self.run("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key)
+        self.run("req", "-new", "-key", key, "-subj", f"/CN={name}", "-out", csr)
+        self.run("x509", "-req", "-days", "2", "-in", csr, "-CA", self.ca, "-CAkey", self.path("ca.key"),
+                 "-CAcreateserial", "-extfile", ext, "-out", crt)
+        return crt
+
+    def remove(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def peer_common_name(ws):
+    subject = ws.transport.get_extra_info("peercert")["subject"]
+    return next(value for rdn in subject for key, value in rdn if key == "commonName")
+
+
+class TlsTest(ServerTestCase):
+    """wss: `wisp serve --tls-cert --tls-key`, the client trusting the test CA only."""
+
+    async def asyncSetUp(self):
+        self.pki = Pki()  # per test: the reload test replaces the server's files
+        self.addCleanup(self.pki.remove)
+        self.server_args = ("--tls-cert", self.pki.cert, "--tls-key", self.pki.key)
+        self.ssl_context = ssl.create_default_context(cafile=self.pki.ca)
+        await super().asyncSetUp()
+
+    async def test_text_and_binary(self):
+        async with self.server.connect() as ws:
+            await self.echo(ws, "hello over wss ✓")
+            await self.echo(ws, bytes(range(256)) * 4)
+            await self.echo(ws, "x" * MIB)
+
+    async def test_sighup_reloads_the_certificate_and_keeps_open_connections(self):
+        async with self.server.connect() as before:
+            self.assertEqual(peer_common_name(before), "v1")
+            v2 = self.pki.issue("v2")
+            shutil.copyfile(v2, self.pki.cert)
+            shutil.copyfile(self.pki.path("v2.key"), self.pki.key)
+            self.server.proc.send_signal(signal.SIGHUP)
+            for _ in range(100):  # the signal is handled on a thread of its own: poll
+                async with self.server.connect() as after:
+                    if peer_common_name(after) == "v2":
+                        await self.echo(after, "new certificate")
+                        break
+                await asyncio.sleep(0.05)
+            else:
+                self.fail("after SIGHUP new connections still get the old certificate")
+            await self.echo(before, "the old connection stays")
 
 
 def main():
