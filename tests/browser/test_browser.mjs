@@ -15,10 +15,10 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import { accessSync, constants, mkdirSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -81,7 +81,8 @@ async function startServer(extraArgs = []) {
   const proc = spawn(WISP, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   running.add(proc);
   proc.once('exit', () => running.delete(proc));
-  const server = { proc, port: 0, url: (path) => `ws://127.0.0.1:${server.port}${path}` };
+  const scheme = extraArgs.includes('--tls-cert') ? 'wss' : 'ws';
+  const server = { proc, port: 0, url: (path) => `${scheme}://127.0.0.1:${server.port}${path}` };
   const lines = createInterface({ input: proc.stdout }); // keeps draining stdout after the first line
   try {
     const first = await withTimeout(
@@ -242,6 +243,29 @@ function startPageServer() {
   );
 }
 
+// ---- TLS ----------------------------------------------------------------------------------------
+// A CA and a server certificate for 127.0.0.1, made in before() by the openssl command. Chromium
+// trusts the server's key through --ignore-certificate-errors-spki-list (the base64 SHA-256 of its
+// SubjectPublicKeyInfo), which only covers a certificate with that key.
+
+const PKI = mkdtempSync(join(tmpdir(), 'wisp-browser-tls-'));
+const TLS_ARGS = ['--tls-cert', join(PKI, 'server.crt'), '--tls-key', join(PKI, 'server.key')];
+
+// Makes the certificates; returns the server key's SPKI hash.
+function makePki() {
+  const path = (name) => join(PKI, name);
+  const openssl = (...args) => execFileSync('openssl', args, { timeout: STEP_MS });
+  openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
+    '-subj', '/CN=wisp-browser-ca', '-keyout', path('ca.key'), '-out', path('ca.crt'));
+  writeFileSync(path('server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  openssl('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', path('server.key'));
+  openssl('req', '-new', '-key', path('server.key'), '-subj', '/CN=localhost', '-out', path('server.csr'));
+  openssl('x509', '-req', '-days', '2', '-in', path('server.csr'), '-CA', path('ca.crt'), '-CAkey', path('ca.key'),
+    '-CAcreateserial', '-extfile', path('server.ext'), '-out', path('server.crt'));
+  const spki = openssl('pkey', '-in', path('server.key'), '-pubout', '-outform', 'DER');
+  return execFileSync('openssl', ['dgst', '-sha256', '-binary'], { input: spki }).toString('base64');
+}
+
 // ---- browser ------------------------------------------------------------------------------------
 
 let browser;
@@ -251,13 +275,15 @@ let pageUrl;
 before(async () => {
   pageServer = await startPageServer();
   pageUrl = `http://127.0.0.1:${pageServer.address().port}/`;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 30_000 });
+  const args = [...CHROMIUM_ARGS, `--ignore-certificate-errors-spki-list=${makePki()}`];
+  browser = await chromium.launch({ executablePath: CHROMIUM, args, timeout: 30_000 });
 });
 
 after(async () => {
   try {
     if (browser) await withTimeout(browser.close(), 'Chromium to close');
   } finally {
+    rmSync(PKI, { recursive: true, force: true });
     if (pageServer) {
       pageServer.closeAllConnections();
       pageServer.close();
@@ -427,7 +453,24 @@ browserTest('two pages on /fanout both receive what one of them sends', async ({
   }
 });
 
-// ---- (e) screenshot -----------------------------------------------------------------------------
+// ---- (e) wss ------------------------------------------------------------------------------------
+
+browserTest(
+  'wss: `wisp serve --tls-cert --tls-key` echoes text and binary in Chromium',
+  async ({ server, open }) => {
+    const p = await open();
+    const ws = await p.connect(server.url('/echo'));
+    assert.match(server.url('/echo'), /^wss:/);
+    await ws.echo('hello over wss ✓');
+    await ws.echo(randomBytes(1000));
+    await ws.echo(randomBytes(MIB));
+    await ws.close(1000, 'done');
+    assert.equal((await ws.closed()).code, 1000);
+  },
+  TLS_ARGS,
+);
+
+// ---- (f) screenshot -----------------------------------------------------------------------------
 
 function pngSize(file) {
   const png = readFileSync(file);
