@@ -3,6 +3,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <system_error>
 
@@ -116,7 +117,27 @@ void EventLoop::run_posted() {
   for (auto& task : tasks) task();
 }
 
+EventLoop::Staged EventLoop::stage(std::string_view first, std::string_view second) {
+  const Staged bytes{arena_.size(), first.size() + second.size()};
+  arena_.append(first).append(second);
+  return bytes;
+}
+
 void EventLoop::flush_deferred() {
+  // Each socket's pieces together, in their order: one sendmsg per socket.
+  std::stable_sort(deferred_.begin(), deferred_.end(),
+                   [](const Deferred& a, const Deferred& b) { return a.socket < b.socket; });
+  for (std::size_t i = 0, j; i < deferred_.size(); i = j) {
+    for (j = i + 1; j < deferred_.size() && deferred_[j].socket == deferred_[i].socket;) ++j;
+    thread_local std::vector<std::string_view> pieces;
+    pieces.clear();
+    for (std::size_t k = i; k < j; ++k) pieces.push_back(staged(deferred_[k].bytes));
+    deferred_[i].socket->send_deferred(pieces);
+  }
+  deferred_.clear();
+  constexpr std::size_t kept_arena = 4 << 20;  // a burst's arena is not kept forever
+  if (arena_.capacity() > kept_arena) std::string().swap(arena_);
+  arena_.clear();
   // Flushing may not add to the list (it only sends), but keep the loop robust to it anyway.
   for (std::size_t i = 0; i < flush_list_.size(); ++i) flush_list_[i]->flush_deferred();
   flush_list_.clear();

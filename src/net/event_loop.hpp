@@ -75,9 +75,20 @@ class EventLoop {
   void uncork();
   std::string& cork_buffer() { return cork_buffer_; }
 
-  // Writes to sockets that are not corked (a publish to many, a timer's send) wait in the
-  // socket's own buffer and leave together at the end of the iteration: one send per socket
-  // however many messages it got.
+  // Writes to sockets that are not corked (a publish to many, a timer's send) leave together at
+  // the end of the iteration: one send per socket however many messages it got. A plain
+  // socket's bytes wait in the loop's arena, with no buffer of its own; bytes staged once there
+  // may be written to many sockets (a published frame). TLS sockets gather their plaintext in
+  // their session and are flushed from a list.
+  struct Staged {
+    std::size_t offset;
+    std::size_t size;
+  };
+  Staged stage(std::string_view first, std::string_view second = {});
+  void defer(Socket& socket, Staged bytes) { deferred_.push_back({&socket, bytes}); }
+  std::string_view staged(Staged bytes) const {
+    return std::string_view(arena_).substr(bytes.offset, bytes.size);
+  }
   void flush_later(Socket& socket) { flush_list_.push_back(&socket); }
 
  private:
@@ -103,6 +114,12 @@ class EventLoop {
   std::string cork_buffer_;
   Socket* corked_ = nullptr;
   std::vector<Socket*> flush_list_;
+  struct Deferred {
+    Socket* socket;
+    Staged bytes;
+  };
+  std::string arena_;               // this iteration's deferred bytes
+  std::vector<Deferred> deferred_;  // which socket each piece is for, in order
   std::vector<std::pair<void*, void (*)(void*)>> retired_;
 
   std::mutex posted_mutex_;

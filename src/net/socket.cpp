@@ -96,6 +96,11 @@ void Socket::write(std::string_view first, std::string_view second) {
     }
     return send_now(first, second);
   }
+  if (defers_to_arena()) {
+    loop.defer(*this, loop.stage(first, second));
+    flush_pending_ = true;
+    return;
+  }
   WriteBuffer& later = tls_ ? tls_->pending : out_;  // TLS: encrypted all at once at the flush
   later.append(first);
   later.append(second);
@@ -103,6 +108,55 @@ void Socket::write(std::string_view first, std::string_view second) {
     flush_pending_ = true;
     loop.flush_later(*this);
   }
+}
+
+// A plain socket with nothing queued in the kernel's way: its deferred bytes live in the arena.
+bool Socket::defers_to_arena() const { return !tls_ && out_.empty() && !watching_writable_; }
+
+void Socket::write_staged(EventLoop::Staged bytes) {
+  if (fd_ < 0 || write_failed_) return;
+  EventLoop& loop = *EventLoop::current();
+  if (loop.corked() == this || !defers_to_arena()) return write(loop.staged(bytes));
+  loop.defer(*this, bytes);
+  flush_pending_ = true;
+}
+
+void Socket::send_deferred(const std::vector<std::string_view>& pieces) {
+  flush_pending_ = false;
+  if (fd_ < 0 || write_failed_) return;
+  std::size_t at = 0;      // the first piece not wholly sent
+  std::size_t offset = 0;  // how much of it was
+  while (out_.empty() && at < pieces.size()) {
+    iovec iov[64];
+    std::size_t count = 0, batch = 0;
+    for (; count < 64 && at + count < pieces.size(); ++count) {
+      const std::string_view piece = pieces[at + count].substr(count == 0 ? offset : 0);
+      iov[count] = {const_cast<char*>(piece.data()), piece.size()};
+      batch += piece.size();
+    }
+    msghdr msg{};
+    msg.msg_iov = iov;
+    msg.msg_iovlen = count;
+    const ssize_t n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
+    if (n < 0 && errno != EAGAIN && errno != EINTR) {
+      write_failed_ = true;  // the read side sees the end and reports it
+      return;
+    }
+    for (std::size_t sent = n < 0 ? 0 : static_cast<std::size_t>(n); sent > 0;) {
+      const std::size_t rest = pieces[at].size() - offset;
+      if (sent < rest) {
+        offset += sent;
+        break;
+      }
+      sent -= rest;
+      offset = 0;
+      ++at;
+    }
+    if (n < 0 || static_cast<std::size_t>(n) < batch) break;  // the kernel is full
+  }
+  for (; at < pieces.size(); ++at, offset = 0) out_.append(pieces[at].substr(offset));
+  if (!out_.empty()) watch_writable(true);
+  if (shutdown_pending_) finish_shutdown();
 }
 
 void Socket::flush_deferred() {
@@ -144,6 +198,10 @@ void Socket::send_tls_output() {
 
 void Socket::send_raw(std::string_view first, std::string_view second) {
   if (fd_ < 0 || write_failed_) return;
+  if (flush_pending_) {  // pieces wait in the arena: these go behind them
+    EventLoop& loop = *EventLoop::current();
+    return loop.defer(*this, loop.stage(first, second));
+  }
   if (!out_.empty()) {  // earlier bytes wait: keep the order
     out_.append(first);
     out_.append(second);
@@ -201,7 +259,7 @@ void Socket::shutdown_write() {
 }
 
 void Socket::finish_shutdown() {
-  if (shut_down_ || fd_ < 0 || buffered() != 0) return;
+  if (shut_down_ || fd_ < 0 || buffered() != 0 || flush_pending_) return;
   if (tls_) {
     tls_->close_notify();  // once; a partial send brings us back here when the rest is out
     send_tls_output();

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "net/event_loop.hpp"
 
@@ -57,6 +58,9 @@ class Socket : public Pollable {
   std::size_t buffered() const { return out_.size() + (tls_ ? tls_pending_size(*tls_) : 0); }
   // The kernel refused bytes: the socket waits to be writable (a slow or stalled peer).
   bool backpressured() const { return watching_writable_; }
+  // Writes bytes staged in the loop's arena (a frame shared by many sockets) without copying
+  // them again where it can.
+  void write_staged(EventLoop::Staged bytes);
   // Sends FIN once every buffered byte is out; reading goes on (half-close).
   void shutdown_write();
   // Closes the descriptor now; unsent bytes are dropped (TLS sends close_notify if it can do so
@@ -94,6 +98,8 @@ class Socket : public Pollable {
   void send_tls_output();
   void flush_cork(std::string_view bytes);
   void flush_deferred();
+  void send_deferred(const std::vector<std::string_view>& pieces);
+  bool defers_to_arena() const;
   void finish_shutdown();
   void watch_writable(bool on);
 
@@ -104,7 +110,7 @@ class Socket : public Pollable {
   bool shut_down_ : 1 = false;
   bool write_failed_ : 1 = false;
   bool flush_pending_ : 1 = false;  // in the loop's list of sockets to flush this iteration
-  WriteBuffer out_;             // with TLS: ciphertext
+  WriteBuffer out_;                 // with TLS: ciphertext
   std::unique_ptr<TlsSession> tls_;
 };
 

@@ -232,7 +232,7 @@ bool Connection::write_published(Publication& message) {
   } else if (message.compress() && agreed) {
     write_message(message.op(), message.payload(), true);
   } else {
-    write(message.header(), message.payload());
+    write_staged(message.staged());
   }
   count_sent(message.payload().size());
   return true;

@@ -79,6 +79,11 @@ std::string_view Publication::compressed_frame(int window_bits) {
   return frame;
 }
 
+net::EventLoop::Staged Publication::staged() {
+  if (!staged_) staged_ = net::EventLoop::current()->stage(header(), payload_);
+  return *staged_;
+}
+
 void TopicTable::deliver(std::string_view name, Publication& message,
                          const Connection* except) const {
   const auto found = topics_.find(name);

@@ -8,11 +8,13 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "net/event_loop.hpp"
 #include "wisp/opcode.hpp"
 
 namespace wisp::server {
@@ -34,6 +36,8 @@ class Publication {
   std::string_view header() const { return {header_, header_size_}; }
   // The whole frame (header and payload) compressed on its own with `window_bits`.
   std::string_view compressed_frame(int window_bits);
+  // The plain frame in the loop's arena, copied there once for every subscriber that takes it.
+  net::EventLoop::Staged staged();
 
  private:
   OpCode op_;
@@ -43,6 +47,7 @@ class Publication {
   char header_[14];
   std::size_t header_size_;
   std::array<std::string, 8> compressed_;  // by window bits 8-15; empty until needed
+  std::optional<net::EventLoop::Staged> staged_;
 };
 
 struct Topic {
