@@ -6,8 +6,6 @@
 
 namespace wisp::server {
 
-thread_local LoopServer* LoopServer::current_ = nullptr;
-
 LoopServer::LoopServer(AppState& app, const std::vector<ListenSocket>& sockets)
     : app_(app),
       topics_([&app](std::string_view topic, int change) { app.count_subscriber(topic, change); }) {

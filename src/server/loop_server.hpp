@@ -62,7 +62,10 @@ class LoopServer {
   void send_to_registered(std::string_view message, OpCode op);
 
  private:
-  static thread_local LoopServer* current_;
+  // constinit and inline: every file that reads it knows it needs no dynamic initialisation.
+  // (Declared here and defined in one .cpp, GCC reached it through a weak TLS wrapper that
+  // came out null under UBSan.)
+  static inline constinit thread_local LoopServer* current_ = nullptr;
 
   net::EventLoop loop_;
   AppState& app_;
