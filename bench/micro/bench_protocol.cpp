@@ -8,7 +8,9 @@
 #include <vector>
 
 #include "protocol/deflate_stream.hpp"
+#include "protocol/frame.hpp"
 #include "protocol/mask.hpp"
+#include "protocol/reader.hpp"
 #include "protocol/utf8.hpp"
 
 namespace {
@@ -165,5 +167,60 @@ void BM_Inflate(benchmark::State& state) {
 }
 BENCHMARK(BM_Inflate<false>)->Name("BM_InflateJson1KiBNoContext");
 BENCHMARK(BM_Inflate<true>)->Name("BM_InflateJson1KiBTakeover");
+
+// ---------------------------------------------------------------------------------------------
+// Frame parsing (protocol/reader.hpp): a read's worth of masked client frames, unmasked, UTF-8
+// checked and delivered in place, as the server sees them.
+// ---------------------------------------------------------------------------------------------
+
+struct CountingSink {
+  std::size_t messages = 0;
+  bool on_message(wisp::OpCode, std::string_view payload, bool) {
+    benchmark::DoNotOptimize(payload.data());
+    ++messages;
+    return true;
+  }
+  bool on_ping(std::string_view) { return true; }
+  bool on_pong(std::string_view) { return true; }
+  void on_close(int, std::string_view) {}
+  void on_error(int, std::string_view) {}
+};
+
+// `count` masked text frames of `size` ASCII bytes each, back to back.
+std::vector<std::uint8_t> client_frames(std::size_t size, std::size_t count) {
+  std::vector<std::uint8_t> stream;
+  const std::string payload(size, 'w');
+  for (std::size_t i = 0; i < count; ++i) {
+    std::uint8_t header[wisp::protocol::max_frame_header_size];
+    const std::size_t header_size =
+        wisp::protocol::write_frame_header(header, {.opcode = wisp::OpCode::Text,
+                                                    .payload_size = size,
+                                                    .masked = true,
+                                                    .mask_key = 0x3d21fa37});
+    stream.insert(stream.end(), header, header + header_size);
+    const std::size_t at = stream.size();
+    stream.insert(stream.end(), payload.begin(), payload.end());
+    wisp::protocol::apply_mask(stream.data() + at, size, 0x3d21fa37, 0);
+  }
+  return stream;
+}
+
+void BM_FrameParse(benchmark::State& state) {
+  const auto size = static_cast<std::size_t>(state.range(0));
+  const std::size_t count = std::max<std::size_t>(1, (64 << 10) / (size + 8));
+  const std::vector<std::uint8_t> frames = client_frames(size, count);
+  std::vector<std::uint8_t> buffer(frames.size());
+  CountingSink sink;
+  for (auto _ : state) {
+    state.PauseTiming();  // the reader unmasks in place: start each round from masked bytes
+    buffer = frames;
+    state.ResumeTiming();
+    wisp::protocol::Reader reader;
+    reader.consume(buffer.data(), buffer.size(), {}, sink);
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * frames.size()));
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * count));
+}
+BENCHMARK(BM_FrameParse)->Arg(16)->Arg(125)->Arg(1 << 10)->Arg(16 << 10);
 
 }  // namespace
