@@ -4,10 +4,13 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
 namespace wisp {
+
+class Request;
 
 // What happens past a per-socket limit (backpressure, message rate).
 enum class LimitPolicy {
@@ -119,6 +122,10 @@ struct AppOptions {
   std::chrono::milliseconds handshake_timeout = std::chrono::seconds(10);
   // An HTTP request body (decoded, if chunked) larger than this gets 413.
   std::size_t max_body_size = 1024 * 1024;
+  // The client registry's ids: this function's answer for the upgrade request (e.g. a user id
+  // from a verified token); an empty answer, or no function, gets 128 random bits. An id that
+  // is already connected gets 409.
+  std::function<std::string(const Request&)> client_id{};
   // New connections per minute from one IP address (0: no limit); more get 429 with Retry-After.
   std::uint32_t connections_per_ip_per_minute = 0;
 };

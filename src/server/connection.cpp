@@ -84,7 +84,6 @@ void Connection::accept(const Route& route, std::string_view key,
   }
   opened_tick_ = last_activity_tick_ = last_message_tick_ = rate_window_tick_ = current_tick();
   schedule_next_deadline();
-  if (route.behavior.settings.client_registry) register_client();
   LoopMetrics::add(server().metrics().opened);
   LoopMetrics::add(server().metrics().websockets);
   if (route.behavior.open) route.behavior.open(*this);
@@ -259,9 +258,10 @@ bool Connection::within_rate_limit(std::string_view message, OpCode op) {
 // ---- the client registry
 // -------------------------------------------------------------------------
 
-void Connection::register_client() {
+// Reserves the id before the upgrade is answered, so that a taken custom id can still get 409.
+bool Connection::register_client(const Route& route, const protocol::HttpRequest& request) {
   auto record = std::make_unique<ClientRecord>();
-  record->route = route_;
+  record->route = &route;
   record->loop = &server();
   record->connection = this;
   record->remote_address = net::peer_address(fd());
@@ -269,10 +269,20 @@ void Connection::register_client() {
   record->last_activity_ns.store(
       std::chrono::duration_cast<std::chrono::nanoseconds>(record->connected_at.time_since_epoch())
           .count());
-  do {
-    record->id = random_client_id();
-  } while (!server().app().registry.add(*record));  // 128 random bits: a retry is never needed
+  const auto& custom = server().options().client_id;
+  if (custom) {
+    const RouteParams no_params;
+    record->id = custom(Request(request, no_params, {}));
+  }
+  if (!record->id.empty()) {
+    if (!server().app().registry.add(*record)) return false;
+  } else {
+    do {
+      record->id = random_client_id();
+    } while (!server().app().registry.add(*record));  // 128 random bits: a retry is never needed
+  }
   extras().client = std::move(record);
+  return true;
 }
 
 void Connection::unregister_client() {

@@ -104,7 +104,7 @@ class Connection final : public net::Socket, public WebSocket, private net::Time
   void write_message(OpCode op, std::string_view message, bool compress);
   bool within_rate_limit(std::string_view message, OpCode op);
   void count_sent(std::size_t bytes);
-  void register_client();
+  bool register_client(const Route& route, const protocol::HttpRequest& request);
   void unregister_client();
   static void check_sendable(OpCode op, std::string_view message);
   void fail_with_close(int code, std::string_view reason);

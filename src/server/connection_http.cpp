@@ -207,6 +207,9 @@ void Connection::upgrade(const protocol::HttpRequest& request, std::string_view 
   }
   const Route* route = server().router().match(request.path);
   if (!route) return reject(404, "Not Found: no WebSocket route at this path");
+  if (route->behavior.settings.client_registry && !register_client(*route, request)) {
+    return reject(409, "this client id is already connected");
+  }
   std::optional<protocol::DeflateParams> deflate;
   if (route->behavior.settings.compression != Compression::Off) {
     deflate = protocol::negotiate_deflate(joined_extensions(request), route->deflate);

@@ -148,6 +148,25 @@ TEST(Registry, DisconnectClosesWithTheCodeAndForgetsTheClient) {
   EXPECT_EQ(server.app().client_count(), 0u);
 }
 
+TEST(Registry, ACustomGeneratorNamesClientsFromTheUpgradeRequestAndIdsStayUnique) {
+  App app({.client_id = [](const Request& request) {
+    return request.query_param("user").value_or("");
+  }});
+  app.ws("/chat", {.settings = {.client_registry = true},
+                   .open = [](WebSocket& ws) { ws.send(std::string(ws.client_id())); }});
+  ServerThread running(app);
+  RawClient ada(running.port());
+  ada.handshake("/chat?user=ada");
+  EXPECT_EQ(next_text(ada), "ada");
+  EXPECT_TRUE(app.is_connected("ada"));
+  RawClient again(running.port());
+  again.send(RawClient::upgrade_request("/chat?user=ada"));
+  EXPECT_EQ(again.read_http_response().status, 409);
+  RawClient anonymous(running.port());
+  anonymous.handshake("/chat");
+  EXPECT_EQ(next_text(anonymous).size(), 22u);
+}
+
 // Registry calls from many threads while clients come and go (also a ThreadSanitizer test).
 TEST(Registry, ConcurrentUseFromManyThreads) {
   RegistryServer server;
