@@ -30,6 +30,16 @@ void add_load_options(CLI::App& c, BenchOptions& o) {
   c.add_option("--inflight,-i", o.inflight,
                "Messages in flight per connection (default 8; 128 when paced)");
   c.add_flag("--binary", o.binary, "Binary messages instead of text");
+  c.add_flag("--json-payload", o.json_payload,
+             "Payloads of JSON-like text (compressible, like a feed) instead of letters");
+  const std::map<std::string, bench::Deflate> deflates = {{"off", bench::Deflate::Off},
+                                                          {"shared", bench::Deflate::Shared},
+                                                          {"dedicated", bench::Deflate::Dedicated}};
+  c.add_option("--deflate", o.deflate,
+               "Offer permessage-deflate: shared (no context takeover either side) or dedicated "
+               "(a plain offer); the server must accept it")
+      ->transform(CLI::CheckedTransformer(deflates, CLI::ignore_case))
+      ->default_str("off");
   c.add_option("--rate,-r", o.rate,
                "Offered load in messages/s (connect: handshakes/s; fanout: sent messages/s); "
                "default: as fast as the server answers");
@@ -52,6 +62,9 @@ void add_run_options(CLI::App& c, BenchOptions& o) {
                "Connect from 127.0.0.1..N (default: one per 20000 connections; connect: 16)");
   c.add_option("--idle-warmup", o.idle_warmup,
                "idle: connections opened before the baseline RSS (default: 10%, at most 1000)");
+  c.add_flag("--idle-message", o.idle_message,
+             "idle: each connection sends one message and waits for its echo before the RSS is "
+             "read (streams created on first use then count)");
   c.add_flag("--json", o.json, "Print the summary as one JSON object");
   c.add_flag("--quiet,-q", o.quiet, "No progress lines");
 }

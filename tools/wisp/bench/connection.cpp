@@ -35,8 +35,10 @@ bool starts_with_ci(std::string_view text, std::string_view prefix) {
                     [](char a, char b) { return std::tolower(a) == std::tolower(b); });
 }
 
-// The value of header `name` (lower case, with its colon) in a response head, trimmed.
-std::string_view header_value(std::string_view head, std::string_view name) {
+// The values of header `name` (lower case, with its colon) in a response head, trimmed, joined
+// with ", " when it appears more than once.
+std::string header_value(std::string_view head, std::string_view name) {
+  std::string value;
   for (std::size_t at = head.find("\r\n"); at != std::string_view::npos;) {
     const std::size_t line = at + 2;
     at = head.find("\r\n", line);
@@ -45,14 +47,32 @@ std::string_view header_value(std::string_view head, std::string_view name) {
     text.remove_prefix(name.size());
     while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
     while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-    return text;
+    value.append(value.empty() ? "" : ", ").append(text);
   }
-  return {};
+  return value;
+}
+
+// Replies compressed without context takeover share one inflater (its window fits any server's).
+protocol::Inflater& shared_inflater() {
+  static protocol::Inflater inflater(15);
+  return inflater;
+}
+
+// Scratch for inflated replies (a mode reads each before the next arrives) and deflated sends.
+std::string& inflated_scratch() {
+  static std::string scratch;
+  return scratch;
+}
+
+std::string& deflated_scratch() {
+  static std::string scratch;
+  return scratch;
 }
 
 }  // namespace
 
-Target::Target(const std::string& host, std::uint16_t port, const std::string& path, bool raw)
+Target::Target(const std::string& host, std::uint16_t port, const std::string& path, bool raw,
+               Deflate deflate)
     : raw(raw) {
   server.sin_family = AF_INET;
   server.sin_port = htons(port);
@@ -64,10 +84,18 @@ Target::Target(const std::string& host, std::uint16_t port, const std::string& p
   request.append("GET ").append(path).append(" HTTP/1.1\r\nHost: ").append(host);
   request.append(":").append(std::to_string(port));
   request.append("\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ");
-  request.append(key).append("\r\nSec-WebSocket-Version: 13\r\n\r\n");
+  request.append(key).append("\r\nSec-WebSocket-Version: 13\r\n");
+  if (deflate != Deflate::Off && !raw) {
+    const bool alone = deflate == Deflate::Shared;
+    this->deflate = {.server_no_context_takeover = alone, .client_no_context_takeover = alone};
+    request.append("Sec-WebSocket-Extensions: ").append(protocol::deflate_offer(*this->deflate));
+    request.append("\r\n");
+  }
+  request.append("\r\n");
   // A raw echo returns our masked frames: the server role's reader unmasks and checks them.
   reader = {.role = raw ? protocol::Role::Server : protocol::Role::Client,
-            .max_message_size = std::uint64_t{1} << 30};
+            .max_message_size = std::uint64_t{1} << 30,
+            .compression = this->deflate.has_value()};
 }
 
 void Connection::connect(in_addr source) {
@@ -89,6 +117,9 @@ void Connection::connect(in_addr source) {
   reader_ = {};
   out_.clear();
   out_sent_ = 0;
+  deflate_.reset();
+  deflater_.reset();
+  inflater_.reset();
   if (::connect(fd_, reinterpret_cast<const sockaddr*>(&target_.server), sizeof target_.server) <
           0 &&
       errno != EINPROGRESS) {
@@ -100,6 +131,16 @@ void Connection::connect(in_addr source) {
 
 void Connection::send_frame(OpCode op, std::string_view payload) {
   append_masked_frame(out_, op, payload);
+}
+
+void Connection::send_message(OpCode op, std::string_view payload) {
+  if (!deflate_) return send_frame(op, payload);
+  if (!deflater_) {
+    deflater_ = std::make_unique<protocol::Deflater>(deflate_->client_max_window_bits, 8);
+  }
+  std::string& deflated = deflated_scratch();
+  deflater_->deflate(payload, deflated, deflate_->client_no_context_takeover);
+  append_masked_frame(out_, op, deflated, true);
 }
 
 void Connection::flush() {
@@ -187,9 +228,35 @@ std::size_t Connection::read_handshake(const std::uint8_t* data, std::size_t siz
     end("wrong Sec-WebSocket-Accept");
     return size;
   }
+  if (!agree_deflate(head)) return size;
   std::string().swap(handshake_);
   open();
   return end_of_head + 4 - before;
+}
+
+// With an offer made, the server's Sec-WebSocket-Extensions must accept it validly.
+bool Connection::agree_deflate(std::string_view head) {
+  if (!target_.deflate) return true;
+  const std::string answer = header_value(head, "sec-websocket-extensions:");
+  const protocol::DeflateResponse response =
+      protocol::accept_deflate_response(answer, *target_.deflate);
+  if (!response.valid) {
+    end("invalid permessage-deflate response: " + answer);
+    return false;
+  }
+  if (!response.agreement) {
+    end("permessage-deflate declined");
+    return false;
+  }
+  deflate_ = response.agreement;
+  return true;
+}
+
+protocol::Inflater& Connection::inflater() {
+  if (deflate_->server_no_context_takeover) return shared_inflater();
+  if (!inflater_)
+    inflater_ = std::make_unique<protocol::Inflater>(deflate_->server_max_window_bits);
+  return *inflater_;
 }
 
 void Connection::open() {
@@ -199,9 +266,17 @@ void Connection::open() {
 }
 
 bool Connection::on_message(OpCode op, std::string_view payload, bool compressed) {
-  if (compressed) {
-    end("compressed message (permessage-deflate was not offered)");
-    return false;
+  if (compressed) {  // the reader passes RSV1 only when permessage-deflate was offered
+    std::string& inflated = inflated_scratch();
+    const auto result = inflater().inflate(payload, inflated, target_.reader.max_message_size,
+                                           deflate_->server_no_context_takeover);
+    if (result != protocol::Inflater::Result::Ok) {
+      end(result == protocol::Inflater::Result::TooBig ? "compressed message too big"
+                                                       : "corrupt deflate data");
+      return false;
+    }
+    payload = inflated;
+    ++inflated_;
   }
   if (state_ == State::Open) events_.on_message(*this, op, payload);
   return state_ == State::Open || state_ == State::Closing;

@@ -7,10 +7,15 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "options.hpp"
 #include "poller.hpp"
+#include "protocol/deflate_negotiation.hpp"
+#include "protocol/deflate_stream.hpp"
 #include "protocol/reader.hpp"
 #include "wisp/opcode.hpp"
 
@@ -18,13 +23,15 @@ namespace wisp::tool::bench {
 
 // Where every connection goes, and the upgrade request they all send.
 struct Target {
-  Target(const std::string& host, std::uint16_t port, const std::string& path, bool raw);
+  Target(const std::string& host, std::uint16_t port, const std::string& path, bool raw,
+         Deflate deflate);
 
   sockaddr_in server{};
   std::string request;            // the GET with Upgrade, sent as it is
   std::array<char, 28> accept{};  // the Sec-WebSocket-Accept a valid 101 holds
   bool raw = false;               // plain TCP echo: no handshake, frames come back masked
   protocol::ReaderConfig reader;
+  std::optional<protocol::ClientDeflatePolicy> deflate;  // offered: the server must accept it
 };
 
 class Connection;
@@ -56,6 +63,8 @@ class Connection final : public Pollable {
   void send(std::string_view bytes) { out_.append(bytes); }
   // Queues one frame, masked.
   void send_frame(OpCode op, std::string_view payload);
+  // Queues one message: deflated (context kept unless agreed otherwise) when compression is on.
+  void send_message(OpCode op, std::string_view payload);
   // Writes what is queued, as far as the socket takes it; the rest goes when it is writable.
   void flush();
   // Starts the closing handshake (code 1000); on_end follows when the server has hung up.
@@ -64,6 +73,9 @@ class Connection final : public Pollable {
   std::uint32_t id() const { return id_; }
   State state() const { return state_; }
   bool has_opened() const { return opened_; }  // since the last connect()
+  // permessage-deflate as agreed in the handshake (the offer was required to be accepted).
+  const std::optional<protocol::DeflateParams>& deflate() const { return deflate_; }
+  std::uint64_t inflated() const { return inflated_; }  // compressed messages received
 
   // protocol::Reader's sink.
   bool on_message(OpCode op, std::string_view payload, bool compressed);
@@ -77,6 +89,8 @@ class Connection final : public Pollable {
   void on_connected();
   void on_readable();
   std::size_t read_handshake(const std::uint8_t* data, std::size_t size);
+  bool agree_deflate(std::string_view head);
+  protocol::Inflater& inflater();
   void open();
   void end(std::string_view error);
   void want_write(bool want);
@@ -93,6 +107,10 @@ class Connection final : public Pollable {
   std::string handshake_;  // the response head, gathered until its blank line
   std::string out_;        // bytes waiting for the socket
   std::size_t out_sent_ = 0;
+  std::optional<protocol::DeflateParams> deflate_;
+  std::unique_ptr<protocol::Deflater> deflater_;  // on first use
+  std::unique_ptr<protocol::Inflater> inflater_;  // on first use, when the server keeps context
+  std::uint64_t inflated_ = 0;
 };
 
 }  // namespace wisp::tool::bench

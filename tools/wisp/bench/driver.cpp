@@ -39,7 +39,8 @@ Driver::Driver(const BenchOptions& options, std::string_view default_path, unsig
     : options_(options),
       connections_(connections),
       target_(options.host, options.port,
-              options.path.empty() ? std::string(default_path) : options.path, options.raw),
+              options.path.empty() ? std::string(default_path) : options.path, options.raw,
+              options.deflate),
       probe_(options.pid, options.core),
       sources_(source_count(options, target_, connections, sources)) {}
 

@@ -22,8 +22,7 @@ class Echo final : public Driver {
         flows_(connections_),
         sent_at_(std::size_t{connections_} * inflight_) {
     for (std::size_t v = 0; v < variants; ++v) {
-      payloads_[v] = test_payload(o.size, v);
-      append_masked_frame(frames_[v], op_, payloads_[v]);
+      payloads_[v] = o.json_payload ? json_payload(o.size, v) : test_payload(o.size, v);
     }
   }
 
@@ -33,7 +32,20 @@ class Echo final : public Driver {
     std::uint64_t backlog = 0;  // paced messages due but held back by the in-flight limit
   };
 
+  // Frames are built once the first handshake tells the compression agreed (the same for all).
   void begin() override {
+    const auto& deflate = conns_.front().deflate();
+    // With context takeover each message is deflated as it leaves; without, the few payloads are
+    // deflated here once, keeping the load generator's CPU low.
+    per_message_ = deflate && !deflate->client_no_context_takeover;
+    for (std::size_t v = 0; v < variants; ++v) {
+      frames_[v].clear();
+      if (deflate) {
+        frames_[v] = compressed_frame(op_, payloads_[v], deflate->client_max_window_bits);
+      } else {
+        append_masked_frame(frames_[v], op_, payloads_[v]);
+      }
+    }
     if (options_.paced()) return;
     for (auto& c : conns_) {
       for (unsigned i = 0; i < inflight_; ++i) send_next(c);
@@ -65,7 +77,11 @@ class Echo final : public Driver {
   void send_next(Connection& c) {
     Flow& flow = flows_[c.id()];
     sent_at_[slot(c, flow.sent)] = poller_.now();
-    c.send(frames_[flow.sent % variants]);
+    if (per_message_) {
+      c.send_message(op_, payloads_[flow.sent % variants]);
+    } else {
+      c.send(frames_[flow.sent % variants]);
+    }
     ++flow.sent;
   }
 
@@ -79,7 +95,14 @@ class Echo final : public Driver {
     text.append(" connections x ").append(std::to_string(inflight_)).append(" in flight, ");
     text.append(std::to_string(options_.size))
         .append(op_ == OpCode::Text ? " B text" : " B binary");
+    if (options_.json_payload) text.append(" JSON-like");
     if (options_.raw) text.append(", raw TCP peer");
+    if (options_.deflate != Deflate::Off) {
+      text.append(options_.deflate == Deflate::Shared ? ", deflate shared" : ", deflate dedicated");
+      text.append(" (")
+          .append(std::to_string(frames_[0].size()))
+          .append(" B frame deflated alone)");
+    }
     if (options_.paced()) {
       text.append(", paced at ").append(std::to_string(static_cast<long long>(options_.rate)));
       text.append("/s in ").append(format_number(options_.burst_ms)).append(" ms bursts");
@@ -92,13 +115,22 @@ class Echo final : public Driver {
     for (const Flow& flow : flows_) backlog += flow.backlog;
     s.figures.emplace_back("inflight", inflight_);
     s.figures.emplace_back("binary", op_ == OpCode::Binary);
+    if (options_.deflate != Deflate::Off) {
+      std::uint64_t inflated = 0, received = 0;
+      for (const Connection& c : conns_) inflated += c.inflated();
+      for (const Flow& flow : flows_) received += flow.received;
+      s.figures.emplace_back(
+          "compressed_replies_pct",
+          received ? 100.0 * static_cast<double>(inflated) / static_cast<double>(received) : 0.0);
+    }
     if (options_.paced()) s.figures.emplace_back("backlog_at_end", static_cast<double>(backlog));
   }
 
   const OpCode op_;
   const unsigned inflight_;
   std::string payloads_[variants];
-  std::string frames_[variants];
+  std::string frames_[variants];  // masked, deflated once when no context is kept
+  bool per_message_ = false;      // deflate each message as it leaves (context takeover)
   std::vector<Flow> flows_;
   std::vector<std::uint64_t> sent_at_;
 };

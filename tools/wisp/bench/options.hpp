@@ -7,24 +7,31 @@
 
 namespace wisp::tool::bench {
 
+// permessage-deflate offered in the upgrade: shared asks both sides to compress each message
+// alone (what a server with one compressor per loop accepts); dedicated is a plain offer.
+enum class Deflate : std::uint8_t { Off, Shared, Dedicated };
+
 struct BenchOptions {
   std::string mode;  // echo, connect, idle, fanout or hub
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;
-  std::string path;          // empty: the mode's route (/echo, /fanout, /ws)
-  unsigned connections = 0;  // 0: the mode's default
-  std::size_t size = 16;     // payload bytes (hub: of the envelope's data string)
-  unsigned inflight = 0;     // per connection; 0: 8 unpaced, 128 paced
-  bool binary = false;       // binary frames instead of text
-  bool raw = false;          // a plain TCP echo peer: no handshake, our masked frames come back
-  double duration = 5;       // measured seconds
-  double warmup = 1;         // seconds run before the window opens
-  double rate = 0;           // messages (connect: handshakes) per second; 0: as fast as possible
-  double burst_ms = 2;       // pacing tick: the load due in each tick leaves in one burst
-  int pid = 0;               // the server's process, for its CPU and RSS
-  int core = -1;             // the server's CPU core, for its busy share (softirq included)
-  unsigned source_ips = 0;   // local addresses 127.0.0.1..N to connect from; 0: the mode's default
-  unsigned idle_warmup = 0;  // idle: connections opened before the baseline RSS; 0: automatic
+  std::string path;           // empty: the mode's route (/echo, /fanout, /ws)
+  unsigned connections = 0;   // 0: the mode's default
+  std::size_t size = 16;      // payload bytes (hub: of the envelope's data string)
+  unsigned inflight = 0;      // per connection; 0: 8 unpaced, 128 paced
+  bool binary = false;        // binary frames instead of text
+  bool json_payload = false;  // JSON-like text (compressible) instead of a run of letters
+  Deflate deflate = Deflate::Off;
+  bool raw = false;           // a plain TCP echo peer: no handshake, our masked frames come back
+  double duration = 5;        // measured seconds
+  double warmup = 1;          // seconds run before the window opens
+  double rate = 0;            // messages (connect: handshakes) per second; 0: as fast as possible
+  double burst_ms = 2;        // pacing tick: the load due in each tick leaves in one burst
+  int pid = 0;                // the server's process, for its CPU and RSS
+  int core = -1;              // the server's CPU core, for its busy share (softirq included)
+  unsigned source_ips = 0;    // local addresses 127.0.0.1..N to connect from; 0: the mode's default
+  unsigned idle_warmup = 0;   // idle: connections opened before the baseline RSS; 0: automatic
+  bool idle_message = false;  // idle: each connection echoes one message before the RSS is read
   std::string event = "echo";  // hub: the event type requested
   bool json = false;           // the summary as one JSON object on stdout
   bool quiet = false;          // no progress lines
