@@ -40,7 +40,31 @@ async def chat_room(url):
         assert b.close_code == 1003, b.close_code
 
 
-SCENARIOS = {"echo_server": echo_server, "chat_room": chat_room}
+async def live_dashboard(url):
+    import json
+    import urllib.request
+
+    def get(path):
+        with urllib.request.urlopen(url.replace("ws://", "http://") + path, timeout=TIMEOUT) as r:
+            return r.read().decode()
+
+    async with websockets.connect(url + "/dashboard") as ws:
+        welcome = json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
+        assert welcome["type"] == "welcome" and len(welcome["id"]) == 22, welcome
+        update = json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
+        assert update["type"] == "metrics" and update["clients"] == 1, update
+        await ws.send(json.dumps({"type": "unsubscribe", "topic": "metrics"}))
+        while (reply := json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT)))["type"] == "metrics":
+            pass  # updates already on their way before the unsubscribe
+        assert reply == {"type": "unsubscribed", "topic": "metrics"}, reply
+        await ws.send("not json")
+        assert json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))["type"] == "error"
+        stats = json.loads(get("/api/stats"))
+        assert stats["clients"] == 1 and stats["subscribers"] == 0, stats
+        assert "\nwisp_websockets 1\n" in get("/metrics")
+
+
+SCENARIOS = {"echo_server": echo_server, "chat_room": chat_room, "live_dashboard": live_dashboard}
 
 
 def main():
