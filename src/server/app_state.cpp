@@ -119,6 +119,7 @@ void AppState::schedule(std::shared_ptr<ScheduledTask> task) {
 
 Metrics AppState::metrics() const {
   Metrics total;
+  total.threads = options.threads;  // configured: a loop still starting has counted nothing yet
   std::lock_guard lock(mutex_);
   for (const LoopServer* loop : running_) loop->metrics().add_to(total);
   return total;

@@ -77,7 +77,6 @@ void LoopMetrics::add_to(Metrics& total) const {
   for (std::size_t slot = 0; slot < closes_.size(); ++slot) {
     if (const auto count = get(closes_[slot])) total.closes[slot_code(slot)] += count;
   }
-  ++total.threads;
 }
 
 }  // namespace server
