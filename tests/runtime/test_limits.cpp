@@ -77,8 +77,7 @@ TEST(RateLimit, ClosePolicyCloses1008) {
 TEST(RateLimit, WindowRestartsTheCount) {
   Server server(echo({.rate_limit_messages = 1, .rate_limit_window = milliseconds(100)}));
   auto client = connect(server);
-  client->send_frame(kText, "a");
-  client->send_frame(kText, "b");
+  client->send(client_frame(kText, "a") + client_frame(kText, "b"));  // one read: one window
   EXPECT_EQ(next_text(*client), "a");
   EXPECT_EQ(next_text(*client), "limited:b");
   std::this_thread::sleep_for(milliseconds(150));  // the test is about a window of time passing
