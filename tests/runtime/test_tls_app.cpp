@@ -18,6 +18,7 @@
 #include <string>
 
 #include "raw_client.hpp"
+#include "tls_test_support.hpp"
 #include "wisp/wisp.hpp"
 
 namespace wisp::test {
@@ -28,10 +29,6 @@ namespace fs = std::filesystem;
 constexpr std::uint8_t kText = 0x1, kBinary = 0x2;
 
 // ---- certificates ------------------------------------------------------------------------------
-
-bool sh(const std::string& command) {
-  return std::system((command + " >/dev/null 2>&1").c_str()) == 0;
-}
 
 // A CA and two server certificates for localhost and 127.0.0.1 (common names "v1" and "v2"), made
 // once for the whole program in a temporary directory.
@@ -93,32 +90,6 @@ TlsOptions live_tls() {
 
 // ---- the client: OpenSSL on a blocking socket, trusting the test CA ----------------------------
 
-std::string ssl_errors() {
-  std::string text;
-  while (const unsigned long code = ERR_get_error()) {
-    char line[256];
-    ERR_error_string_n(code, line, sizeof line);
-    text.append(line).append("\n");
-  }
-  return text;
-}
-
-int connect_tcp(std::uint16_t port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  timeval timeout{5, 0};  // a stuck server fails the test instead of hanging it
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 class TlsClient {
  public:
   explicit TlsClient(std::uint16_t port) {
@@ -128,7 +99,7 @@ class TlsClient {
     ssl_ = SSL_new(ctx_);
     SSL_set_tlsext_host_name(ssl_, "localhost");
     SSL_set1_host(ssl_, "localhost");
-    fd_ = connect_tcp(port);
+    fd_ = connect_tcp(port, 5);
     SSL_set_fd(ssl_, fd_);
     if (fd_ < 0 || SSL_connect(ssl_) != 1)
       throw std::runtime_error("TLS handshake failed: " + ssl_errors());

@@ -27,21 +27,17 @@
 #include "net/socket.hpp"
 #include "net/tcp_listener.hpp"
 #include "net/tls.hpp"
+#include "tls_test_support.hpp"
 
 namespace {
 
 using namespace wisp;
+using namespace wisp::test;
 namespace fs = std::filesystem;
 
 constexpr const char* passphrase = "wisp-pass";
 
 // ---- certificates ------------------------------------------------------------------------------
-
-bool sh(const std::string& command) {
-  std::string line = command;
-  line.append(" >/dev/null 2>&1");
-  return std::system(line.c_str()) == 0;
-}
 
 // A CA and the certificates it signs, made once for the whole program in a temporary directory.
 struct Pki {
@@ -219,32 +215,6 @@ ClientOptions options(Set set) {
   return result;
 }
 
-std::string ssl_errors() {
-  std::string text;
-  while (const unsigned long code = ERR_get_error()) {
-    char line[256];
-    ERR_error_string_n(code, line, sizeof line);
-    text.append(line).append("\n");
-  }
-  return text;
-}
-
-int connect_tcp(std::uint16_t port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  timeval timeout{10, 0};  // a stuck server fails the test instead of hanging it
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 class TlsClient {
  public:
   TlsClient(std::uint16_t port, const ClientOptions& options = {}) {
@@ -264,7 +234,7 @@ class TlsClient {
                           static_cast<unsigned>(options.alpn.size()));
     }
     if (options.resume) SSL_set_session(ssl_, options.resume);
-    fd_ = connect_tcp(port);
+    fd_ = connect_tcp(port, 10);
     SSL_set_fd(ssl_, fd_);
     connected_ = fd_ >= 0 && SSL_connect(ssl_) == 1;
     if (!connected_) error_ = ssl_errors();
@@ -493,7 +463,7 @@ TEST_F(Tls, ShutdownWriteSendsCloseNotify) {
 // Sends `bytes` on a plain TCP connection and returns what comes back until the server closes;
 // "<timeout>" if it does not.
 std::string exchange_raw(std::uint16_t port, std::string_view bytes) {
-  const int fd = connect_tcp(port);
+  const int fd = connect_tcp(port, 10);
   if (fd < 0) return "<connect failed>";
   std::string reply;
   if (::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size())) {
