@@ -1,0 +1,286 @@
+// The event hub: JSON messages {"type", "data", "id"} dispatched to a handler per type, whose
+// return value answers the sender (Daebus and Socket.IO style). See README "Event hub".
+//
+// Wire format (DESIGN.md):
+//   client -> server  {"type": "chat_message", "data": {...}, "id": 7}        (id optional)
+//   server -> client  {"type": "new_message", "data": {...}}
+//   a reply           {"type": "response", "data": <handler's return>, "id": 7}
+//   an error          {"type": "error", "data": {"code": "...", "message": "..."}, "id": 7}
+// Reserved types: register, join, leave, ping.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "wisp/client.hpp"
+#include "wisp/settings.hpp"
+#include "wisp/websocket.hpp"
+
+namespace wisp {
+
+using json = nlohmann::json;
+
+class App;
+class Hub;
+
+// The stable codes of error envelopes.
+namespace hub_error {
+inline constexpr std::string_view invalid_json = "invalid_json";      // not JSON
+inline constexpr std::string_view invalid_message = "invalid_message";  // not an object
+inline constexpr std::string_view missing_type = "missing_type";      // no "type", or not a string
+inline constexpr std::string_view unknown_type = "unknown_type";      // no handler for it
+inline constexpr std::string_view handler_error = "handler_error";    // a handler threw
+inline constexpr std::string_view rate_limited = "rate_limited";      // past the rate limit
+inline constexpr std::string_view binary_unsupported = "binary_unsupported";  // a binary frame
+inline constexpr std::string_view timeout = "timeout";  // a deferred reply was dropped unanswered
+}  // namespace hub_error
+
+// Throw from a handler to answer with an error envelope of your own code and message (shown to
+// the client whatever HubSettings::expose_errors says).
+class HubError : public std::runtime_error {
+ public:
+  HubError(std::string code, const std::string& message)
+      : std::runtime_error(message), code_(std::move(code)) {}
+  const std::string& code() const { return code_; }
+
+ private:
+  std::string code_;
+};
+
+// A reply promised by a handler that called Event::defer(). Move-only; complete it once, from any
+// thread. If the client left meanwhile, completing does nothing. Destroyed unanswered, it answers
+// with error `timeout`.
+class Reply {
+ public:
+  Reply() = default;
+  Reply(Reply&&) noexcept = default;
+  Reply& operator=(Reply&&) noexcept = default;
+  ~Reply();
+
+  // Sends {"type":"response","data":data,"id":...}.
+  void resolve(const json& data);
+  // Sends {"type":"error","data":{"code":code,"message":message},"id":...}.
+  void reject(std::string_view code, std::string_view message);
+  // False once resolved or rejected (or for a default-constructed Reply).
+  bool pending() const { return state_ != nullptr; }
+
+  struct State;  // the hub's; opaque here
+  explicit Reply(std::shared_ptr<State> state) : state_(std::move(state)) {}
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
+// One incoming message, as a handler sees it. Valid during the handler only (keep a Reply, not
+// the Event, to answer later).
+class Event {
+ public:
+  virtual ~Event() = default;
+
+  std::string_view client_id() const;
+  std::string_view type() const;
+  // The message's "data" (null when absent), and the whole message. Parsed on first use.
+  virtual const json& data() = 0;
+  virtual const json& payload() = 0;
+  // The request's id as the client sent it (a number or a string), or null: the reply echoes it.
+  virtual const json& id() = 0;
+  WebSocket& socket() { return socket_; }
+
+  // Sends {"type":type,"data":data} to this client now (before the handler's reply).
+  void send(std::string_view type, const json& data);
+  // Rooms of this client (see Hub::join).
+  bool join(std::string_view room);
+  bool leave(std::string_view room);
+  // Answer later: the handler's return value is then ignored; the Reply sends the response.
+  Reply defer();
+
+ protected:
+  Event(Hub& hub, WebSocket& socket, std::string_view type)
+      : hub_(hub), socket_(socket), type_(type) {}
+  Hub& hub_;
+  WebSocket& socket_;
+  std::string_view type_;
+  bool deferred_ = false;
+};
+
+// A client connecting (connect hooks) or gone (disconnect hooks).
+struct ConnectEvent {
+  WebSocket& socket;
+  std::string_view client_id;
+  // Refuse the client: it is closed with 1008 and `reason` (at most 123 bytes) right after the
+  // handshake; no disconnect hook runs for it.
+  void reject(std::string reason) { rejected = std::move(reason); }
+  std::optional<std::string> rejected{};
+};
+struct DisconnectEvent {
+  WebSocket& socket;  // closed; valid during the hook
+  std::string_view client_id;
+  int code;
+  std::string_view reason;
+};
+
+// A message handler returns the reply's data: a json (null: no data), or nothing (void).
+// A reply is sent when the handler returned something other than null, or when the request had
+// an id (the client awaits it), unless the handler called Event::defer().
+using Handler = std::function<json(Event&)>;
+// A connect hook's non-null return (an object) is merged into the welcome message's data.
+using ConnectHook = std::function<json(ConnectEvent&)>;
+using DisconnectHook = std::function<void(DisconnectEvent&)>;
+
+namespace detail {
+template <class F>
+Handler to_handler(F&& fn) {
+  if constexpr (std::is_void_v<std::invoke_result_t<F&, Event&>>) {
+    return [fn = std::forward<F>(fn)](Event& ev) mutable -> json {
+      fn(ev);
+      return nullptr;
+    };
+  } else {
+    return Handler(std::forward<F>(fn));
+  }
+}
+}  // namespace detail
+
+// A named group of handlers and hooks, mounted on a hub with Hub::mount.
+class Blueprint {
+ public:
+  explicit Blueprint(std::string name) : name_(std::move(name)) {}
+  const std::string& name() const { return name_; }
+
+  template <class F>
+  Blueprint& on(std::string type, F&& handler) {
+    handlers_.emplace_back(std::move(type), detail::to_handler(std::forward<F>(handler)));
+    return *this;
+  }
+  Blueprint& on_connect(ConnectHook hook) {
+    connect_.push_back(std::move(hook));
+    return *this;
+  }
+  Blueprint& on_disconnect(DisconnectHook hook) {
+    disconnect_.push_back(std::move(hook));
+    return *this;
+  }
+
+ private:
+  friend class Hub;
+  std::string name_;
+  std::vector<std::pair<std::string, Handler>> handlers_;
+  std::vector<ConnectHook> connect_;
+  std::vector<DisconnectHook> disconnect_;
+};
+
+struct HubSettings {
+  // The WebSocket route's settings (limits, heartbeat, compression, rate limit...). The hub
+  // always uses the client registry. Past the rate limit, a message is answered with error
+  // `rate_limited` (with policy Drop) instead of being handled.
+  WebSocketSettings websocket{};
+  // A handler's exception message in `handler_error` envelopes (off: "internal error").
+  bool expose_errors = false;
+  // Send {"type":"welcome","data":{"client_id":...}} (plus the connect hooks' data) on connect.
+  bool welcome = true;
+  // Handle the reserved types "join" and "leave" ({"room": name}) with Hub::join / Hub::leave;
+  // the reply is {"room": name, "members": count}.
+  bool builtin_rooms = false;
+  // The type of Hub::broadcast's messages when none is given (Daebus's default).
+  std::string broadcast_type = "broadcast";
+};
+
+// A room: a named group of clients, on the app's topics (across threads).
+class Room {
+ public:
+  // Sends {"type":type,"data":data} to every member (but the excepted one); the envelope is
+  // built once and its frame shared. Returns nothing: delivery is asynchronous across threads.
+  void emit(std::string_view type, const json& data) const;
+  // The same room, leaving out one client (e.g. the sender).
+  Room except(std::string_view client_id) const;
+  std::vector<std::string> members() const;
+  std::size_t size() const;
+  const std::string& name() const { return name_; }
+
+ private:
+  friend class Hub;
+  Room(Hub& hub, std::string name, std::string except = {})
+      : hub_(&hub), name_(std::move(name)), except_(std::move(except)) {}
+  Hub* hub_;
+  std::string name_;
+  std::string except_;
+};
+
+// Made by App::hub(path, settings); lives as long as the App. Handlers and hooks run on the
+// client's loop thread. Register everything before App::run() (std::logic_error after); every
+// other call is safe from any thread.
+class Hub {
+ public:
+  ~Hub();
+  Hub(const Hub&) = delete;
+  Hub& operator=(const Hub&) = delete;
+
+  // Throws std::logic_error if `type` already has a handler (here or in a mounted blueprint).
+  template <class F>
+  Hub& on(std::string type, F&& handler) {
+    return add_handler(std::move(type), detail::to_handler(std::forward<F>(handler)));
+  }
+  // The reserved "register" message (seed 000's socket_register): marks the client registered
+  // (metadata "registered" = "true") and runs the hook, whose return answers it.
+  template <class F>
+  Hub& on_register(F&& handler) {
+    return on("register", std::forward<F>(handler));
+  }
+  // Hooks run in the order added, blueprints' hooks in mount order. Any connect hook may reject.
+  Hub& on_connect(ConnectHook hook);
+  Hub& on_disconnect(DisconnectHook hook);
+  // Adds a blueprint's handlers and hooks. Throws std::logic_error for a type already handled.
+  Hub& mount(const Blueprint& blueprint);
+
+  // Rooms.
+  Room room(std::string_view name) { return Room(*this, std::string(name)); }
+  bool join(std::string_view client_id, std::string_view room);   // false if already in, or gone
+  bool leave(std::string_view client_id, std::string_view room);  // false if not in it
+  std::vector<std::string> rooms() const;                          // rooms with members
+  std::vector<std::string> rooms_of(std::string_view client_id) const;
+
+  // Clients (the hub's own; see App for the app-wide registry).
+  bool send(std::string_view client_id, std::string_view type, const json& data);
+  std::size_t broadcast(const json& data);  // type: settings.broadcast_type
+  std::size_t broadcast(std::string_view type, const json& data);
+  std::size_t broadcast_to(const std::vector<std::string>& client_ids, std::string_view type,
+                           const json& data);
+  // Sends {"type":"disconnect_notice","data":{"reason":reason}}, then closes with 1000 and
+  // `reason`; false if no such client.
+  bool disconnect(std::string_view client_id, std::string_view reason = {});
+  bool is_connected(std::string_view client_id) const;
+  std::size_t client_count() const;
+  std::vector<std::string> client_ids() const;
+  std::optional<ClientInfo> client(std::string_view client_id) const;
+  std::vector<ClientInfo> clients(const std::function<bool(const ClientInfo&)>& filter) const;
+  bool set_metadata(std::string_view client_id, std::string key, std::string value);
+
+  // Graceful shutdown of the whole app, every client first getting
+  // {"type":"shutdown","data":message}.
+  void shutdown(const json& message, std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
+  const std::string& path() const;
+  const HubSettings& settings() const;
+
+  struct Impl;  // src/events/
+
+ private:
+  friend class App;
+  friend class Room;
+  friend class Event;
+  Hub& add_handler(std::string type, Handler handler);
+  explicit Hub(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace wisp
