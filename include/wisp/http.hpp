@@ -65,10 +65,16 @@ class Response {
   // Ends the response with `json`, already serialized, as "application/json" unless a
   // Content-Type was set.
   void json(std::string_view json);
-  // Ends the response with the file at `path`, sent without copying it through user space, with
-  // a Content-Type by its extension, an ETag, and 304 for a matching If-None-Match; 404 if it
-  // cannot be read.
+  // Ends the response with the file at `path`, opened when the handler returns and sent without
+  // copying it through user space (plain TCP; TLS encrypts it a record at a time), with a
+  // Content-Type by its extension (unless one was set), an ETag (size and modification time) and
+  // a Last-Modified. A request whose If-None-Match matches the ETag (or, without one, whose
+  // If-Modified-Since equals the Last-Modified) gets 304 Not Modified; a path that is not a
+  // readable regular file gets 404. The path is used as given: check what a client chose (see
+  // App::static_files). Throws std::invalid_argument for an empty path.
   void file(std::string_view path);
+  // The path file() named; empty for a text() or json() response.
+  std::string_view file_path() const { return file_; }
 
   int status() const { return status_; }
   const std::vector<Header>& headers() const { return headers_; }
@@ -82,6 +88,7 @@ class Response {
   int status_ = 200;
   std::vector<Header> headers_;
   std::string body_;
+  std::string file_;
   bool ended_ = false;
 };
 

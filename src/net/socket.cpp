@@ -81,6 +81,11 @@ void Socket::read_tls() {
 
 void Socket::write(std::string_view first, std::string_view second) {
   if (fd_ < 0 || write_failed_) return;
+  if (file_) {
+    file_->after.append(first);
+    file_->after.append(second);
+    return;
+  }
   EventLoop& loop = *EventLoop::current();
   if (loop.corked() == this) {
     std::string& cork = loop.cork_buffer();
@@ -111,7 +116,9 @@ void Socket::write(std::string_view first, std::string_view second) {
 }
 
 // A plain socket with nothing queued in the kernel's way: its deferred bytes live in the arena.
-bool Socket::defers_to_arena() const { return !tls_ && out_.empty() && !watching_writable_; }
+bool Socket::defers_to_arena() const {
+  return !tls_ && out_.empty() && !watching_writable_ && !file_;
+}
 
 void Socket::write_staged(EventLoop::Staged bytes) {
   if (fd_ < 0 || write_failed_) return;
@@ -155,7 +162,11 @@ void Socket::send_deferred(const std::vector<std::string_view>& pieces) {
     if (n < 0 || static_cast<std::size_t>(n) < batch) break;  // the kernel is full
   }
   for (; at < pieces.size(); ++at, offset = 0) out_.append(pieces[at].substr(offset));
-  if (!out_.empty()) watch_writable(true);
+  if (!out_.empty()) {
+    watch_writable(true);
+  } else if (file_) {
+    pump_file();
+  }
   if (shutdown_pending_) finish_shutdown();
 }
 
@@ -245,6 +256,7 @@ void Socket::write_buffered() {
     }
     out_.consume(static_cast<std::size_t>(n));
   }
+  if (file_) return pump_file();  // the file follows what was written before it
   watch_writable(false);
   if (shutdown_pending_) finish_shutdown();
   on_drained();
@@ -259,7 +271,7 @@ void Socket::shutdown_write() {
 }
 
 void Socket::finish_shutdown() {
-  if (shut_down_ || fd_ < 0 || buffered() != 0 || flush_pending_) return;
+  if (shut_down_ || fd_ < 0 || buffered() != 0 || flush_pending_ || file_) return;
   if (tls_) {
     tls_->close_notify();  // once; a partial send brings us back here when the rest is out
     send_tls_output();
@@ -284,12 +296,18 @@ void Socket::close_fd() {
   ::close(fd_);
   fd_ = -1;
   out_.clear();
+  file_.reset();
 }
 
+// Reading pauses while a file waits for the peer to take more.
 void Socket::watch_writable(bool on) {
-  if (watching_writable_ == on || fd_ < 0) return;
+  const bool paused = on && file_;
+  if (fd_ < 0 || (watching_writable_ == on && reading_paused_ == paused)) return;
   watching_writable_ = on;
-  EventLoop::current()->modify(fd_, *this, on ? EPOLLIN | EPOLLOUT : EPOLLIN);
+  reading_paused_ = paused;
+  const std::uint32_t events =
+      (paused ? 0u : std::uint32_t{EPOLLIN}) | (on ? std::uint32_t{EPOLLOUT} : 0u);
+  EventLoop::current()->modify(fd_, *this, events);
 }
 
 }  // namespace wisp::net

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "net/event_loop.hpp"
+#include "net/unique_fd.hpp"
 
 namespace wisp::net {
 
@@ -61,6 +62,18 @@ class Socket : public Pollable {
   // Writes bytes staged in the loop's arena (a frame shared by many sockets) without copying
   // them again where it can.
   void write_staged(EventLoop::Staged bytes);
+  // Sends `length` bytes of `file` (an open regular file, owned from here on) from `offset`,
+  // after every byte written before; bytes written meanwhile follow it. Plain TCP uses
+  // sendfile(2), so the bytes never pass through user space; TLS reads and encrypts one record
+  // at a time. Either way the socket holds at most about one record of the file, sends a bounded
+  // share of it per loop iteration (the loop serves everyone else in between), and reads nothing
+  // while the file waits for the peer (input would only queue answers behind it). on_file_sent()
+  // reports the end. A file that cannot be read to the end ends the connection: the peer was
+  // promised `length` bytes.
+  void send_file(UniqueFd file, std::uint64_t offset, std::uint64_t length);
+  bool sending_file() const { return file_ != nullptr; }
+  // True if bytes of the file left since the previous call: a stalled peer takes none.
+  bool file_progressed();
   // Sends FIN once every buffered byte is out; reading goes on (half-close).
   void shutdown_write();
   // Closes the descriptor now; unsent bytes are dropped (TLS sends close_notify if it can do so
@@ -85,6 +98,8 @@ class Socket : public Pollable {
   virtual void on_end() = 0;
   // All buffered bytes were written, after a write had to buffer.
   virtual void on_drained() {}
+  // The file of send_file() is out. The socket is corked for the duration of the call.
+  virtual void on_file_sent() {}
 
  private:
   friend class EventLoop;
@@ -102,6 +117,14 @@ class Socket : public Pollable {
   bool defers_to_arena() const;
   void finish_shutdown();
   void watch_writable(bool on);
+  // The file (socket_file.cpp).
+  struct FileSend;
+  bool queue_empty() const;
+  void pump_file();
+  std::size_t send_file_direct(std::size_t budget);
+  std::size_t send_file_record();
+  void end_file();
+  void fail_file();
 
   int fd_;
   // Bit-fields: every connection holds these, and they fit in the padding after fd_.
@@ -109,9 +132,19 @@ class Socket : public Pollable {
   bool shutdown_pending_ : 1 = false;
   bool shut_down_ : 1 = false;
   bool write_failed_ : 1 = false;
-  bool flush_pending_ : 1 = false;  // in the loop's list of sockets to flush this iteration
-  WriteBuffer out_;                 // with TLS: ciphertext
+  bool flush_pending_ : 1 = false;   // in the loop's list of sockets to flush this iteration
+  bool reading_paused_ : 1 = false;  // a file waits for the peer
+  WriteBuffer out_;                  // with TLS: ciphertext
   std::unique_ptr<TlsSession> tls_;
+  std::unique_ptr<FileSend> file_;  // while send_file() is under way
+};
+
+struct Socket::FileSend {
+  UniqueFd file;
+  std::uint64_t offset;
+  std::uint64_t left;
+  std::uint64_t left_at_check;  // for file_progressed()
+  WriteBuffer after;            // bytes written while the file goes out
 };
 
 }  // namespace wisp::net

@@ -16,6 +16,7 @@
 #include "server/app_state.hpp"
 #include "server/connection.hpp"
 #include "server/loop_server.hpp"
+#include "server/static_files.hpp"
 
 namespace wisp {
 
@@ -119,6 +120,11 @@ App& App::route(std::string_view method, std::string_view pattern, HttpHandler h
   if (impl_->started) throw std::logic_error("wisp::App::route: routes are added before run()");
   impl_->state.http_routes.add(method, pattern, std::move(handler));
   return *this;
+}
+
+App& App::static_files(std::string_view url_prefix, std::string directory) {
+  std::string pattern(url_prefix);
+  return get(pattern.append("/*"), server::static_files_handler(std::move(directory)));
 }
 
 App& App::expose_metrics(std::string_view metrics_path, std::string_view health_path) {

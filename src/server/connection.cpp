@@ -389,6 +389,8 @@ void Connection::finish() {
 void Connection::on_timer(net::TimerNode& node) {
   auto& self = static_cast<Connection&>(node);
   if (self.phase_ == Phase::Open) return self.check_deadlines();
+  // A download that moves is no idle connection; a peer that stopped taking it is.
+  if (self.file_progressed()) return self.schedule(server().options().handshake_timeout);
   self.finish();  // handshake too slow, or the peer never hung up after our close
 }
 

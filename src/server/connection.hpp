@@ -19,6 +19,13 @@
 #include "server/topics.hpp"
 #include "wisp/websocket.hpp"
 
+namespace wisp {
+class Response;
+namespace protocol {
+struct ResponseFraming;
+}
+}  // namespace wisp
+
 namespace wisp::server {
 
 class LoopServer;
@@ -80,6 +87,7 @@ class Connection final : public net::Socket, public WebSocket, private net::Time
   void on_data(std::uint8_t* data, std::size_t size) override;
   void on_end() override;
   void on_drained() override;
+  void on_file_sent() override;
   static void on_timer(net::TimerNode& node);
 
   // The HTTP phase (connection_http.cpp).
@@ -89,6 +97,8 @@ class Connection final : public net::Socket, public WebSocket, private net::Time
   bool read_body(std::string_view& input);
   void wait_for_body(std::string_view head);
   void serve(std::string_view body);
+  void write_file(const Response& response, const protocol::HttpRequest& request,
+                  const protocol::ResponseFraming& framing);
   void respond_to_miss(RouteStatus status, const protocol::HttpRequest& request);
   void end_http();
   bool admit();

@@ -52,6 +52,10 @@ void Connection::read_http(std::uint8_t* data, std::size_t size) {
   if (!http_) http_ = std::make_unique<HttpExchange>(server().options());
   std::string_view input(reinterpret_cast<const char*>(data), size);
   while (phase_ == Phase::Http && !input.empty()) {
+    if (sending_file()) {  // answered once the file is out
+      http_->held.append(input);
+      return;
+    }
     if (!(http_->handler ? read_body(input) : read_head(input))) return;
   }
 }
@@ -147,11 +151,16 @@ void Connection::serve(std::string_view body) {
   }
   if (!response.ended()) response.status(500).text("the handler did not answer");
   const bool keep = keeps_alive(head);
-  std::string& out = server().scratch();
-  out.clear();
-  append_response(out, response,
-                  {.date = server().http_date(), .head = head.method == "HEAD", .close = !keep});
-  write(out);
+  const protocol::ResponseFraming framing{
+      .date = server().http_date(), .head = head.method == "HEAD", .close = !keep};
+  if (response.file_path().empty()) {
+    std::string& out = server().scratch();
+    out.clear();
+    append_response(out, response, framing);
+    write(out);
+  } else {
+    write_file(response, head, framing);
+  }
   http.handler = nullptr;
   http.body_bytes.clear();
   if (!keep) return end_http();

@@ -19,6 +19,7 @@ struct Connection::HttpExchange {
   protocol::HttpBodyReader body;
   std::string body_bytes;  // a body that spans reads, or a chunked one
   std::string head_copy;   // the head, when its body comes in later reads
+  std::string held;        // requests that came while a file went out (pipelined)
   RouteParams params;
   const HttpHandler* handler = nullptr;  // the request's route, while its body arrives
   bool admitted = false;                 // the per-IP connection rate was checked

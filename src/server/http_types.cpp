@@ -57,6 +57,13 @@ Response& Response::header(std::string_view name, std::string_view value) {
 void Response::text(std::string_view body) { end("text/plain; charset=utf-8", body); }
 void Response::json(std::string_view json) { end("application/json", json); }
 
+void Response::file(std::string_view path) {
+  check_open();
+  if (path.empty()) throw std::invalid_argument("wisp::Response::file: empty path");
+  file_ = path;
+  ended_ = true;
+}
+
 void Response::end(std::string_view default_content_type, std::string_view body) {
   check_open();
   bool typed = false;
