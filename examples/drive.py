@@ -42,6 +42,7 @@ async def chat_room(url):
 
 async def live_dashboard(url):
     import json
+    import urllib.error
     import urllib.request
 
     def get(path):
@@ -62,6 +63,17 @@ async def live_dashboard(url):
         stats = json.loads(get("/api/stats"))
         assert stats["clients"] == 1 and stats["subscribers"] == 0, stats
         assert "\nwisp_websockets 1\n" in get("/metrics")
+    page_url = url.replace("ws://", "http://") + "/"
+    with urllib.request.urlopen(page_url, timeout=TIMEOUT) as r:
+        assert r.headers["Content-Type"] == "text/html; charset=utf-8", r.headers
+        assert "<title>wisp dashboard</title>" in r.read().decode()
+        etag = r.headers["ETag"]
+    revalidate = urllib.request.Request(page_url, headers={"If-None-Match": etag})
+    try:
+        urllib.request.urlopen(revalidate, timeout=TIMEOUT)
+        raise AssertionError("a matching If-None-Match must get 304")
+    except urllib.error.HTTPError as e:
+        assert e.code == 304, e.code
 
 
 SCENARIOS = {"echo_server": echo_server, "chat_room": chat_room, "live_dashboard": live_dashboard}

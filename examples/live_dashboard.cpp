@@ -2,8 +2,9 @@
 // server's own counters every 100 ms on a topic, clients subscribe and unsubscribe with JSON
 // commands, the client registry names them, and HTTP routes on the same port serve the figures.
 //
-//   example_live_dashboard [port]   then connect to ws://127.0.0.1:PORT/dashboard,
-//                                   or GET http://127.0.0.1:PORT/api/stats and /metrics
+//   example_live_dashboard [port [page directory]]
+//     then open http://127.0.0.1:PORT/ (the page, a static file), connect to
+//     ws://127.0.0.1:PORT/dashboard, or GET /api/stats and /metrics
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
@@ -53,6 +54,8 @@ int main(int argc, char** argv) {
              .message = [](wisp::WebSocket& ws, std::string_view text,
                            wisp::OpCode) { on_command(ws, text); },
          });
+  // The page: index.html and whatever sits beside it, with ETags so browsers revalidate cheaply.
+  app.static_files("/", argc > 2 ? argv[2] : DASHBOARD_PAGE_DIR);
   app.get("/api/stats", [&](wisp::Request&, wisp::Response& res) { res.json(stats(app).dump()); });
   app.expose_metrics();  // /metrics (Prometheus) and /healthz
   app.every(std::chrono::milliseconds(100), [&] {

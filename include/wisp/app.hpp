@@ -104,12 +104,12 @@ class App {
     return route("DELETE", pattern, std::move(handler));
   }
   // Serves the files under `directory` at GET (and HEAD) `url_prefix`/* (e.g. "/static" and
-  // "/static/app.js" -> directory/app.js), as Response::file does: content types, ETag and
-  // Last-Modified with 304, 404 for a missing file. A path ending in '/' gets its directory's
-  // index.html; a directory named without the '/' a 301 to the path with it. A path with a ".."
-  // segment or a NUL (percent-encoded or not) gets 400. Symbolic links inside `directory` are
-  // followed (as nginx and Apache do by default): keep links out of it that point where clients
-  // may not look. Throws as route() does.
+  // "/static/app.js" -> directory/app.js; "/" serves from the root), as Response::file does:
+  // content types, ETag and Last-Modified with 304, 404 for a missing file. A path ending in '/'
+  // gets its directory's index.html; a directory named without the '/' a 301 to the path with it. A
+  // path with a ".." segment or a NUL (percent-encoded or not) gets 400. Symbolic links inside
+  // `directory` are followed (as nginx and Apache do by default): keep links out of it that point
+  // where clients may not look. Throws as route() does.
   App& static_files(std::string_view url_prefix, std::string directory);
   // GET `metrics_path` answers metrics() in the Prometheus text format, GET `health_path` a JSON
   // health check ({"status":"ok",...}).

@@ -124,6 +124,7 @@ App& App::route(std::string_view method, std::string_view pattern, HttpHandler h
 
 App& App::static_files(std::string_view url_prefix, std::string directory) {
   std::string pattern(url_prefix);
+  if (pattern.ends_with('/')) pattern.pop_back();  // "/" and "" serve from the root
   return get(pattern.append("/*"), server::static_files_handler(std::move(directory)));
 }
 

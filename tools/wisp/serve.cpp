@@ -1,5 +1,6 @@
 // `wisp serve`: the demo server. /echo sends every message back with its opcode; /fanout
-// sends every message to every /fanout client. With --tls-cert and --tls-key, over TLS.
+// sends every message to every /fanout client; GET /hello answers "Hello world!"; --static DIR
+// serves files. With --tls-cert and --tls-key, over TLS.
 #include <cstdint>
 #include <iostream>
 #include <map>
@@ -18,7 +19,8 @@ struct ServeOptions {
   unsigned threads = 1;
   std::size_t max_message_size = 16 * 1024 * 1024;
   Compression compression = Compression::Off;
-  TlsOptions tls;  // TLS when cert_file is set
+  TlsOptions tls;          // TLS when cert_file is set
+  std::string static_dir;  // served at / when set
 
   bool uses_tls() const { return !tls.cert_file.empty(); }
 
@@ -58,6 +60,9 @@ int serve(const ServeOptions& options) {
   add_echo(app, options);
   add_fanout(app, options);
   app.expose_metrics();
+  // A small fixed answer: what HTTP requests-per-second figures measure (bench/README.md).
+  app.get("/hello", [](Request&, Response& res) { res.text("Hello world!"); });
+  if (!options.static_dir.empty()) app.static_files("/", options.static_dir);
   if (options.uses_tls())
     app.listen(options.host, options.port, options.tls).reload_on_sighup();
   else
@@ -68,7 +73,10 @@ int serve(const ServeOptions& options) {
   std::cout << "wisp serve: listening on " << base << "\n"
             << "  " << ws << base << "/echo     every message comes back with its opcode\n"
             << "  " << ws << base << "/fanout   every message goes to every /fanout client\n"
-            << "  " << http << base << "/metrics  Prometheus metrics; /healthz a health check\n";
+            << "  " << http << base << "/metrics  Prometheus metrics; /healthz a health check\n"
+            << "  " << http << base << "/hello    \"Hello world!\"\n";
+  if (!options.static_dir.empty())
+    std::cout << "  " << http << base << "/         the files in " << options.static_dir << "\n";
   if (options.uses_tls()) std::cout << "  SIGHUP reloads the certificate and key\n";
   std::cout << "  Ctrl-C stops the server" << std::endl;
   app.stop_on_signals().run();
@@ -110,6 +118,8 @@ Command add_serve_command(CLI::App& cli) {
       ->add_option("--tls-passphrase", options->tls.passphrase,
                    "Passphrase of an encrypted --tls-key")
       ->needs(key);
+  command->add_option("--static", options->static_dir,
+                      "Also serve the files under this directory at / (index.html for /)");
   return {command, [options] { return serve(*options); }};
 }
 
