@@ -16,7 +16,7 @@ using bench::BenchOptions;
 const std::map<std::string, std::function<int(const BenchOptions&)>>& modes() {
   static const std::map<std::string, std::function<int(const BenchOptions&)>> all = {
       {"echo", bench::run_echo},     {"connect", bench::run_connect}, {"idle", bench::run_idle},
-      {"fanout", bench::run_fanout}, {"hub", bench::run_hub},
+      {"fanout", bench::run_fanout}, {"hub", bench::run_hub},         {"http", bench::run_http},
   };
   return all;
 }
@@ -46,13 +46,19 @@ void add_load_options(CLI::App& c, BenchOptions& o) {
   c.add_option("--burst-ms", o.burst_ms, "Pacing tick: each tick's load leaves in one burst")
       ->capture_default_str();
   c.add_option("--event", o.event, "hub: the event type requested")->capture_default_str();
+  c.add_option("--pipeline", o.pipeline,
+               "http: requests in flight per keep-alive connection (1: no pipelining)")
+      ->check(CLI::Range(1u, 1024u))
+      ->capture_default_str();
 }
 
 void add_run_options(CLI::App& c, BenchOptions& o) {
   c.add_option("--host", o.host, "Server address (IPv4)")->capture_default_str();
   c.add_option("--port,-p", o.port, "Server port")->capture_default_str();
-  c.add_option("--path", o.path, "Route (default: /echo, /fanout for fanout, /ws for hub)");
+  c.add_option("--path", o.path,
+               "Route (default: /echo, /fanout for fanout, /ws for hub, /hello for http)");
   c.add_flag("--raw", o.raw, "echo: the peer is a raw TCP echo (no handshake)");
+  c.add_flag("--tls", o.tls, "Speak TLS (OpenSSL; the certificate is not checked)");
   c.add_option("--duration,-d", o.duration, "Measured seconds")->capture_default_str();
   c.add_option("--warmup,-w", o.warmup, "Seconds before the measured window")
       ->capture_default_str();
@@ -74,7 +80,8 @@ void add_run_options(CLI::App& c, BenchOptions& o) {
 Command add_bench_command(CLI::App& cli) {
   auto options = std::make_shared<BenchOptions>();
   CLI::App* command = cli.add_subcommand(
-      "bench", "Load-test a WebSocket server: echo, connect, idle, fanout or hub");
+      "bench",
+      "Load-test a WebSocket server: echo, connect, idle, fanout or hub; or HTTP GETs: http");
   std::vector<std::string> names;
   for (const auto& [name, run] : modes()) names.push_back(name);
   command->add_option("mode", options->mode, "What to measure")

@@ -114,6 +114,7 @@ void Connection::connect(in_addr source) {
   }
   state_ = State::Connecting;
   opened_ = false;
+  tls_.reset();
   reader_ = {};
   out_.clear();
   out_sent_ = 0;
@@ -145,7 +146,7 @@ void Connection::send_message(OpCode op, std::string_view payload) {
 
 void Connection::flush() {
   while (out_sent_ < out_.size()) {
-    const ssize_t n = ::send(fd_, out_.data() + out_sent_, out_.size() - out_sent_, MSG_NOSIGNAL);
+    const ssize_t n = transmit(out_.data() + out_sent_, out_.size() - out_sent_);
     if (n < 0) {
       if (errno == EAGAIN) break;
       return end(std::strerror(errno));
@@ -171,6 +172,7 @@ void Connection::close() {
 void Connection::on_poll(std::uint32_t events) {
   if (state_ == State::Done || state_ == State::Idle) return;  // closed earlier in this batch
   if (state_ == State::Connecting) return on_connected();
+  if (state_ == State::TlsHandshake) return continue_tls_handshake();
   if ((events & EPOLLOUT) && !out_.empty()) flush();
   if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) on_readable();
   if (state_ != State::Done && !out_.empty()) flush();
@@ -181,16 +183,50 @@ void Connection::on_connected() {
   socklen_t size = sizeof error;
   getsockopt(fd_, SOL_SOCKET, SO_ERROR, &error, &size);
   if (error) return end(std::strerror(error));
-  if (target_.raw) return open();
+  if (!target_.tls) return begin_protocol();
+  tls_ = std::make_unique<TlsStream>(fd_);
+  state_ = State::TlsHandshake;
+  continue_tls_handshake();
+}
+
+void Connection::continue_tls_handshake() {
+  switch (tls_->handshake()) {
+    case TlsStream::Step::Done:
+      return begin_protocol();
+    case TlsStream::Step::WantRead:
+      return want_write(false);
+    case TlsStream::Step::WantWrite:
+      return want_write(true);
+    case TlsStream::Step::Failed:
+      return end("TLS handshake failed");
+  }
+}
+
+// The transport is up: a WebSocket upgrade, or open at once (raw echo, HTTP).
+void Connection::begin_protocol() {
+  if (target_.raw || target_.http) {
+    want_write(false);
+    return open();
+  }
   state_ = State::Handshake;
   send(target_.request);
   flush();
 }
 
+ssize_t Connection::transmit(const char* data, std::size_t size) {
+  if (tls_) return tls_->send(data, size);
+  return ::send(fd_, data, size, MSG_NOSIGNAL);
+}
+
+ssize_t Connection::receive(std::uint8_t* data, std::size_t size) {
+  if (tls_) return tls_->receive(data, size);
+  return ::recv(fd_, data, size, 0);
+}
+
 void Connection::on_readable() {
   std::uint8_t* const buffer = poller_.read_buffer();
   for (;;) {
-    const ssize_t n = ::recv(fd_, buffer, Poller::read_buffer_size, 0);
+    const ssize_t n = receive(buffer, Poller::read_buffer_size);
     if (n == 0) {
       return end(state_ == State::Closing ? "" : "connection closed by the server");
     }
@@ -200,10 +236,14 @@ void Connection::on_readable() {
     }
     std::size_t used = 0;
     if (state_ == State::Handshake) used = read_handshake(buffer, static_cast<std::size_t>(n));
-    if (state_ == State::Open || state_ == State::Closing) {
+    if (target_.http && state_ == State::Open) {
+      events_.on_bytes(*this, {reinterpret_cast<const char*>(buffer), static_cast<std::size_t>(n)});
+    } else if (state_ == State::Open || state_ == State::Closing) {
       reader_.consume(buffer + used, static_cast<std::size_t>(n) - used, target_.reader, *this);
     }
-    if (state_ == State::Done || static_cast<std::size_t>(n) < Poller::read_buffer_size) return;
+    // A short read emptied the socket; TLS reads a record at a time, so it reads until EAGAIN.
+    if (state_ == State::Done || (!tls_ && static_cast<std::size_t>(n) < Poller::read_buffer_size))
+      return;
   }
 }
 
@@ -307,6 +347,7 @@ void Connection::on_error(int code, std::string_view reason) {
 
 void Connection::end(std::string_view error) {
   if (state_ == State::Done) return;
+  tls_.reset();
   if (fd_ >= 0) ::close(fd_);  // closing leaves the epoll set too
   fd_ = -1;
   state_ = State::Done;

@@ -17,6 +17,7 @@
 #include "protocol/deflate_negotiation.hpp"
 #include "protocol/deflate_stream.hpp"
 #include "protocol/reader.hpp"
+#include "tls_stream.hpp"
 #include "wisp/opcode.hpp"
 
 namespace wisp::tool::bench {
@@ -30,6 +31,8 @@ struct Target {
   std::string request;            // the GET with Upgrade, sent as it is
   std::array<char, 28> accept{};  // the Sec-WebSocket-Accept a valid 101 holds
   bool raw = false;               // plain TCP echo: no handshake, frames come back masked
+  bool http = false;              // plain HTTP/1.1: no upgrade, the bytes go to on_bytes
+  bool tls = false;               // TLS (OpenSSL) under either
   protocol::ReaderConfig reader;
   std::optional<protocol::ClientDeflatePolicy> deflate;  // offered: the server must accept it
 };
@@ -43,6 +46,8 @@ class ConnectionEvents {
   virtual void on_message(Connection& c, OpCode op, std::string_view payload) = 0;
   // The connection is over: `error` is empty after a clean close we asked for.
   virtual void on_end(Connection& c, std::string_view error) = 0;
+  // HTTP targets: bytes from the server as they arrive (responses are the mode's to parse).
+  virtual void on_bytes(Connection&, std::string_view) {}
 
  protected:
   ~ConnectionEvents() = default;
@@ -50,7 +55,15 @@ class ConnectionEvents {
 
 class Connection final : public Pollable {
  public:
-  enum class State : std::uint8_t { Idle, Connecting, Handshake, Open, Closing, Done };
+  enum class State : std::uint8_t {
+    Idle,
+    Connecting,
+    TlsHandshake,
+    Handshake,
+    Open,
+    Closing,
+    Done
+  };
 
   Connection(Poller& poller, const Target& target, ConnectionEvents& events, std::uint32_t id)
       : poller_(poller), target_(target), events_(events), id_(id) {}
@@ -87,6 +100,10 @@ class Connection final : public Pollable {
  private:
   void on_poll(std::uint32_t events) override;
   void on_connected();
+  void continue_tls_handshake();
+  void begin_protocol();
+  ssize_t transmit(const char* data, std::size_t size);
+  ssize_t receive(std::uint8_t* data, std::size_t size);
   void on_readable();
   std::size_t read_handshake(const std::uint8_t* data, std::size_t size);
   bool agree_deflate(std::string_view head);
@@ -111,6 +128,7 @@ class Connection final : public Pollable {
   std::unique_ptr<protocol::Deflater> deflater_;  // on first use
   std::unique_ptr<protocol::Inflater> inflater_;  // on first use, when the server keeps context
   std::uint64_t inflated_ = 0;
+  std::unique_ptr<TlsStream> tls_;  // with --tls, from the TCP connect on
 };
 
 }  // namespace wisp::tool::bench

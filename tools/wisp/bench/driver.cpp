@@ -42,7 +42,10 @@ Driver::Driver(const BenchOptions& options, std::string_view default_path, unsig
               options.path.empty() ? std::string(default_path) : options.path, options.raw,
               options.deflate),
       probe_(options.pid, options.core),
-      sources_(source_count(options, target_, connections, sources)) {}
+      sources_(source_count(options, target_, connections, sources)) {
+  target_.http = options.mode == "http";
+  target_.tls = options.tls;
+}
 
 int Driver::run() {
   raise_file_limit();

@@ -116,5 +116,6 @@ int run_connect(const BenchOptions& options);
 int run_idle(const BenchOptions& options);
 int run_fanout(const BenchOptions& options);
 int run_hub(const BenchOptions& options);
+int run_http(const BenchOptions& options);
 
 }  // namespace wisp::tool::bench

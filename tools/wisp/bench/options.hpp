@@ -12,7 +12,7 @@ namespace wisp::tool::bench {
 enum class Deflate : std::uint8_t { Off, Shared, Dedicated };
 
 struct BenchOptions {
-  std::string mode;  // echo, connect, idle, fanout or hub
+  std::string mode;  // echo, connect, idle, fanout, hub or http
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;
   std::string path;           // empty: the mode's route (/echo, /fanout, /ws)
@@ -23,6 +23,8 @@ struct BenchOptions {
   bool json_payload = false;  // JSON-like text (compressible) instead of a run of letters
   Deflate deflate = Deflate::Off;
   bool raw = false;           // a plain TCP echo peer: no handshake, our masked frames come back
+  bool tls = false;           // TLS (OpenSSL, certificate not checked) under every mode
+  unsigned pipeline = 1;      // http: requests in flight per connection (1: no pipelining)
   double duration = 5;        // measured seconds
   double warmup = 1;          // seconds run before the window opens
   double rate = 0;            // messages (connect: handshakes) per second; 0: as fast as possible
