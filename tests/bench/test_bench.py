@@ -16,6 +16,8 @@ RUNS = [
     ["fanout", "--connections", "20", "--rate", "200"],
     ["connect", "--rate", "200"],
     ["idle", "--connections", "200"],
+    ["http", "--connections", "10"],
+    ["http", "--connections", "4", "--pipeline", "8"],
 ]
 
 
