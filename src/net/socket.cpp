@@ -115,6 +115,22 @@ void Socket::write(std::string_view first, std::string_view second) {
   }
 }
 
+char* Socket::cork_space(std::size_t size) {
+  EventLoop& loop = *EventLoop::current();
+  if (loop.corked() != this || fd_ < 0 || write_failed_ || file_ ||
+      size > EventLoop::cork_buffer_size) {
+    return nullptr;
+  }
+  std::string& cork = loop.cork_buffer();
+  if (cork.size() + size > EventLoop::cork_buffer_size) {
+    flush_cork(cork);
+    cork.clear();
+  }
+  const std::size_t at = cork.size();
+  cork.resize(at + size);  // within the reserved capacity: no allocation
+  return cork.data() + at;
+}
+
 // A plain socket with nothing queued in the kernel's way: its deferred bytes live in the arena.
 bool Socket::defers_to_arena() const {
   return !tls_ && out_.empty() && !watching_writable_ && !file_;

@@ -54,6 +54,11 @@ class Socket : public Pollable {
   // writes. After a write error (peer gone) further writes are discarded; the loop then reports
   // the end through on_end().
   void write(std::string_view first, std::string_view second = {});
+  // While this socket is corked (its read handling), `size` bytes at the end of the loop's cork
+  // buffer for the caller to fill at once, in order with every other write: one copy where
+  // write() would gather pieces. nullptr when not corked, or when `size` is over the cork
+  // buffer's: use write() then.
+  char* cork_space(std::size_t size);
   // Bytes written but not yet taken by the kernel (with TLS: ciphertext, plus plaintext that
   // waits for the end of the loop iteration or of the handshake).
   std::size_t buffered() const { return out_.size() + (tls_ ? tls_pending_size(*tls_) : 0); }

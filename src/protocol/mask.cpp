@@ -22,20 +22,6 @@ std::uint32_t rotate_key(std::uint32_t key, std::size_t offset) {
   return std::rotl(key, bits);
 }
 
-// Masks whole 8-byte words, then the last 0-7 bytes; `key` is already rotated to offset 0.
-void mask_scalar(std::uint8_t* data, std::size_t size, std::uint32_t key) {
-  const std::uint64_t key64 = (std::uint64_t{key} << 32) | key;
-  for (; size >= 8; data += 8, size -= 8) {
-    std::uint64_t word;
-    std::memcpy(&word, data, 8);
-    word ^= key64;
-    std::memcpy(data, &word, 8);
-  }
-  std::uint8_t bytes[4];
-  std::memcpy(bytes, &key, 4);
-  for (std::size_t i = 0; i < size; ++i) data[i] ^= bytes[i & 3];
-}
-
 #ifdef WISP_MASK_X86
 
 // Below this size the AVX2 dispatch and alignment prologue cost more than they save.
@@ -58,7 +44,7 @@ void mask_sse2(std::uint8_t* data, std::size_t size, std::uint32_t key) {
     auto* v = reinterpret_cast<__m128i*>(data);
     _mm_storeu_si128(v, _mm_xor_si128(_mm_loadu_si128(v), k));
   }
-  mask_scalar(data, size, key);
+  mask_words(data, size, key);
 }
 
 // Large payloads: bring the pointer to a 32-byte boundary first so no load or store splits a cache
@@ -66,7 +52,7 @@ void mask_sse2(std::uint8_t* data, std::size_t size, std::uint32_t key) {
 __attribute__((target("avx2"))) void mask_avx2(std::uint8_t* data, std::size_t size,
                                                std::uint32_t key) {
   const std::size_t head = (32 - (reinterpret_cast<std::uintptr_t>(data) & 31)) & 31;
-  mask_scalar(data, head, key);
+  mask_words(data, head, key);
   data += head;
   size -= head;
   key = rotate_key(key, head);
@@ -112,7 +98,7 @@ std::size_t apply_mask(std::uint8_t* data, std::size_t size, std::uint32_t key,
     mask_sse2(data, size, rotated);
   }
 #else
-  mask_scalar(data, size, rotated);
+  mask_words(data, size, rotated);
 #endif
   return (offset + size) & 3;
 }

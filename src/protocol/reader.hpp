@@ -57,6 +57,9 @@ class Reader {
     std::string control;  // a control frame split across reads
   };
 
+  enum class Small : std::uint8_t { No, Done, Stop };
+  template <class Sink>
+  Small small_frame(std::uint8_t*& p, std::uint8_t* end, const ReaderConfig& config, Sink& sink);
   template <class Sink>
   bool read_header(std::uint8_t*& p, std::uint8_t* end, const ReaderConfig& config, Sink& sink);
   template <class Sink>
@@ -117,10 +120,49 @@ void Reader::consume(std::uint8_t* data, std::size_t size, const ReaderConfig& c
   std::uint8_t* p = data;
   std::uint8_t* const end = data + size;
   while (!stopped_) {
+    if (!in_payload_ && header_size_ == 0 && message_opcode_ == OpCode::Continuation) {
+      const Small small = small_frame(p, end, config, sink);
+      if (small == Small::Stop) return;
+      if (small == Small::Done) {
+        if (p == end) return;
+        continue;
+      }
+    }
     if (!in_payload_ && !read_header(p, end, config, sink)) return;
     if (!read_payload(p, end, sink)) return;
     if (p == end) return;
   }
+}
+
+// The common case in one step: a whole unfragmented, uncompressed text or binary frame under 126
+// bytes at the front of the input, between messages. Anything else (including every frame the
+// checks below would reject) is left to the general path: No, nothing consumed.
+template <class Sink>
+Reader::Small Reader::small_frame(std::uint8_t*& p, std::uint8_t* end, const ReaderConfig& config,
+                                  Sink& sink) {
+  const auto available = static_cast<std::size_t>(end - p);
+  if (available < 2 || (p[0] != 0x81 && p[0] != 0x82)) return Small::No;  // FIN, no RSV
+  const bool masked = p[1] & 0x80;
+  const std::size_t length = p[1] & 0x7F;
+  const std::size_t header = masked ? 6 : 2;
+  if (masked != (config.role == Role::Server) || length >= 126 || available < header + length ||
+      length > config.max_message_size) {
+    return Small::No;
+  }
+  std::uint8_t* payload = p + header;
+  if (masked) {
+    std::uint32_t key;
+    std::memcpy(&key, p + 2, 4);
+    mask_words(payload, length, key);
+  }
+  const OpCode op = p[0] == 0x81 ? OpCode::Text : OpCode::Binary;
+  p = payload + length;
+  const std::string_view message(reinterpret_cast<const char*>(payload), length);
+  if (op == OpCode::Text && !is_ascii(message) && !is_valid_utf8(message)) {
+    fail(sink, close_code::invalid_payload, "invalid UTF-8 in text");
+    return Small::Stop;
+  }
+  return go_on(sink.on_message(op, message, false)) ? Small::Done : Small::Stop;
 }
 
 // Reads a frame header directly from the input when it is all there, else gathers it in

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 namespace wisp::protocol {
@@ -27,5 +28,20 @@ class Utf8Validator {
 
 // Whole-buffer check.
 bool is_valid_utf8(std::string_view text);
+
+// True if every byte is ASCII (so valid UTF-8): an inline word-at-a-time pass that spares short
+// text the validator's call and set-up.
+inline bool is_ascii(std::string_view text) {
+  std::uint64_t seen = 0;
+  const char* p = text.data();
+  std::size_t n = text.size();
+  for (; n >= 8; p += 8, n -= 8) {
+    std::uint64_t word;
+    std::memcpy(&word, p, 8);
+    seen |= word;
+  }
+  for (; n > 0; ++p, --n) seen |= static_cast<std::uint8_t>(*p);
+  return (seen & 0x8080808080808080u) == 0;
+}
 
 }  // namespace wisp::protocol

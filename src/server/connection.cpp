@@ -1,5 +1,6 @@
 #include "server/connection.hpp"
 
+#include <cstring>
 #include <new>
 #include <stdexcept>
 
@@ -146,10 +147,17 @@ std::string_view Connection::inflate(std::string_view compressed, OpCode op) {
 }
 
 void Connection::write_frame(OpCode op, std::string_view payload, bool compressed) {
+  const protocol::FrameHeader fields{
+      .opcode = op, .fin = true, .rsv1 = compressed, .payload_size = payload.size()};
+  const std::size_t header_size = protocol::frame_header_size(payload.size(), false);
+  if (char* out = cork_space(header_size + payload.size())) {  // an answer during a read
+    protocol::write_frame_header(reinterpret_cast<std::uint8_t*>(out), fields);
+    std::memcpy(out + header_size, payload.data(), payload.size());
+    return;
+  }
   std::uint8_t header[protocol::max_frame_header_size];
-  const std::size_t size = protocol::write_frame_header(
-      header, {.opcode = op, .fin = true, .rsv1 = compressed, .payload_size = payload.size()});
-  write({reinterpret_cast<const char*>(header), size}, payload);
+  protocol::write_frame_header(header, fields);
+  write({reinterpret_cast<const char*>(header), header_size}, payload);
 }
 
 // Compresses when asked, agreed, and worth it (data messages from the route's threshold up).

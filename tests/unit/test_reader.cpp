@@ -323,6 +323,12 @@ TEST(Rfc6455_10_4_Limits, FragmentsOverTheLimitFail) {
             close_code::message_too_big);
 }
 
+TEST(Rfc6455_10_4_Limits, WholeSmallFrameOverTheLimitFails) {
+  const ReaderConfig limit{.max_message_size = 5};
+  EXPECT_EQ(read(text("12345"), 0, limit), std::vector{message(OpCode::Text, "12345")});
+  EXPECT_EQ(error_of(text("123456"), limit), close_code::message_too_big);
+}
+
 TEST(Reader, SinkCanStopConsumption) {
   const std::string bytes = text("one") + text("two");
   std::vector<std::uint8_t> buffer(bytes.begin(), bytes.end());
