@@ -4,9 +4,11 @@
 Usage: test_bench.py path/to/wisp
 """
 import json
+import os
 import re
 import subprocess
 import sys
+import tempfile
 
 
 # Each mode `wisp serve` has a route for, briefly; the hub waits for a /ws route.
@@ -21,8 +23,16 @@ RUNS = [
 ]
 
 
-def start_server(wisp):
-    server = subprocess.Popen([wisp, "serve", "--port", "0"], stdout=subprocess.PIPE, text=True)
+# The same over TLS (`--tls`), against `wisp serve` with a certificate made here.
+TLS_RUNS = [
+    ["echo", "--connections", "4", "--tls"],
+    ["http", "--connections", "4", "--pipeline", "4", "--tls"],
+]
+
+
+def start_server(wisp, *options):
+    server = subprocess.Popen([wisp, "serve", "--port", "0", *options], stdout=subprocess.PIPE,
+                              text=True)
     for line in server.stdout:
         found = re.search(r"listening on 127\.0\.0\.1:(\d+)", line)
         if found:
@@ -49,16 +59,25 @@ def bench(wisp, port, server_pid, *args):
     return [f"{' '.join(args)}: {p}" for p in problems]
 
 
-def main():
-    wisp = sys.argv[1]
-    server, port = start_server(wisp)
+def run_all(wisp, runs, *options):
+    server, port = start_server(wisp, *options)
     try:
-        problems = []
-        for args in RUNS:
-            problems += bench(wisp, port, server.pid, *args)
+        return [p for args in runs for p in bench(wisp, port, server.pid, *args)]
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def main():
+    wisp = sys.argv[1]
+    problems = run_all(wisp, RUNS)
+    with tempfile.TemporaryDirectory() as tmp:
+        cert, key = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj",
+                        "/CN=localhost", "-keyout", key, "-out", cert],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        problems += run_all(wisp, TLS_RUNS, "--tls-cert", cert, "--tls-key", key)
     if problems:
         sys.exit("\n".join(problems))
 
