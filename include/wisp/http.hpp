@@ -71,7 +71,8 @@ class Response {
   // a Last-Modified. A request whose If-None-Match matches the ETag (or, without one, whose
   // If-Modified-Since equals the Last-Modified) gets 304 Not Modified; a path that is not a
   // readable regular file gets 404. The path is used as given: check what a client chose (see
-  // App::static_files). Throws std::invalid_argument for an empty path.
+  // App::static_files). A client that takes none of the file for AppOptions::handshake_timeout
+  // is dropped. Throws std::invalid_argument for an empty path.
   void file(std::string_view path);
   // The path file() named; empty for a text() or json() response.
   std::string_view file_path() const { return file_; }

@@ -101,6 +101,7 @@ class Echo final : public Driver {
         .append(op_ == OpCode::Text ? " B text" : " B binary");
     if (options_.json_payload) text.append(" JSON-like");
     if (options_.raw) text.append(", raw TCP peer");
+    if (options_.tls) text.append(", TLS");
     if (options_.deflate != Deflate::Off) {
       text.append(options_.deflate == Deflate::Shared ? ", deflate shared" : ", deflate dedicated");
       text.append(" (")
