@@ -34,7 +34,10 @@ Socket::~Socket() { close_fd(); }
 
 void Socket::on_poll(std::uint32_t events) {
   if (fd_ < 0) return;  // closed earlier in this batch of events
-  if (events & EPOLLOUT) write_buffered();
+  if (events & EPOLLOUT) {
+    write_buffered();
+    if (file_ && fd_ >= 0 && queue_empty()) pump_file();
+  }
   if (fd_ >= 0 && (events & (EPOLLIN | EPOLLHUP | EPOLLERR))) read_once();
 }
 
@@ -178,11 +181,9 @@ void Socket::send_deferred(const std::vector<std::string_view>& pieces) {
     if (n < 0 || static_cast<std::size_t>(n) < batch) break;  // the kernel is full
   }
   for (; at < pieces.size(); ++at, offset = 0) out_.append(pieces[at].substr(offset));
-  if (!out_.empty()) {
-    watch_writable(true);
-  } else if (file_) {
-    pump_file();
-  }
+  // A file waiting behind these bytes goes on from on_poll: its end runs the owner's code, which
+  // may stage bytes, and the loop is in the middle of flushing its arena here.
+  if (!out_.empty() || file_) watch_writable(true);
   if (shutdown_pending_) finish_shutdown();
 }
 
@@ -272,7 +273,7 @@ void Socket::write_buffered() {
     }
     out_.consume(static_cast<std::size_t>(n));
   }
-  if (file_) return pump_file();  // the file follows what was written before it
+  if (file_) return watch_writable(true);  // on_poll goes on with the file (see send_deferred)
   watch_writable(false);
   if (shutdown_pending_) finish_shutdown();
   on_drained();

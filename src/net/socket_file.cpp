@@ -30,8 +30,7 @@ void Socket::send_file(UniqueFd file, std::uint64_t offset, std::uint64_t length
     loop.cork_buffer().clear();
   }
   if (queue_empty()) return pump_file();
-  // Otherwise the file follows once the bytes before it are out: write_buffered() or
-  // send_deferred() goes on with it.
+  // Otherwise the file follows once the bytes before it are out, from on_poll.
   if (!out_.empty()) watch_writable(true);
 }
 
