@@ -208,6 +208,9 @@ TEST(StaticFiles, PathsOutsideTheDirectoryAreRefused) {
     EXPECT_EQ(res.status, 400) << target;
     EXPECT_EQ(res.body.find("top secret"), std::string::npos) << target;
   }
+  // An absolute path after the prefix still names a file under the directory.
+  const std::string outside = tree().path("secret.txt");
+  EXPECT_EQ(ask(server, get("/static/" + outside)).status, 404);
 }
 
 TEST(StaticFiles, MissingFileAndDirectoryWithoutIndexAre404AndKeepTheConnection) {
