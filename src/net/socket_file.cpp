@@ -1,5 +1,6 @@
 // Socket::send_file: a file after the bytes written before it, with sendfile(2) on plain TCP and
 // one TLS record at a time otherwise, never more than a bounded share per loop iteration.
+#include <pthread.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -7,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <csignal>
 
 #include "net/socket.hpp"
 #include "net/tls.hpp"
@@ -18,6 +20,37 @@ namespace {
 constexpr std::size_t share_per_iteration = 1 << 20;
 // The plaintext of TLS's largest record: the most of a file a TLS socket holds at a time.
 constexpr std::size_t record_size = 16 * 1024;
+
+// sendfile(2) has no MSG_NOSIGNAL: writing to a peer that is gone raises SIGPIPE, which ends
+// the process by default. Around each call the signal is blocked on this thread, and one the call
+// may have raised (it can also return a short count then) is taken before the mask is restored,
+// unless the thread blocked it already.
+class PipeSignalBlocked {
+ public:
+  PipeSignalBlocked() {
+    sigemptyset(&pipe_);
+    sigaddset(&pipe_, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_, &previous_);
+  }
+  ~PipeSignalBlocked() {
+    if (sigismember(&previous_, SIGPIPE)) return;
+    if (take_pending_) {
+      const timespec now{0, 0};
+      sigtimedwait(&pipe_, nullptr, &now);
+    }
+    pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
+  }
+  PipeSignalBlocked(const PipeSignalBlocked&) = delete;
+  PipeSignalBlocked& operator=(const PipeSignalBlocked&) = delete;
+
+  // At the end, take a SIGPIPE if one is pending: the call may have raised it.
+  void take_pending() { take_pending_ = true; }
+
+ private:
+  sigset_t pipe_;
+  sigset_t previous_;
+  bool take_pending_ = false;
+};
 
 }  // namespace
 
@@ -62,8 +95,15 @@ void Socket::pump_file() {
 std::size_t Socket::send_file_direct(std::size_t budget) {
   auto offset = static_cast<off_t>(file_->offset);
   const std::size_t count = std::min<std::uint64_t>(file_->left, budget);
-  const ssize_t n = ::sendfile(fd_, file_->file.get(), &offset, count);
-  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return 0;
+  ssize_t n;
+  int error;  // kept apart from errno, which restoring the signal mask may change
+  {
+    PipeSignalBlocked blocked;
+    n = ::sendfile(fd_, file_->file.get(), &offset, count);
+    error = errno;
+    if (n != static_cast<ssize_t>(count)) blocked.take_pending();  // short or failed
+  }
+  if (n < 0 && (error == EAGAIN || error == EINTR)) return 0;
   if (n <= 0) {  // the peer is gone, or the file shrank under us
     fail_file();
     return 0;
