@@ -15,8 +15,7 @@ namespace {
 // client's next message shows whether anything came before it.
 void add_room_handlers(App&, Hub& hub) {
   hub.on("say", [&hub](Event& ev) -> json {
-    const std::string room = ev.data()["room"];
-    hub.room(room).except(ev.client_id()).emit("new_message", ev.data());
+    hub.room(ev.data()["room"]).except(ev.client_id()).emit("new_message", ev.data());
     return {{"status", "sent"}};
   });
   hub.on("marker", [](Event&) -> json { return "marker"; });
