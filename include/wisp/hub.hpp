@@ -10,6 +10,7 @@
 #pragma once
 
 #include <chrono>
+#include <concepts>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -35,14 +36,15 @@ class Hub;
 
 // The stable codes of error envelopes.
 namespace hub_error {
-inline constexpr std::string_view invalid_json = "invalid_json";      // not JSON
+inline constexpr std::string_view invalid_json = "invalid_json";        // not JSON
 inline constexpr std::string_view invalid_message = "invalid_message";  // not an object
-inline constexpr std::string_view missing_type = "missing_type";      // no "type", or not a string
-inline constexpr std::string_view unknown_type = "unknown_type";      // no handler for it
-inline constexpr std::string_view handler_error = "handler_error";    // a handler threw
-inline constexpr std::string_view rate_limited = "rate_limited";      // past the rate limit
+inline constexpr std::string_view missing_type = "missing_type";    // no "type", or not a string
+inline constexpr std::string_view unknown_type = "unknown_type";    // no handler for it
+inline constexpr std::string_view handler_error = "handler_error";  // a handler threw
+inline constexpr std::string_view rate_limited = "rate_limited";    // past the rate limit
 inline constexpr std::string_view binary_unsupported = "binary_unsupported";  // a binary frame
 inline constexpr std::string_view timeout = "timeout";  // a deferred reply was dropped unanswered
+inline constexpr std::string_view invalid_data = "invalid_data";  // builtin join/leave: no room
 }  // namespace hub_error
 
 // Throw from a handler to answer with an error envelope of your own code and message (shown to
@@ -58,8 +60,9 @@ class HubError : public std::runtime_error {
 };
 
 // A reply promised by a handler that called Event::defer(). Move-only; complete it once, from any
-// thread. If the client left meanwhile, completing does nothing. Destroyed unanswered, it answers
-// with error `timeout`.
+// thread (resolve or reject a second time: std::logic_error). If the client left meanwhile,
+// completing does nothing. Destroyed unanswered, it answers with error `timeout`. It must not
+// outlive the App.
 class Reply {
  public:
   Reply() = default;
@@ -102,6 +105,7 @@ class Event {
   bool join(std::string_view room);
   bool leave(std::string_view room);
   // Answer later: the handler's return value is then ignored; the Reply sends the response.
+  // Throws std::logic_error if called twice for one message.
   Reply defer();
 
  protected:
@@ -244,9 +248,15 @@ class Hub {
 
   // Rooms.
   Room room(std::string_view name) { return Room(*this, std::string(name)); }
+  // The same, named by a JSON string (hub.room(ev.data()["room"])); throws json::type_error when
+  // it is not a string (in a handler: answered as handler_error).
+  template <class Json>
+  requires std::same_as<Json, json> Room room(const Json& name) {
+    return room(std::string_view(name.template get_ref<const std::string&>()));
+  }
   bool join(std::string_view client_id, std::string_view room);   // false if already in, or gone
   bool leave(std::string_view client_id, std::string_view room);  // false if not in it
-  std::vector<std::string> rooms() const;                          // rooms with members
+  std::vector<std::string> rooms() const;                         // rooms with members
   std::vector<std::string> rooms_of(std::string_view client_id) const;
 
   // Clients (the hub's own; see App for the app-wide registry).
