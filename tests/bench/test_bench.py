@@ -9,13 +9,14 @@ import subprocess
 import sys
 
 
-# Each mode `wisp serve` has a route for, briefly; the hub waits for a /ws route.
+# Each mode `wisp serve` has a route for, briefly (hub: its /ws event hub, type echo).
 RUNS = [
     ["echo", "--connections", "10"],
     ["echo", "--connections", "4", "--size", "70000", "--binary", "--rate", "2000"],
     ["fanout", "--connections", "20", "--rate", "200"],
     ["connect", "--rate", "200"],
     ["idle", "--connections", "200"],
+    ["hub", "--connections", "10"],
 ]
 
 
