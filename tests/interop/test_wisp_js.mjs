@@ -198,13 +198,27 @@ hubTest(
 
 hubTest('after `attempts` failed reconnections the client closes and rejects what waits', async ({ server, connect }) => {
   const c = await connect({ initialDelay: 10, attempts: 2, jitter: 0 });
-  const closed = nextState(c, 'closed');
+  const [down, closed] = [nextState(c, 'reconnecting'), nextState(c, 'closed')];
   await killServer(server);
+  await down; // from here on, requests wait in the queue
   const waiting = rejection(c.request('echo', 'never sent'));
   await closed;
   assert.equal((await waiting).code, 'closed');
   assert.throws(() => c.send('echo', 1), (e) => e.code === 'closed');
   await assert.rejects(c.opened(), (e) => e.code === 'closed');
+});
+
+hubTest('while connecting, messages queue up to queueLimit; close() rejects them, and nothing throws later', async ({ server }) => {
+  const c = new WispClient(server.ws('/ws'), { WebSocket, queueLimit: 2 });
+  const socket = c.socket; // still connecting
+  const queued = rejection(c.request('echo', 1));
+  c.send('echo', 2);
+  assert.throws(() => c.send('echo', 3), (e) => e instanceof WispError && e.code === 'queue_full');
+  c.close();
+  assert.equal((await queued).code, 'closed');
+  assert.equal(c.state, 'closed');
+  // ws reports closing a connecting socket as an error event, then closes it: it must be handled.
+  await withTimeout(new Promise((resolve) => socket.once('close', resolve)), 'the socket to close');
 });
 
 // A `ws` server that closes every connection at once with `code`: what the client does next is
