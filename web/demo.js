@@ -11,7 +11,8 @@ client.onState((state, detail) => {
   const label = state === 'reconnecting' ? `reconnecting (attempt ${detail.attempt})` : state;
   $('state').textContent = label;
   $('state').dataset.state = state;
-  if (state === 'reconnecting') noticeInJoinedRooms(`connection lost; retrying in ${(detail.delay / 1000).toFixed(1)} s`);
+  if (state !== 'open') $('client-id').textContent = '';
+  if (state === 'reconnecting' && detail.attempt === 1) noticeInJoinedRooms('connection lost; reconnecting');
   if (state === 'open' && detail.reconnected) noticeInJoinedRooms('reconnected');
 });
 client.on('welcome', ({ client_id: id }) => {

@@ -291,6 +291,7 @@ export class WispClient {
   dropped(code, reason) {
     this.detach(this.socket);
     this.socket = null;
+    this.clientId = null; // the next connection gets an id of its own
     for (const [id, entry] of this.pending) {
       if (entry.written) this.settle(id, new WispError('disconnected', `the connection closed (${code}) before the answer`));
     }
