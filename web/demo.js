@@ -62,6 +62,7 @@ $('join-form').addEventListener('submit', async (event) => {
 });
 
 async function joinRoom(name) {
+  if (chat.rooms.has(name)) return selectRoom(name);
   const reply = await attempt(() => client.request('join_room', { room: name }));
   if (!reply) return;
   const room = chat.rooms.get(reply.room) ?? { messages: [], members: 0, unread: 0 };

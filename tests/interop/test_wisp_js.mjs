@@ -128,7 +128,7 @@ hubTest('a request unanswered in time rejects with "timeout"; the late answer is
   assert.equal(await c.request('echo', 'after'), 'after');
 });
 
-hubTest('chat: join_room answers with history and members; others get new_message and room_update', async ({ connect }) => {
+hubTest('chat: join_room answers with history and members; others get new_message and room_update', async ({ server, connect }) => {
   const [ada, bob] = [await connect(), await connect()];
   await ada.request('register', { username: 'ada' });
   await bob.request('register', { username: 'bob' });
@@ -146,6 +146,13 @@ hubTest('chat: join_room answers with history and members; others get new_messag
   assert.equal(message.id, sent.message_id);
   assert.deepEqual([message.sender, message.text, message.room], ['ada', 'hello bob', 'lobby']);
   assert.deepEqual(ada.rooms, ['lobby']);
+  const left = next(ada, 'room_update');
+  assert.deepEqual(await bob.request('leave_room', { room: 'lobby' }), { status: 'left', room: 'lobby' });
+  assert.deepEqual(await left, { user: 'bob', action: 'left', room: 'lobby' });
+  assert.deepEqual(bob.rooms, [], 'a room left is not joined again after a reconnect');
+  assert.equal((await rejection(bob.request('chat_message', { room: 'lobby', message: 'x' }))).code, 'not_a_member');
+  const { rooms } = await (await fetch(server.http('/api/rooms'))).json();
+  assert.deepEqual(rooms.map((r) => [r.name, r.members, r.message_count]), [['lobby', 1, 2]]);
 });
 
 hubTest(
