@@ -208,7 +208,7 @@ $('all-rooms').addEventListener('click', (event) => {
 const messagesChart = new LiveChart($('messages-chart'), {
   series: [
     { key: 'in', label: 'in/s', color: '#0b6bcb' },
-    { key: 'out', label: 'out/s', color: '#e16f24' },
+    { key: 'out', label: 'out/s', color: '#e16f24', dash: [6, 4] }, // in/s shows through where equal
   ],
 });
 const cpuChart = new LiveChart($('cpu-chart'), {
