@@ -11,7 +11,7 @@ import sys
 import tempfile
 
 
-# Each mode `wisp serve` has a route for, briefly; the hub waits for a /ws route.
+# Each mode `wisp serve` has a route for, briefly (hub: its /ws event hub, type echo).
 RUNS = [
     ["echo", "--connections", "10"],
     ["echo", "--connections", "4", "--size", "70000", "--binary", "--rate", "2000"],
@@ -20,6 +20,7 @@ RUNS = [
     ["idle", "--connections", "200"],
     ["http", "--connections", "10"],
     ["http", "--connections", "4", "--pipeline", "8"],
+    ["hub", "--connections", "10"],
 ]
 
 

@@ -1,6 +1,7 @@
-// `wisp serve`: the demo server. /echo sends every message back with its opcode; /fanout
-// sends every message to every /fanout client; GET /hello answers "Hello world!"; --static DIR
-// serves files. With --tls-cert and --tls-key, over TLS.
+// `wisp serve`: the demo server. / is the demo page (chat rooms and a live dashboard over the
+// event hub at /ws; see demo/); /echo sends every message back with its opcode; /fanout sends
+// every message to every /fanout client; GET /hello answers "Hello world!"; --static DIR serves
+// files at /static/. With --tls-cert and --tls-key, over TLS.
 #include <cstdint>
 #include <iostream>
 #include <map>
@@ -8,6 +9,7 @@
 #include <string>
 
 #include "commands.hpp"
+#include "demo/demo.hpp"
 #include "wisp/wisp.hpp"
 
 namespace wisp::tool {
@@ -20,7 +22,7 @@ struct ServeOptions {
   std::size_t max_message_size = 16 * 1024 * 1024;
   Compression compression = Compression::Off;
   TlsOptions tls;          // TLS when cert_file is set
-  std::string static_dir;  // served at / when set
+  std::string static_dir;  // served at /static/ when set
 
   bool uses_tls() const { return !tls.cert_file.empty(); }
 
@@ -59,10 +61,11 @@ int serve(const ServeOptions& options) {
   App app({.threads = options.threads});
   add_echo(app, options);
   add_fanout(app, options);
+  add_demo(app, options.settings());
   app.expose_metrics();
   // A small fixed answer: what HTTP requests-per-second figures measure (bench/README.md).
   app.get("/hello", [](Request&, Response& res) { res.text("Hello world!"); });
-  if (!options.static_dir.empty()) app.static_files("/", options.static_dir);
+  if (!options.static_dir.empty()) app.static_files("/static", options.static_dir);
   if (options.uses_tls())
     app.listen(options.host, options.port, options.tls).reload_on_sighup();
   else
@@ -71,12 +74,14 @@ int serve(const ServeOptions& options) {
   const std::string ws = options.uses_tls() ? "wss://" : "ws://";
   const std::string http = options.uses_tls() ? "https://" : "http://";
   std::cout << "wisp serve: listening on " << base << "\n"
+            << "  " << http << base << "/         the demo: chat rooms and a live dashboard\n"
+            << "  " << ws << base << "/ws       the event hub (JSON {type, data, id}; wisp.js)\n"
             << "  " << ws << base << "/echo     every message comes back with its opcode\n"
             << "  " << ws << base << "/fanout   every message goes to every /fanout client\n"
             << "  " << http << base << "/metrics  Prometheus metrics; /healthz a health check\n"
             << "  " << http << base << "/hello    \"Hello world!\"\n";
   if (!options.static_dir.empty())
-    std::cout << "  " << http << base << "/         the files in " << options.static_dir << "\n";
+    std::cout << "  " << http << base << "/static/  the files in " << options.static_dir << "\n";
   if (options.uses_tls()) std::cout << "  SIGHUP reloads the certificate and key\n";
   std::cout << "  Ctrl-C stops the server" << std::endl;
   app.stop_on_signals().run();
@@ -88,7 +93,8 @@ int serve(const ServeOptions& options) {
 
 Command add_serve_command(CLI::App& cli) {
   auto options = std::make_shared<ServeOptions>();
-  CLI::App* command = cli.add_subcommand("serve", "Run the demo server (/echo, /fanout)");
+  CLI::App* command =
+      cli.add_subcommand("serve", "Run the demo server (the demo page, /ws, /echo, /fanout)");
   command->add_option("--host", options->host, "Address to listen on")->capture_default_str();
   command->add_option("--port", options->port, "Port to listen on (0: any free port)")
       ->capture_default_str();
@@ -118,8 +124,9 @@ Command add_serve_command(CLI::App& cli) {
       ->add_option("--tls-passphrase", options->tls.passphrase,
                    "Passphrase of an encrypted --tls-key")
       ->needs(key);
-  command->add_option("--static", options->static_dir,
-                      "Also serve the files under this directory at / (index.html for /)");
+  command->add_option(
+      "--static", options->static_dir,
+      "Also serve the files under this directory at /static/ (index.html for a directory)");
   return {command, [options] { return serve(*options); }};
 }
 

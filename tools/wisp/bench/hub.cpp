@@ -146,9 +146,12 @@ class Hub final : public Driver {
   void on_message(Connection& c, OpCode, std::string_view payload) override {
     Envelope envelope;
     std::uint64_t id = 0;
-    if (!parse_envelope(payload, envelope) ||
-        std::from_chars(envelope.id.data(), envelope.id.data() + envelope.id.size(), id).ec !=
-            std::errc{}) {
+    if (!parse_envelope(payload, envelope)) return fail("hub: not a JSON envelope");
+    // The hub's own pushes (its welcome, broadcasts) carry no id and answer nothing.
+    const bool answer = envelope.type == "\"response\"" || envelope.type == "\"error\"";
+    if (envelope.id.empty() && !answer) return;
+    if (std::from_chars(envelope.id.data(), envelope.id.data() + envelope.id.size(), id).ec !=
+        std::errc{}) {
       return fail("hub: a message without an id");
     }
     if (envelope.type != "\"response\"") return fail("hub: not a response");
