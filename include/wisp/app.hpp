@@ -18,6 +18,7 @@
 #include "wisp/opcode.hpp"
 #include "wisp/settings.hpp"
 #include "wisp/timer.hpp"
+#include "wisp/upgrade.hpp"
 #include "wisp/websocket.hpp"
 
 namespace wisp {
@@ -28,6 +29,10 @@ namespace wisp {
 // without -Wmissing-field-initializers.)
 struct WebSocketBehavior {
   WebSocketSettings settings{};
+  // Decides the upgrade after the app's middlewares (App::use_ws): accept (a subprotocol,
+  // response headers, user data, headers to keep), reject, or defer. Without it, or when it
+  // decides nothing, the upgrade is accepted. A hook that throws rejects with 500.
+  UpgradeHook upgrade{};
   std::function<void(WebSocket&)> open{};
   std::function<void(WebSocket&, std::string_view message, OpCode op)> message{};
   // Runs once, when the socket becomes closed(): `code` is the peer's close code (1005 if its
@@ -73,9 +78,12 @@ class App {
   App(const App&) = delete;
   App& operator=(const App&) = delete;
 
-  // Adds a WebSocket route. `pattern` is an exact path ("/chat"), or a prefix ending in "/*".
-  // Each socket on the route holds a default-constructed T, reached with ws.data<T>().
-  // Routes are added before run(); throws std::logic_error after it started.
+  // Adds a WebSocket route. `pattern` is as for HTTP routes: exact ("/chat"), with parameters
+  // ("/chat/{room}", percent-decoded, read with ws.param()) or a prefix ("/rooms/*"); exact
+  // beats {params} beats a wildcard, then the order of registration. Each socket on the route
+  // holds a default-constructed T, reached with up.data<T>() and ws.data<T>(). Routes are added
+  // before run(); throws std::logic_error after it started, std::invalid_argument for a bad or
+  // duplicate pattern.
   template <class T = void>
   App& ws(std::string pattern, WebSocketBehavior behavior) {
     detail::UserDataType type;
@@ -83,12 +91,19 @@ class App {
     return add_ws_route(std::move(pattern), std::move(behavior), type);
   }
 
+  // Upgrade middleware: runs for every WebSocket upgrade, in the order added, before the
+  // route's hook. A middleware calls next() (now, or later from any thread) to go on, or
+  // decides (up.reject, up.accept, up.defer). A middleware that throws rejects with 500.
+  // Added before run(); throws std::logic_error after it started.
+  App& use_ws(UpgradeMiddleware middleware);
+
   // HTTP routes on the same port: method and pattern ("/api/rooms", "/users/{id}",
   // "/static/*"; exact beats {params} beats a wildcard, then the order of registration). HEAD is
   // answered wherever GET is. A path that matches no route gets 404, one whose route lacks the
   // method 405 with Allow. Throws std::invalid_argument for a bad or duplicate pattern, and
   // std::logic_error after run(). The handler runs on the connection's loop thread; it must
-  // end the response (text, json...) before it returns; a handler that throws answers 500.
+  // end the response (text, json...) or defer it (res.defer()) before it returns; a handler
+  // that throws answers 500.
   using HttpHandler = std::function<void(Request&, Response&)>;
   App& route(std::string_view method, std::string_view pattern, HttpHandler handler);
   App& get(std::string_view pattern, HttpHandler handler) {

@@ -115,6 +115,12 @@ App& App::add_ws_route(std::string pattern, WebSocketBehavior behavior, detail::
   return *this;
 }
 
+App& App::use_ws(UpgradeMiddleware middleware) {
+  if (impl_->started) throw std::logic_error("wisp::App::use_ws: middleware is added before run()");
+  impl_->state.ws_middleware.push_back(std::move(middleware));
+  return *this;
+}
+
 App& App::route(std::string_view method, std::string_view pattern, HttpHandler handler) {
   if (impl_->started) throw std::logic_error("wisp::App::route: routes are added before run()");
   impl_->state.http_routes.add(method, pattern, std::move(handler));

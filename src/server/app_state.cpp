@@ -60,9 +60,13 @@ void AppState::publish(std::string_view topic, std::string_view message, OpCode 
 
 void AppState::run_on(LoopServer* loop, std::function<void()> task) {
   if (&loop->loop() == net::EventLoop::current()) return task();
+  post(*loop, std::move(task));
+}
+
+void AppState::post(LoopServer& loop, std::function<void()> task) {
   std::lock_guard lock(mutex_);  // so the loop cannot end meanwhile
-  if (std::find(running_.begin(), running_.end(), loop) != running_.end()) {
-    loop->loop().post(std::move(task));
+  if (std::find(running_.begin(), running_.end(), &loop) != running_.end()) {
+    loop.loop().post(std::move(task));
   }
 }
 

@@ -36,6 +36,7 @@ class AppState {
  public:
   AppOptions options;
   Router router;  // WebSocket routes
+  std::vector<UpgradeMiddleware> ws_middleware;
   HttpRouter<HttpHandler> http_routes;
 
   // What App::listen() bound, in the order of the calls; set before run(). Each has one
@@ -80,6 +81,10 @@ class AppState {
   // Counts a new connection from `ip` against options.connections_per_ip_per_minute; false when
   // it is one too many this minute.
   bool admit_connection(std::string_view ip);
+
+  // Posts `task` to `loop` (even from its own thread: it runs in a later iteration); dropped if
+  // the loop no longer runs. Safe from any thread.
+  void post(LoopServer& loop, std::function<void()> task);
 
   // App-wide subscriber counts, kept by the loops' topic tables.
   void count_subscriber(std::string_view topic, int change);
