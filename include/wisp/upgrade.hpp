@@ -117,7 +117,7 @@ class Upgrade {
 };
 
 // The rest of an upgrade middleware chain: call it to let the upgrade go on to the next
-// middleware and then the route's hook. Move-only; safe from any thread, during the middleware
+// middleware and then the route's hook. Copyable; safe from any thread, during the middleware
 // call or later (e.g. from a worker after an auth lookup). A middleware that neither calls it
 // nor decides leaves the upgrade waiting (bound by handshake_timeout). Only the first decision
 // of a middleware counts: next() after reject() does nothing.

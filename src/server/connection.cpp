@@ -259,8 +259,7 @@ bool Connection::register_client(const Route& route, const protocol::HttpRequest
           .count());
   const auto& custom = server().options().client_id;
   if (custom) {
-    const RouteParams no_params;
-    record->id = custom(Request(request, no_params, {}));
+    record->id = custom(Request(request, http_->params, {}));  // the route's params too
   }
   if (!record->id.empty()) {
     if (!server().app().registry.add(*record)) return false;
