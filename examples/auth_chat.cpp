@@ -1,24 +1,19 @@
 // An auth-gated chat with rooms: who gets in is decided at the upgrade. Upgrade middleware
 // refuses other sites' pages (Origin allowlist, 403), too many sockets from one address (429) and
 // clients without a valid token (401); the route's hook picks the subprotocol, refuses unknown
-// rooms (404) and asks a directory service on a worker thread whether the user may enter a
-// private room (a deferred decision). An HTTP route is answered later from that worker too.
+// rooms (404) and asks a directory service on a worker thread (app.offload) whether the user may
+// enter a private room (a deferred decision). An HTTP route is answered later the same way.
 //
 //   example_auth_chat [port]
 //   ws://127.0.0.1:PORT/chat/{room}?token=TOKEN   (or "Authorization: Bearer TOKEN")
 //   rooms: lobby, games, staff (ada only); tokens: t-ada, t-bob; subprotocol: chat.v1
-//   GET /api/rooms/{room}: {"room": ..., "members": N}, answered by the worker
-#include <condition_variable>
+//   GET /api/rooms/{room}: {"room": ..., "members": N}, counted on a worker thread
 #include <cstdlib>
-#include <deque>
 #include <functional>
-#include <future>
 #include <iostream>
 #include <map>
-#include <mutex>
 #include <set>
 #include <string>
-#include <thread>
 
 #include "wisp/wisp.hpp"
 
@@ -28,53 +23,11 @@ struct Member {
   std::string room;
 };
 
-// A stand-in for a slow service (a database, an auth server): one thread working through jobs,
-// so that its lookups never block the event loop.
-class Directory {
- public:
-  ~Directory() {
-    {
-      std::lock_guard lock(mutex_);
-      done_ = true;
-    }
-    wake_.notify_one();
-    if (thread_.joinable()) thread_.join();
-  }
-  // packaged_task holds move-only jobs (std::function cannot: a DeferredUpgrade moves only).
-  template <class Job>
-  void submit(Job job) {
-    {
-      std::lock_guard lock(mutex_);
-      // Started from a loop thread, it inherits the mask that leaves SIGTERM to the app.
-      if (!thread_.joinable()) thread_ = std::thread([this] { work(); });
-      jobs_.emplace_back(std::move(job));
-    }
-    wake_.notify_one();
-  }
-  static bool may_enter(const std::string& user, const std::string& room) {
-    return room != "staff" || user == "ada";
-  }
-
- private:
-  void work() {
-    std::unique_lock lock(mutex_);
-    while (true) {
-      wake_.wait(lock, [&] { return done_ || !jobs_.empty(); });
-      if (jobs_.empty()) return;
-      auto job = std::move(jobs_.front());
-      jobs_.pop_front();
-      lock.unlock();
-      job();
-      lock.lock();
-    }
-  }
-
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::deque<std::packaged_task<void()>> jobs_;
-  bool done_ = false;
-  std::thread thread_;
-};
+// A stand-in for a slow service (a database, an auth server): called through app.offload, on
+// the app's worker threads, so that it never blocks an event loop.
+bool may_enter(const std::string& user, const std::string& room) {
+  return room != "staff" || user == "ada";
+}
 
 int main(int argc, char** argv) {
   const auto port = static_cast<std::uint16_t>(argc > 1 ? std::atoi(argv[1]) : 9001);
@@ -83,7 +36,6 @@ int main(int argc, char** argv) {
   const std::set<std::string, std::less<>> rooms = {"lobby", "games", "staff"};
 
   wisp::App app;
-  Directory directory;  // after app: its thread ends before the App goes
   app.use_ws(wisp::middleware::allowed_origins({"https://chat.example.com"}))
       .use_ws(wisp::middleware::max_connections_per_ip(100))
       .use_ws(
@@ -106,9 +58,11 @@ int main(int argc, char** argv) {
                         for (std::string_view offered : up.protocols()) {
                           if (offered == "chat.v1") accept.subprotocol = offered;
                         }
-                        directory.submit(
-                            [later = up.defer(), accept, user = me.name, room = me.room]() mutable {
-                              if (Directory::may_enter(user, room)) return later.accept(accept);
+                        app.offload(
+                            [user = me.name, room = me.room] { return may_enter(user, room); },
+                            [later = up.defer(), accept, user = me.name,
+                             room = me.room](bool allowed) mutable {
+                              if (allowed) return later.accept(accept);
                               later.reject(403, user + " may not enter " + room);
                             });
                       },
@@ -132,10 +86,12 @@ int main(int argc, char** argv) {
                       }});
 
   app.get("/api/rooms/{room}", [&](wisp::Request& req, wisp::Response& res) {
-    directory.submit([&app, later = res.defer(), room = std::string(req.param("room"))]() mutable {
-      const std::string members = std::to_string(app.subscriber_count(room));
-      later.json(R"({"room":")" + room + R"(","members":)" + members + "}");
-    });
+    const std::string room(req.param("room"));
+    app.offload(
+        [&app, room] { return app.subscriber_count(room); },
+        [later = res.defer(), room](std::size_t members) mutable {
+          later.json(R"({"room":")" + room + R"(","members":)" + std::to_string(members) + "}");
+        });
   });
 
   app.listen("127.0.0.1", port);

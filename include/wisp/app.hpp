@@ -14,6 +14,7 @@
 
 #include "wisp/client.hpp"
 #include "wisp/http.hpp"
+#include "wisp/job.hpp"
 #include "wisp/metrics.hpp"
 #include "wisp/opcode.hpp"
 #include "wisp/settings.hpp"
@@ -198,6 +199,28 @@ class App {
   TimerHandle every(std::chrono::milliseconds interval, std::function<void()> task);
   TimerHandle after(std::chrono::milliseconds delay, std::function<void()> task);
 
+  // Runs `work` on the app's worker pool (AppOptions::workers threads, started on first use),
+  // so that blocking calls (a database, an auth service) never stall a loop; then runs
+  // `then(result)` (`then()` for work that returns nothing) back on the calling loop thread.
+  // Both may be move-only (e.g. hold a DeferredResponse or a DeferredUpgrade). Call it on a
+  // loop thread (a handler, hook, middleware or background task); throws std::logic_error from
+  // other threads. If `work` throws, the error is reported on stderr and `then` does not run;
+  // if the loop has stopped meanwhile, `then` does not run either.
+  template <class Work, class Then>
+  void offload(Work work, Then then) {
+    void* loop = calling_loop();
+    submit_work(detail::Job([this, loop, work = std::move(work), then = std::move(then)]() mutable {
+      if constexpr (std::is_void_v<std::invoke_result_t<Work&>>) {
+        work();
+        post_back(loop, detail::Job(std::move(then)));
+      } else {
+        post_back(loop, detail::Job([then = std::move(then), result = work()]() mutable {
+                    then(std::move(result));
+                  }));
+      }
+    }));
+  }
+
   // Makes run() stop the app as stop() does when the process gets SIGINT or SIGTERM: run() blocks
   // both signals in its threads and takes them on a thread of its own. Call it before run(), and
   // before starting threads of your own (they inherit the signal mask of the thread that starts
@@ -209,6 +232,11 @@ class App {
 
  private:
   App& add_ws_route(std::string pattern, WebSocketBehavior behavior, detail::UserDataType type);
+  // offload()'s parts: the calling thread's loop (std::logic_error if none), a job for the
+  // worker pool, a job for a loop.
+  void* calling_loop() const;
+  void submit_work(detail::Job job);
+  void post_back(void* loop, detail::Job job);
 
   struct Impl;
   std::unique_ptr<Impl> impl_;

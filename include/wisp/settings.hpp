@@ -130,6 +130,8 @@ struct AppOptions {
   std::function<std::string(const Request&)> client_id{};
   // New connections per minute from one IP address (0: no limit); more get 429 with Retry-After.
   std::uint32_t connections_per_ip_per_minute = 0;
+  // Threads of the worker pool that runs App::offload's work, started on first use.
+  unsigned workers = 4;
 };
 
 }  // namespace wisp

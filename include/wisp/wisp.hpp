@@ -4,6 +4,7 @@
 #include "wisp/app.hpp"
 #include "wisp/client.hpp"
 #include "wisp/http.hpp"
+#include "wisp/job.hpp"
 #include "wisp/metrics.hpp"
 #include "wisp/middleware.hpp"
 #include "wisp/opcode.hpp"

@@ -16,6 +16,7 @@
 #include "server/registry.hpp"
 #include "server/router.hpp"
 #include "server/scheduled_task.hpp"
+#include "server/worker_pool.hpp"
 #include "wisp/http.hpp"
 #include "wisp/metrics.hpp"
 #include "wisp/opcode.hpp"
@@ -105,6 +106,10 @@ class AppState {
     std::uint32_t connections = 0;
   };
   std::unordered_map<std::string, IpWindow> connections_by_ip_;
+
+ public:
+  // App::offload's threads; last, so that they end (running what is queued) first.
+  std::unique_ptr<WorkerPool> workers;
 };
 
 }  // namespace wisp::server

@@ -463,6 +463,40 @@ TEST(HttpLater, ClientGoneBeforeTheAnswerBreaksNothing) {
   EXPECT_EQ(next.read_http_response().body, "ok");
 }
 
+// ---- offload -----------------------------------------------------------------------------------
+
+TEST(Offload, WorkRunsOnAWorkerAndThenBackOnTheCallingLoop) {
+  App app({.threads = 2});
+  app.get("/where", [&](Request&, Response& res) {
+    const auto loop = std::this_thread::get_id();
+    app.offload([loop] { return std::this_thread::get_id() != loop; },
+                [later = res.defer(), loop](bool worker_elsewhere) mutable {
+                  const bool back_home = std::this_thread::get_id() == loop;
+                  later.text(std::string(worker_elsewhere ? "worker" : "loop") +
+                             (back_home ? " then loop" : " then elsewhere"));
+                });
+  });
+  app.ws("/t", echo([&](Upgrade& up) {
+           std::string user(up.header("X-User"));
+           app.offload([user] { (void)user; },  // work without a result
+                       [later = up.defer(), user]() mutable {
+                         if (user == "ada") return later.accept();
+                         later.reject(403, user + " is not welcome");
+                       });
+         }));
+  Server server(app);
+  RawClient client(server.port());
+  client.send(get("/where"));
+  EXPECT_EQ(client.read_http_response().body, "worker then loop");
+  EXPECT_EQ(try_upgrade(server.port(), "/t", "X-User: ada\r\n").status, 101);
+  EXPECT_EQ(try_upgrade(server.port(), "/t", "X-User: eve\r\n").body, "eve is not welcome");
+}
+
+TEST(Offload, IsForLoopThreads) {
+  App app;
+  EXPECT_THROW(app.offload([] {}, [] {}), std::logic_error);
+}
+
 TEST(HttpLater, DeferIsOnlyForTheServersResponses) {
   Response mine;
   EXPECT_THROW((void)mine.defer(), std::logic_error);
