@@ -76,7 +76,52 @@ async def live_dashboard(url):
         assert e.code == 304, e.code
 
 
-SCENARIOS = {"echo_server": echo_server, "chat_room": chat_room, "live_dashboard": live_dashboard}
+async def auth_chat(url):
+    import json
+    import urllib.request
+
+    from websockets.exceptions import InvalidStatusCode
+
+    async def refused(path, status, **options):
+        try:
+            async with websockets.connect(url + path, open_timeout=TIMEOUT, **options):
+                pass
+        except InvalidStatusCode as refusal:
+            assert refusal.status_code == status, (path, refusal.status_code)
+        else:
+            raise AssertionError(f"{path} was accepted, expected {status}")
+
+    await refused("/chat/lobby", 401)
+    await refused("/chat/lobby?token=guess", 401)
+    await refused("/chat/lobby?token=t-ada", 403, origin="https://evil.example")
+    await refused("/chat/attic?token=t-ada", 404)
+    await refused("/chat/staff?token=t-bob", 403)  # decided by the worker thread
+    async with websockets.connect(
+        url + "/chat/lobby?token=t-ada", subprotocols=["chat.v2", "chat.v1"],
+        origin="https://chat.example.com"
+    ) as ada, websockets.connect(
+        url + "/chat/lobby", extra_headers={"Authorization": "Bearer t-bob"}
+    ) as bob:
+        assert ada.subprotocol == "chat.v1" and bob.subprotocol is None
+        assert ada.response_headers["X-Chat-User"] == "ada"
+        await expect(ada, "welcome to lobby, ada")
+        await expect(bob, "welcome to lobby, bob")
+        await expect(ada, "bob joined")
+        await ada.send("hi bob")
+        await expect(bob, "ada: hi bob")
+        http = url.replace("ws://", "http://") + "/api/rooms/lobby"
+        with urllib.request.urlopen(http, timeout=TIMEOUT) as r:
+            assert json.loads(r.read()) == {"room": "lobby", "members": 2}
+    async with websockets.connect(url + "/chat/staff?token=t-ada") as ada:
+        await expect(ada, "welcome to staff, ada")
+
+
+SCENARIOS = {
+    "echo_server": echo_server,
+    "chat_room": chat_room,
+    "live_dashboard": live_dashboard,
+    "auth_chat": auth_chat,
+}
 
 
 def main():

@@ -14,10 +14,12 @@
 
 #include "wisp/client.hpp"
 #include "wisp/http.hpp"
+#include "wisp/job.hpp"
 #include "wisp/metrics.hpp"
 #include "wisp/opcode.hpp"
 #include "wisp/settings.hpp"
 #include "wisp/timer.hpp"
+#include "wisp/upgrade.hpp"
 #include "wisp/websocket.hpp"
 
 namespace wisp {
@@ -31,6 +33,10 @@ struct HubSettings;
 // without -Wmissing-field-initializers.)
 struct WebSocketBehavior {
   WebSocketSettings settings{};
+  // Decides the upgrade after the app's middlewares (App::use_ws): accept (a subprotocol,
+  // response headers, user data, headers to keep), reject, or defer. Without it, or when it
+  // decides nothing, the upgrade is accepted. A hook that throws rejects with 500.
+  UpgradeHook upgrade{};
   std::function<void(WebSocket&)> open{};
   std::function<void(WebSocket&, std::string_view message, OpCode op)> message{};
   // Runs once, when the socket becomes closed(): `code` is the peer's close code (1005 if its
@@ -76,9 +82,12 @@ class App {
   App(const App&) = delete;
   App& operator=(const App&) = delete;
 
-  // Adds a WebSocket route. `pattern` is an exact path ("/chat"), or a prefix ending in "/*".
-  // Each socket on the route holds a default-constructed T, reached with ws.data<T>().
-  // Routes are added before run(); throws std::logic_error after it started.
+  // Adds a WebSocket route. `pattern` is as for HTTP routes: exact ("/chat"), with parameters
+  // ("/chat/{room}", percent-decoded, read with ws.param()) or a prefix ("/rooms/*"); exact
+  // beats {params} beats a wildcard, then the order of registration. Each socket on the route
+  // holds a default-constructed T, reached with up.data<T>() and ws.data<T>(). Routes are added
+  // before run(); throws std::logic_error after it started, std::invalid_argument for a bad or
+  // duplicate pattern.
   template <class T = void>
   App& ws(std::string pattern, WebSocketBehavior behavior) {
     detail::UserDataType type;
@@ -92,12 +101,19 @@ class App {
   Hub& hub(std::string path);
   Hub& hub(std::string path, const HubSettings& settings);
 
+  // Upgrade middleware: runs for every WebSocket upgrade, in the order added, before the
+  // route's hook. A middleware calls next() (now, or later from any thread) to go on, or
+  // decides (up.reject, up.accept, up.defer). A middleware that throws rejects with 500.
+  // Added before run(); throws std::logic_error after it started.
+  App& use_ws(UpgradeMiddleware middleware);
+
   // HTTP routes on the same port: method and pattern ("/api/rooms", "/users/{id}",
   // "/static/*"; exact beats {params} beats a wildcard, then the order of registration). HEAD is
   // answered wherever GET is. A path that matches no route gets 404, one whose route lacks the
   // method 405 with Allow. Throws std::invalid_argument for a bad or duplicate pattern, and
   // std::logic_error after run(). The handler runs on the connection's loop thread; it must
-  // end the response (text, json...) before it returns; a handler that throws answers 500.
+  // end the response (text, json...) or defer it (res.defer()) before it returns; a handler
+  // that throws answers 500.
   using HttpHandler = std::function<void(Request&, Response&)>;
   App& route(std::string_view method, std::string_view pattern, HttpHandler handler);
   App& get(std::string_view pattern, HttpHandler handler) {
@@ -200,6 +216,28 @@ class App {
   TimerHandle every(std::chrono::milliseconds interval, std::function<void()> task);
   TimerHandle after(std::chrono::milliseconds delay, std::function<void()> task);
 
+  // Runs `work` on the app's worker pool (AppOptions::workers threads, started on first use),
+  // so that blocking calls (a database, an auth service) never stall a loop; then runs
+  // `then(result)` (`then()` for work that returns nothing) back on the calling loop thread.
+  // Both may be move-only (e.g. hold a DeferredResponse or a DeferredUpgrade). Call it on a
+  // loop thread (a handler, hook, middleware or background task); throws std::logic_error from
+  // other threads. If `work` throws, the error is reported on stderr and `then` does not run;
+  // if the loop has stopped meanwhile, `then` does not run either.
+  template <class Work, class Then>
+  void offload(Work work, Then then) {
+    void* loop = calling_loop();
+    submit_work(detail::Job([this, loop, work = std::move(work), then = std::move(then)]() mutable {
+      if constexpr (std::is_void_v<std::invoke_result_t<Work&>>) {
+        work();
+        post_back(loop, detail::Job(std::move(then)));
+      } else {
+        post_back(loop, detail::Job([then = std::move(then), result = work()]() mutable {
+                    then(std::move(result));
+                  }));
+      }
+    }));
+  }
+
   // Makes run() stop the app as stop() does when the process gets SIGINT or SIGTERM: run() blocks
   // both signals in its threads and takes them on a thread of its own. Call it before run(), and
   // before starting threads of your own (they inherit the signal mask of the thread that starts
@@ -211,6 +249,11 @@ class App {
 
  private:
   App& add_ws_route(std::string pattern, WebSocketBehavior behavior, detail::UserDataType type);
+  // offload()'s parts: the calling thread's loop (std::logic_error if none), a job for the
+  // worker pool, a job for a loop.
+  void* calling_loop() const;
+  void submit_work(detail::Job job);
+  void post_back(void* loop, detail::Job job);
 
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -1,6 +1,7 @@
 // HTTP requests and responses, as route handlers see them.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,8 +14,12 @@ namespace protocol {
 struct HttpRequest;
 }
 namespace server {
+class Connection;
+class Later;
 class RouteParams;
-}
+}  // namespace server
+
+class DeferredResponse;
 
 // One HTTP request, for the duration of its handler call. Every view it returns points into the
 // connection's buffers: copy what you keep past the call (e.g. to answer later).
@@ -76,13 +81,20 @@ class Response {
   void file(std::string_view path);
   // The path file() named; empty for a text() or json() response.
   std::string_view file_path() const { return file_; }
+  // Answers later, from any thread (a worker, a timer): the handler returns without an answer
+  // and the returned handle carries the status and headers set so far. Requests pipelined
+  // behind this one are answered after it, in order. Throws std::logic_error for a response the
+  // server did not make (nothing to answer later) or one that has ended.
+  [[nodiscard]] DeferredResponse defer();
 
   int status() const { return status_; }
   const std::vector<Header>& headers() const { return headers_; }
   std::string_view body() const { return body_; }
   bool ended() const { return ended_; }
+  bool deferred() const { return deferred_; }
 
  private:
+  friend class server::Connection;
   void end(std::string_view default_content_type, std::string_view body);
   void check_open() const;
 
@@ -91,6 +103,40 @@ class Response {
   std::string body_;
   std::string file_;
   bool ended_ = false;
+  bool deferred_ = false;
+  server::Connection* connection_ = nullptr;  // the server's responses can be deferred
+};
+
+// A response answered later: made by Response::defer(). Move-only; its calls are safe from any
+// thread (one at a time), and throw as Response's do. If the client left meanwhile the answer
+// goes nowhere and nothing else happens. Dropped without an answer, it answers 500. The
+// connection is dropped if no answer comes within the app's handshake_timeout. Answer (or drop
+// it) before the App is destroyed.
+class DeferredResponse {
+ public:
+  DeferredResponse(DeferredResponse&&) noexcept = default;
+  DeferredResponse& operator=(DeferredResponse&&) noexcept = default;
+  ~DeferredResponse();
+
+  DeferredResponse& status(int code) {
+    response_.status(code);
+    return *this;
+  }
+  DeferredResponse& header(std::string_view name, std::string_view value) {
+    response_.header(name, value);
+    return *this;
+  }
+  // End the response and send it, as Response's do.
+  void text(std::string_view body);
+  void json(std::string_view json);
+
+ private:
+  friend class Response;
+  DeferredResponse(std::shared_ptr<server::Later> later, Response started);
+  void send();
+
+  std::shared_ptr<server::Later> later_;
+  Response response_;
 };
 
 }  // namespace wisp

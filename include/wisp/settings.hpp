@@ -118,16 +118,20 @@ struct AppOptions {
   // Header fields in one HTTP request; more: 431.
   std::size_t max_headers = 64;
   // A connection that has not completed its HTTP request in this time is dropped (also the
-  // time a kept-alive HTTP connection may wait for its next request).
+  // time a kept-alive HTTP connection may wait for its next request, and the time an upgrade
+  // decision or an HTTP answer given later may take).
   std::chrono::milliseconds handshake_timeout = std::chrono::seconds(10);
   // An HTTP request body (decoded, if chunked) larger than this gets 413.
   std::size_t max_body_size = 1024 * 1024;
   // The client registry's ids: this function's answer for the upgrade request (e.g. a user id
-  // from a verified token); an empty answer, or no function, gets 128 random bits. An id that
+  // from a verified token), asked once the middleware and the hook accepted it (param() reads
+  // the route's parameters); an empty answer, or no function, gets 128 random bits. An id that
   // is already connected gets 409.
   std::function<std::string(const Request&)> client_id{};
   // New connections per minute from one IP address (0: no limit); more get 429 with Retry-After.
   std::uint32_t connections_per_ip_per_minute = 0;
+  // Threads of the worker pool that runs App::offload's work, started on first use.
+  unsigned workers = 4;
 };
 
 }  // namespace wisp

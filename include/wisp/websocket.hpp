@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -22,6 +23,13 @@ namespace detail {
 // A per-type tag, to check that WebSocket::data<T>() is asked for the route's own type.
 template <class T>
 inline const char type_tag = 0;
+
+// The user data at `data` as a T, if `type` is T's tag; else std::logic_error(`error`).
+template <class T>
+T& user_data_as(const void* type, void* data, const char* error) {
+  if (type != &type_tag<T>) throw std::logic_error(error);
+  return *static_cast<T*>(data);
+}
 }  // namespace detail
 
 // A WebSocket handle is valid from the open handler until the close handler returns; handlers get
@@ -76,14 +84,23 @@ class WebSocket {
   // The peer's address as "ip:port" ("[ip]:port" for IPv6); empty if it cannot be read.
   std::string remote_address() const;
 
+  // What the socket kept of its upgrade request (stored only when there is any):
+  // a path parameter of its route ("room" for "/chat/{room}", "*" for a wildcard's rest),
+  // percent-decoded; empty if none of that name.
+  std::string_view param(std::string_view name) const;
+  // The query as sent (after '?'; empty if none), and its first parameter `name`, decoded.
+  std::string_view query() const;
+  std::optional<std::string> query(std::string_view name) const;
+  // A header the upgrade hook or a middleware kept (Upgrade::keep_header); empty otherwise.
+  std::string_view header(std::string_view name) const;
+
   // The route's per-socket user data (app.ws<T>(...)). Throws std::logic_error if T is not the
   // route's type.
   template <class T>
   T& data() {
-    if (user_data_type() != &detail::type_tag<T>) {
-      throw std::logic_error("wisp::WebSocket::data<T>(): T is not this route's user data type");
-    }
-    return *static_cast<T*>(user_data());
+    return detail::user_data_as<T>(
+        user_data_type(), user_data(),
+        "wisp::WebSocket::data<T>(): T is not this route's user data type");
   }
 
  protected:

@@ -92,6 +92,15 @@ std::string peer_address(int fd) {
   return text;
 }
 
+std::string_view address_ip(std::string_view address) {
+  const auto port = address.rfind(':');
+  if (port == std::string_view::npos) return address;
+  address = address.substr(0, port);
+  if (address.starts_with('[') && address.ends_with(']'))
+    address = address.substr(1, address.size() - 2);
+  return address;
+}
+
 Acceptor::Acceptor(int listen_fd, Handler on_accept)
     : TimerNode(&Acceptor::resume), fd_(listen_fd), on_accept_(std::move(on_accept)) {
   EventLoop::current()->add(fd_, *this, EPOLLIN);

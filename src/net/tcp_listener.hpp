@@ -21,6 +21,8 @@ std::uint16_t local_port(int fd);
 
 // "ip:port" ("[ip]:port" for IPv6) of the peer of a connected socket; empty on failure.
 std::string peer_address(int fd);
+// The address part of "ip:port" or "[ip]:port": "ip".
+std::string_view address_ip(std::string_view address);
 
 // Accepts connections on a listening socket owned by the caller's loop thread. New sockets are
 // non-blocking, close-on-exec and TCP_NODELAY.

@@ -94,7 +94,8 @@ std::array<char, 28> accept_key(std::string_view key) {
 }
 
 void append_switching_protocols(std::string& out, std::string_view key,
-                                std::string_view subprotocol, std::string_view extensions) {
+                                std::string_view subprotocol, std::string_view extensions,
+                                std::string_view extra_headers) {
   const std::array<char, 28> accept = accept_key(key);
   out.append(
       "HTTP/1.1 101 Switching Protocols\r\n"
@@ -103,7 +104,7 @@ void append_switching_protocols(std::string& out, std::string_view key,
   append_header(out, "Sec-WebSocket-Accept", {accept.data(), accept.size()});
   if (!subprotocol.empty()) append_header(out, "Sec-WebSocket-Protocol", subprotocol);
   if (!extensions.empty()) append_header(out, "Sec-WebSocket-Extensions", extensions);
-  out.append("\r\n");
+  out.append(extra_headers).append("\r\n");
 }
 
 void append_error_response(std::string& out, int status, std::string_view body,

@@ -35,10 +35,11 @@ UpgradeCheck check_upgrade(const HttpRequest& request);
 std::array<char, 28> accept_key(std::string_view key);
 
 // Appends "HTTP/1.1 101 Switching Protocols" with Upgrade, Connection, Sec-WebSocket-Accept and,
-// when not empty, Sec-WebSocket-Protocol and Sec-WebSocket-Extensions.
+// when not empty, Sec-WebSocket-Protocol, Sec-WebSocket-Extensions and `extra_headers` (each
+// line ending in \r\n).
 void append_switching_protocols(std::string& out, std::string_view key,
-                                std::string_view subprotocol = {},
-                                std::string_view extensions = {});
+                                std::string_view subprotocol = {}, std::string_view extensions = {},
+                                std::string_view extra_headers = {});
 
 // Appends a complete error response: status line, Content-Type: text/plain, Content-Length,
 // Connection: close, `extra_headers` (each line ending in \r\n) and `body`. For 426 callers pass

@@ -91,6 +91,7 @@ net::TlsContext::ServerNames server_names(const TlsOptions& tls) {
 App::App(AppOptions options) : impl_(std::make_unique<Impl>()) {
   if (options.threads == 0) throw std::invalid_argument("wisp::App: threads must be at least 1");
   impl_->state.options = options;
+  impl_->state.workers = std::make_unique<server::WorkerPool>(options.workers);
 }
 
 App::~App() {
@@ -102,6 +103,12 @@ App::~App() {
 App& App::add_ws_route(std::string pattern, WebSocketBehavior behavior, detail::UserDataType type) {
   if (impl_->started) throw std::logic_error("wisp::App::ws: routes are added before run()");
   impl_->state.router.add(std::move(pattern), std::move(behavior), type);
+  return *this;
+}
+
+App& App::use_ws(UpgradeMiddleware middleware) {
+  if (impl_->started) throw std::logic_error("wisp::App::use_ws: middleware is added before run()");
+  impl_->state.ws_middleware.push_back(std::move(middleware));
   return *this;
 }
 
@@ -287,6 +294,26 @@ TimerHandle App::after(std::chrono::milliseconds delay, std::function<void()> ta
   auto scheduled = std::make_shared<server::ScheduledTask>(delay, false, std::move(task));
   impl_->state.schedule(scheduled);
   return TimerHandle(scheduled);
+}
+
+void* App::calling_loop() const {
+  if (!net::EventLoop::current()) {
+    throw std::logic_error("wisp::App::offload: call it on a loop thread");
+  }
+  return &server::LoopServer::current();
+}
+
+void App::submit_work(detail::Job job) { impl_->state.workers->submit(std::move(job)); }
+
+void App::post_back(void* loop, detail::Job job) {
+  impl_->state.post(*static_cast<server::LoopServer*>(loop),
+                    [job = std::make_shared<detail::Job>(std::move(job))] {
+                      try {
+                        (*job)();
+                      } catch (const std::exception& error) {
+                        std::cerr << "wisp: offload's then failed: " << error.what() << std::endl;
+                      }
+                    });
 }
 
 std::size_t App::subscriber_count(std::string_view topic) const {

@@ -67,9 +67,13 @@ Connection* AppState::connection_on(const LoopServer* loop, std::string_view id)
 
 void AppState::run_on(LoopServer* loop, std::function<void()> task) {
   if (&loop->loop() == net::EventLoop::current()) return task();
+  post(*loop, std::move(task));
+}
+
+void AppState::post(LoopServer& loop, std::function<void()> task) {
   std::lock_guard lock(mutex_);  // so the loop cannot end meanwhile
-  if (std::find(running_.begin(), running_.end(), loop) != running_.end()) {
-    loop->loop().post(std::move(task));
+  if (std::find(running_.begin(), running_.end(), &loop) != running_.end()) {
+    loop.loop().post(std::move(task));
   }
 }
 

@@ -16,6 +16,7 @@
 #include "server/registry.hpp"
 #include "server/router.hpp"
 #include "server/scheduled_task.hpp"
+#include "server/worker_pool.hpp"
 #include "wisp/http.hpp"
 #include "wisp/metrics.hpp"
 #include "wisp/opcode.hpp"
@@ -36,6 +37,7 @@ class AppState {
  public:
   AppOptions options;
   Router router;  // WebSocket routes
+  std::vector<UpgradeMiddleware> ws_middleware;
   HttpRouter<HttpHandler> http_routes;
 
   // What App::listen() bound, in the order of the calls; set before run(). Each has one
@@ -82,6 +84,10 @@ class AppState {
   // it is one too many this minute.
   bool admit_connection(std::string_view ip);
 
+  // Posts `task` to `loop` (even from its own thread: it runs in a later iteration); dropped if
+  // the loop no longer runs. Safe from any thread.
+  void post(LoopServer& loop, std::function<void()> task);
+
   // App-wide subscriber counts, kept by the loops' topic tables.
   void count_subscriber(std::string_view topic, int change);
   std::size_t subscriber_count(std::string_view topic) const;
@@ -103,6 +109,10 @@ class AppState {
     std::uint32_t connections = 0;
   };
   std::unordered_map<std::string, IpWindow> connections_by_ip_;
+
+ public:
+  // App::offload's threads; last, so that they end (running what is queued) first.
+  std::unique_ptr<WorkerPool> workers;
 };
 
 }  // namespace wisp::server

@@ -67,22 +67,11 @@ void Connection::on_data(std::uint8_t* data, std::size_t size) {
   }
 }
 
-void Connection::accept(const Route& route, std::string_view key,
-                        const std::optional<protocol::DeflateParams>& deflate) {
-  std::string& response = server().scratch();
-  response.clear();
-  protocol::append_switching_protocols(response, key, {},
-                                       deflate ? protocol::deflate_response(*deflate) : "");
-  write(response);
-  http_.reset();  // `key` pointed into it: used above, not after
-  if (deflate)
-    extras().deflate = std::make_unique<SocketDeflate>(SocketDeflate{.agreed = *deflate});
+// The 101 went out: the socket is open (its user data made by the upgrade, or null).
+void Connection::become_open(const Route& route, void* user_data) {
   route_ = &route;
+  user_data_ = user_data;
   phase_ = Phase::Open;
-  if (route.user_data.construct) {
-    user_data_ = ::operator new(route.user_data.size, std::align_val_t(route.user_data.align));
-    route.user_data.construct(user_data_);
-  }
   opened_tick_ = last_activity_tick_ = last_message_tick_ = rate_window_tick_ = current_tick();
   schedule_next_deadline();
   LoopMetrics::add(server().metrics().opened);
@@ -279,8 +268,7 @@ bool Connection::register_client(const Route& route, const protocol::HttpRequest
           .count());
   const auto& custom = server().options().client_id;
   if (custom) {
-    const RouteParams no_params;
-    record->id = custom(Request(request, no_params, {}));
+    record->id = custom(Request(request, http_->params, {}));  // the route's params too
   }
   if (!record->id.empty()) {
     if (!server().app().registry.add(*record)) return false;
@@ -362,11 +350,13 @@ void Connection::enter_closed(int code, std::string_view reason) {
   phase_ = Phase::Closing;
   schedule(route_->behavior.settings.close_timeout);
   if (route_->behavior.close) route_->behavior.close(*this, code, reason);
-  if (extras_) server().topics().unsubscribe_all(*this, extras_->subscriptions);
+  if (extras_) {
+    server().topics().unsubscribe_all(*this, extras_->subscriptions);
+    extras_->kept.reset();  // releases what middleware held for the socket (e.g. a limit's slot)
+  }
   unregister_client();
   if (user_data_) {
-    route_->user_data.destroy(user_data_);
-    ::operator delete(user_data_, std::align_val_t(route_->user_data.align));
+    destroy_user_data(route_->user_data, user_data_);
     user_data_ = nullptr;
   }
 }
@@ -386,6 +376,7 @@ void Connection::go_away(const ShutdownOptions& options) {
 void Connection::finish() {
   if (phase_ == Phase::Done) return;
   phase_ = Phase::Done;
+  http_.reset();  // a decision still to come finds the connection gone
   loop().timers().cancel(*this);
   close_fd();
   server().remove(*this);

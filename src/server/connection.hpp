@@ -14,9 +14,12 @@
 #include "protocol/reader.hpp"
 #include "server/compression.hpp"
 #include "server/http_router.hpp"
+#include "server/kept_request.hpp"
+#include "server/later.hpp"
 #include "server/registry.hpp"
 #include "server/router.hpp"
 #include "server/topics.hpp"
+#include "wisp/upgrade.hpp"
 #include "wisp/websocket.hpp"
 
 namespace wisp {
@@ -65,6 +68,18 @@ class Connection final : public net::Socket, public WebSocket, private net::Time
   // handshake.
   void go_away(const ShutdownOptions& options);
 
+  // What the socket kept of its upgrade request, if anything.
+  const KeptRequest* kept() const { return extras_ ? extras_->kept.get() : nullptr; }
+
+  // Decisions reached later (server/later.hpp), on the loop thread (connection_upgrade.cpp).
+  void accept_upgrade(const AcceptOptions& options);
+  void reject_upgrade(const Response& response);
+  void next_upgrade_stage();
+  // The HTTP request being served is answered later (Response::defer): its Later, and the
+  // answer when it comes (then requests pipelined behind it go on).
+  std::shared_ptr<Later> defer_answer();
+  void answer_later(const Response& response);
+
   // The frame reader's sink (protocol/reader.hpp).
   bool on_message(OpCode op, std::string_view message, bool compressed);
   bool on_ping(std::string_view payload);
@@ -96,15 +111,23 @@ class Connection final : public net::Socket, public WebSocket, private net::Time
   bool read_head(std::string_view& input);
   bool read_body(std::string_view& input);
   void wait_for_body(std::string_view head);
+  void keep_head(std::string_view head);
   void serve(std::string_view body);
   void write_file(const Response& response, const protocol::HttpRequest& request,
                   const protocol::ResponseFraming& framing);
+  void answer(const Response& response);
+  void hold(std::string_view input);
+  void resume_held();
+  void end_wait();
   void respond_to_miss(RouteStatus status, const protocol::HttpRequest& request);
   void end_http();
   bool admit();
-  void upgrade(const protocol::HttpRequest& request, std::string_view rest);
-  void accept(const Route& route, std::string_view key,
-              const std::optional<protocol::DeflateParams>& deflate);
+  // The upgrade (connection_upgrade.cpp).
+  void upgrade(const protocol::HttpRequest& request, std::string_view head, std::string_view rest);
+  void run_upgrade_stage();
+  void open_websocket(const Route& route, const AcceptOptions& options);
+  std::unique_ptr<KeptRequest> keep_request();
+  void become_open(const Route& route, void* user_data);
   const protocol::ReaderConfig& reader_config() const {
     return deflate() ? route_->deflate_reader : route_->reader;
   }
@@ -131,6 +154,7 @@ class Connection final : public net::Socket, public WebSocket, private net::Time
     std::unique_ptr<Subscriptions> subscriptions;  // while subscribed to something
     std::unique_ptr<SocketDeflate> deflate;        // if permessage-deflate was agreed
     std::unique_ptr<ClientRecord> client;          // on routes with a client registry
+    std::unique_ptr<KeptRequest> kept;             // params, query, kept headers, held resources
   };
   Extras& extras() {
     if (!extras_) extras_ = std::make_unique<Extras>();

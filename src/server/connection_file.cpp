@@ -82,11 +82,6 @@ void Connection::write_file(const Response& response, const protocol::HttpReques
 }
 
 // Requests pipelined behind the file are answered now, in order.
-void Connection::on_file_sent() {
-  if (phase_ != Phase::Http || !http_ || http_->held.empty()) return;
-  std::string held = std::move(http_->held);
-  http_->held.clear();
-  read_http(reinterpret_cast<std::uint8_t*>(held.data()), held.size());
-}
+void Connection::on_file_sent() { resume_held(); }
 
 }  // namespace wisp::server

@@ -25,37 +25,13 @@ bool contains(std::string_view outer, const char* p) {
   return p >= outer.data() && p < outer.data() + outer.size();
 }
 
-// The peer's address without its port.
-std::string peer_ip(int fd) {
-  std::string address = net::peer_address(fd);
-  const auto port = address.rfind(':');
-  if (port == std::string::npos) return address;
-  address.erase(port);
-  if (address.starts_with('[')) address = address.substr(1, address.size() - 2);
-  return address;
-}
-
-// Every Sec-WebSocket-Extensions field of the request as one list (RFC 9110 §5.3).
-std::string joined_extensions(const protocol::HttpRequest& request) {
-  std::string joined;
-  for (const auto& header : request.headers) {
-    if (!protocol::iequals(header.name, "sec-websocket-extensions")) continue;
-    if (!joined.empty()) joined.append(", ");
-    joined.append(header.value);
-  }
-  return joined;
-}
-
 }  // namespace
 
 void Connection::read_http(std::uint8_t* data, std::size_t size) {
   if (!http_) http_ = std::make_unique<HttpExchange>(server().options());
   std::string_view input(reinterpret_cast<const char*>(data), size);
   while (phase_ == Phase::Http && !input.empty()) {
-    if (sending_file()) {  // answered once the file is out
-      http_->held.append(input);
-      return;
-    }
+    if (http_->waiting || sending_file()) return hold(input);  // answered in order, later
     if (!(http_->handler ? read_body(input) : read_head(input))) return;
   }
 }
@@ -75,7 +51,7 @@ bool Connection::read_head(std::string_view& input) {
   if (!http.admitted && !admit()) return false;
   const protocol::HttpRequest& request = http.parser.request();
   if (protocol::wants_websocket(request)) {
-    upgrade(request, input);
+    upgrade(request, head, input);
     return false;
   }
   const auto match = server().app().http_routes.match(request.method, request.path, http.params);
@@ -98,18 +74,24 @@ bool Connection::read_head(std::string_view& input) {
   return false;
 }
 
-// The body comes in later reads: the head (whose views may point into this read's bytes) is
-// kept, and a client that waits for it is told to go on.
+// The head's views may point into bytes that go away after this read (the loop's read buffer):
+// then it is copied and parsed again, for a request that waits (for its body, for a decision).
+void Connection::keep_head(std::string_view head) {
+  HttpExchange& http = *http_;
+  if (!contains(head, http.parser.request().method.data())) return;
+  http.head_copy.assign(head);
+  http.parser.reset();
+  http.parser.feed(http.head_copy);
+}
+
+// The body comes in later reads: the head is kept, and a client that waits for it is told to
+// go on.
 void Connection::wait_for_body(std::string_view head) {
   HttpExchange& http = *http_;
-  if (contains(head, http.parser.request().method.data())) {
-    http.head_copy.assign(head);
-    http.parser.reset();
-    http.parser.feed(http.head_copy);
-    const protocol::HttpRequest& request = http.parser.request();
-    http.handler =
-        server().app().http_routes.match(request.method, request.path, http.params).handler;
-  }
+  keep_head(head);
+  const protocol::HttpRequest& request = http.parser.request();
+  http.handler =
+      server().app().http_routes.match(request.method, request.path, http.params).handler;
   if (http.body.size() == 0 && protocol::expects_continue(http.parser.request())) {
     std::string& interim = server().scratch();
     interim.clear();
@@ -138,33 +120,88 @@ bool Connection::read_body(std::string_view& input) {
   return phase_ == Phase::Http;
 }
 
+// Runs the route's handler. Its answer goes out now, or later (Response::defer) through the
+// exchange's Later; meanwhile pipelined requests wait behind it.
 void Connection::serve(std::string_view body) {
   HttpExchange& http = *http_;
   const protocol::HttpRequest& head = http.parser.request();
+  http.keep_alive = keeps_alive(head);
+  http.head_method = head.method == "HEAD";
   Request request(head, http.params, body);
   Response response;
+  response.connection_ = this;
   try {
     (*http.handler)(request, response);
   } catch (const std::exception&) {
-    response = Response();
-    response.status(500).text("Internal Server Error");
+    Response failed;
+    failed.status(500).text("Internal Server Error");
+    if (response.deferred()) {
+      http.waiting->finish([failed](Connection& c) { c.answer_later(failed); });
+    } else {
+      response = failed;
+    }
   }
-  if (!response.ended()) response.status(500).text("the handler did not answer");
-  const bool keep = keeps_alive(head);
+  http.handler = nullptr;
+  http.body_bytes.clear();
+  if (!response.deferred()) {
+    if (!response.ended()) response.status(500).text("the handler did not answer");
+    return answer(response);
+  }
+  if (const Later::Action decided = http.waiting->end_call()) return decided(*this);
+  schedule(server().options().handshake_timeout);  // the time the answer has
+}
+
+void Connection::answer(const Response& response) {
+  HttpExchange& http = *http_;
+  end_wait();
   const protocol::ResponseFraming framing{
-      .date = server().http_date(), .head = head.method == "HEAD", .close = !keep};
+      .date = server().http_date(), .head = http.head_method, .close = !http.keep_alive};
   if (response.file_path().empty()) {
     std::string& out = server().scratch();
     out.clear();
     append_response(out, response, framing);
     write(out);
   } else {
-    write_file(response, head, framing);
+    write_file(response, http.parser.request(), framing);  // only from serve(): the head is here
   }
-  http.handler = nullptr;
-  http.body_bytes.clear();
-  if (!keep) return end_http();
+  if (!http.keep_alive) return end_http();
   schedule(server().options().handshake_timeout);  // the next request has as long
+}
+
+std::shared_ptr<Later> Connection::defer_answer() {
+  end_wait();
+  http_->waiting = std::make_shared<Later>(*this);
+  return http_->waiting;
+}
+
+void Connection::answer_later(const Response& response) {
+  answer(response);
+  resume_held();
+}
+
+// Bytes that came while a decision is awaited; a client that sends too many is dropped.
+void Connection::hold(std::string_view input) {
+  HttpExchange& http = *http_;
+  if (http.held.size() + input.size() >
+      server().options().max_header_size + server().options().max_body_size) {
+    return finish();
+  }
+  http.held.append(input);
+}
+
+// After an answer that came later: the requests that waited behind it.
+void Connection::resume_held() {
+  if (phase_ != Phase::Http || !http_ || http_->held.empty()) return;
+  std::string bytes = std::move(http_->held);
+  http_->held.clear();
+  read_http(reinterpret_cast<std::uint8_t*>(bytes.data()), bytes.size());
+}
+
+// The exchange no longer waits for its Later.
+void Connection::end_wait() {
+  if (!http_->waiting) return;
+  http_->waiting->abandon();
+  http_->waiting.reset();
 }
 
 void Connection::respond_to_miss(RouteStatus status, const protocol::HttpRequest& request) {
@@ -201,34 +238,11 @@ void Connection::end_http() {
 bool Connection::admit() {
   http_->admitted = true;
   if (server().options().connections_per_ip_per_minute == 0 ||
-      server().app().admit_connection(peer_ip(fd()))) {
+      server().app().admit_connection(net::address_ip(net::peer_address(fd())))) {
     return true;
   }
   reject(429, "too many connections from this address", "Retry-After: 60\r\n");
   return false;
-}
-
-void Connection::upgrade(const protocol::HttpRequest& request, std::string_view rest) {
-  const protocol::UpgradeCheck check = protocol::check_upgrade(request);
-  if (!check.ok()) {
-    return reject(check.status, check.reason,
-                  check.status == 426 ? "Sec-WebSocket-Version: 13\r\n" : "");
-  }
-  const Route* route = server().router().match(request.path);
-  if (!route) return reject(404, "Not Found: no WebSocket route at this path");
-  if (route->behavior.settings.client_registry && !register_client(*route, request)) {
-    return reject(409, "this client id is already connected");
-  }
-  std::optional<protocol::DeflateParams> deflate;
-  if (route->behavior.settings.compression != Compression::Off) {
-    deflate = protocol::negotiate_deflate(joined_extensions(request), route->deflate);
-  }
-  accept(*route, check.key, deflate);
-  // Frames that came in the same read as the request are not lost.
-  if (phase_ == Phase::Open && !rest.empty()) {
-    auto* bytes = reinterpret_cast<std::uint8_t*>(const_cast<char*>(rest.data()));
-    reader_.consume(bytes, rest.size(), reader_config(), *this);
-  }
 }
 
 }  // namespace wisp::server

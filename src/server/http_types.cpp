@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "protocol/http_request.hpp"
+#include "server/connection.hpp"
 #include "server/http_router.hpp"
 
 namespace wisp {
@@ -74,7 +75,45 @@ void Response::end(std::string_view default_content_type, std::string_view body)
 }
 
 void Response::check_open() const {
-  if (ended_) throw std::logic_error("wisp::Response: the response has already ended");
+  if (ended_ || deferred_) {
+    throw std::logic_error("wisp::Response: the response has already ended or was deferred");
+  }
+}
+
+DeferredResponse Response::defer() {
+  check_open();
+  if (!connection_) throw std::logic_error("wisp::Response::defer: not a response of the server");
+  Response started = *this;
+  started.connection_ = nullptr;
+  deferred_ = true;
+  return DeferredResponse(connection_->defer_answer(), std::move(started));
+}
+
+DeferredResponse::DeferredResponse(std::shared_ptr<server::Later> later, Response started)
+    : later_(std::move(later)), response_(std::move(started)) {}
+
+DeferredResponse::~DeferredResponse() {
+  if (!later_) return;  // moved from, or answered
+  Response failed;
+  failed.status(500).text("the handler did not answer");
+  response_ = std::move(failed);
+  send();
+}
+
+void DeferredResponse::text(std::string_view body) {
+  response_.text(body);
+  send();
+}
+
+void DeferredResponse::json(std::string_view json) {
+  response_.json(json);
+  send();
+}
+
+void DeferredResponse::send() {
+  if (!later_) throw std::logic_error("wisp::DeferredResponse: moved from, or answered");
+  const std::shared_ptr<server::Later> later = std::move(later_);
+  later->finish([response = response_](server::Connection& c) { c.answer_later(response); });
 }
 
 namespace server {

@@ -1,30 +1,29 @@
 #include "server/router.hpp"
 
-#include <stdexcept>
+#include <new>
 
 #include "server/compression.hpp"
 
 namespace wisp::server {
-namespace {
 
-bool is_prefix_pattern(std::string_view pattern) { return pattern.ends_with("/*"); }
-
-bool matches(std::string_view pattern, std::string_view path) {
-  if (!is_prefix_pattern(pattern)) return pattern == path;
-  pattern.remove_suffix(1);  // keep the '/'
-  return path.starts_with(pattern) || path == pattern.substr(0, pattern.size() - 1);
+void* make_user_data(const detail::UserDataType& type) {
+  void* data = ::operator new(type.size, std::align_val_t(type.align));
+  try {
+    type.construct(data);
+  } catch (...) {
+    ::operator delete(data, std::align_val_t(type.align));
+    throw;
+  }
+  return data;
 }
 
-}  // namespace
+void destroy_user_data(const detail::UserDataType& type, void* data) {
+  type.destroy(data);
+  ::operator delete(data, std::align_val_t(type.align));
+}
 
 void Router::add(std::string pattern, WebSocketBehavior behavior, detail::UserDataType user_data) {
-  if (pattern.empty() || pattern.front() != '/') {
-    throw std::invalid_argument("wisp: route pattern must start with '/': " + pattern);
-  }
-  for (const auto& route : routes_) {
-    if (route->pattern == pattern)
-      throw std::invalid_argument("wisp: route already exists: " + pattern);
-  }
+  table_.add("GET", pattern);  // upgrades are GET requests (RFC 6455 §4.1)
   auto route = std::make_unique<Route>();
   route->reader.max_message_size = behavior.settings.max_message_size;
   route->deflate_reader = route->reader;
@@ -36,14 +35,9 @@ void Router::add(std::string pattern, WebSocketBehavior behavior, detail::UserDa
   routes_.push_back(std::move(route));
 }
 
-const Route* Router::match(std::string_view path) const {
-  const Route* best = nullptr;
-  for (const auto& route : routes_) {
-    if (!matches(route->pattern, path)) continue;
-    if (!is_prefix_pattern(route->pattern)) return route.get();
-    if (!best || route->pattern.size() > best->pattern.size()) best = route.get();
-  }
-  return best;
+Router::Match Router::match(std::string_view path, RouteParams& params) const {
+  const RouteMatch m = table_.match(path, params);
+  return {m.status, m.status == RouteStatus::Found ? routes_[m.route].get() : nullptr};
 }
 
 }  // namespace wisp::server

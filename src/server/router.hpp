@@ -1,4 +1,5 @@
-// WebSocket routes: which behaviour and settings serve a request path.
+// WebSocket routes: which behaviour and settings serve a request path. Paths are matched by the
+// HTTP routes' RouteTable (exact, {params}, "/prefix/*"), so both kinds of route read alike.
 #pragma once
 
 #include <memory>
@@ -8,6 +9,7 @@
 
 #include "protocol/deflate_negotiation.hpp"
 #include "protocol/reader.hpp"
+#include "server/http_router.hpp"
 #include "wisp/app.hpp"
 
 namespace wisp::server {
@@ -21,15 +23,25 @@ struct Route {
   protocol::ServerDeflatePolicy deflate;  // what clients may agree to, if compression is on
 };
 
+// A route's per-socket user data: allocated and constructed / destroyed and freed.
+void* make_user_data(const detail::UserDataType& type);
+void destroy_user_data(const detail::UserDataType& type, void* data);
+
 class Router {
  public:
-  // Throws std::invalid_argument for a pattern that does not start with '/' or is already routed.
+  // Throws std::invalid_argument as RouteTable::add does (a bad pattern, or one already routed).
   void add(std::string pattern, WebSocketBehavior behavior, detail::UserDataType user_data);
-  // The route for `path`: an exact pattern first, then the longest "/prefix/*" that matches.
-  const Route* match(std::string_view path) const;
+
+  struct Match {
+    RouteStatus status;  // Found, NotFound, or BadRequest (a parameter's bad percent-encoding)
+    const Route* route;  // when Found
+  };
+  // The route for `path` by the RouteTable's precedence; `params` as RouteTable::match.
+  Match match(std::string_view path, RouteParams& params) const;
 
  private:
-  std::vector<std::unique_ptr<Route>> routes_;  // stable addresses: sockets point to their route
+  RouteTable table_;
+  std::vector<std::unique_ptr<Route>> routes_;  // by the table's index; sockets point to theirs
 };
 
 }  // namespace wisp::server

@@ -3,6 +3,7 @@
 
 #include "net/tcp_listener.hpp"
 #include "server/connection.hpp"
+#include "server/http_router.hpp"
 #include "server/loop_server.hpp"
 
 namespace wisp {
@@ -56,6 +57,31 @@ std::size_t WebSocket::buffered_amount() const { return Connection::of(*this).bu
 
 std::string WebSocket::remote_address() const {
   return net::peer_address(Connection::of(*this).fd());
+}
+
+namespace {
+
+std::string_view kept(const WebSocket& ws, server::KeptRequest::Kind kind, std::string_view name) {
+  const server::KeptRequest* kept = Connection::of(ws).kept();
+  return kept ? kept->find(kind, name) : std::string_view();
+}
+
+}  // namespace
+
+std::string_view WebSocket::param(std::string_view name) const {
+  return kept(*this, server::KeptRequest::Kind::Param, name);
+}
+
+std::string_view WebSocket::query() const {
+  return kept(*this, server::KeptRequest::Kind::Query, {});
+}
+
+std::optional<std::string> WebSocket::query(std::string_view name) const {
+  return server::query_value(query(), name);
+}
+
+std::string_view WebSocket::header(std::string_view name) const {
+  return kept(*this, server::KeptRequest::Kind::Header, name);
 }
 
 void* WebSocket::user_data() { return Connection::of(*this).user_data(); }
