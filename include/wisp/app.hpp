@@ -22,6 +22,9 @@
 
 namespace wisp {
 
+class Hub;  // wisp/hub.hpp (which brings in nlohmann/json)
+struct HubSettings;
+
 // What a WebSocket route does. Every handler is optional and runs on the socket's loop thread.
 // A message's bytes are valid only during the message handler.
 // (Members have `{}` initializers so that designated initializers may leave any of them out
@@ -82,6 +85,12 @@ class App {
     if constexpr (!std::is_void_v<T>) type = detail::UserDataType::of<T>();
     return add_ws_route(std::move(pattern), std::move(behavior), type);
   }
+
+  // An event hub (wisp/hub.hpp) on a WebSocket route at `path`: JSON envelopes dispatched to
+  // handlers by type, rooms, clients by id. It lives as long as the App. Throws as ws() does
+  // (std::invalid_argument for a bad or taken path, std::logic_error after run()).
+  Hub& hub(std::string path);
+  Hub& hub(std::string path, const HubSettings& settings);
 
   // HTTP routes on the same port: method and pattern ("/api/rooms", "/users/{id}",
   // "/static/*"; exact beats {params} beats a wildcard, then the order of registration). HEAD is

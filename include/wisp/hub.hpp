@@ -35,14 +35,15 @@ class Hub;
 
 // The stable codes of error envelopes.
 namespace hub_error {
-inline constexpr std::string_view invalid_json = "invalid_json";      // not JSON
+inline constexpr std::string_view invalid_json = "invalid_json";        // not JSON
 inline constexpr std::string_view invalid_message = "invalid_message";  // not an object
-inline constexpr std::string_view missing_type = "missing_type";      // no "type", or not a string
-inline constexpr std::string_view unknown_type = "unknown_type";      // no handler for it
-inline constexpr std::string_view handler_error = "handler_error";    // a handler threw
-inline constexpr std::string_view rate_limited = "rate_limited";      // past the rate limit
+inline constexpr std::string_view missing_type = "missing_type";    // no "type", or not a string
+inline constexpr std::string_view unknown_type = "unknown_type";    // no handler for it
+inline constexpr std::string_view handler_error = "handler_error";  // a handler threw
+inline constexpr std::string_view rate_limited = "rate_limited";    // past the rate limit
 inline constexpr std::string_view binary_unsupported = "binary_unsupported";  // a binary frame
 inline constexpr std::string_view timeout = "timeout";  // a deferred reply was dropped unanswered
+inline constexpr std::string_view invalid_data = "invalid_data";  // builtin join/leave: no room
 }  // namespace hub_error
 
 // Throw from a handler to answer with an error envelope of your own code and message (shown to
@@ -246,7 +247,7 @@ class Hub {
   Room room(std::string_view name) { return Room(*this, std::string(name)); }
   bool join(std::string_view client_id, std::string_view room);   // false if already in, or gone
   bool leave(std::string_view client_id, std::string_view room);  // false if not in it
-  std::vector<std::string> rooms() const;                          // rooms with members
+  std::vector<std::string> rooms() const;                         // rooms with members
   std::vector<std::string> rooms_of(std::string_view client_id) const;
 
   // Clients (the hub's own; see App for the app-wide registry).

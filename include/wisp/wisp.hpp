@@ -4,6 +4,7 @@
 #include "wisp/app.hpp"
 #include "wisp/client.hpp"
 #include "wisp/http.hpp"
+#include "wisp/hub.hpp"
 #include "wisp/metrics.hpp"
 #include "wisp/opcode.hpp"
 #include "wisp/settings.hpp"

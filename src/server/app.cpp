@@ -13,22 +13,11 @@
 
 #include "net/tcp_listener.hpp"
 #include "net/tls.hpp"
-#include "server/app_state.hpp"
+#include "server/app_impl.hpp"
 #include "server/connection.hpp"
 #include "server/loop_server.hpp"
 
 namespace wisp {
-
-struct App::Impl {
-  server::AppState state;
-  bool started = false;
-  bool stop_on_signals = false;
-  bool reload_on_sighup = false;
-
-  void bind(std::string_view host, std::uint16_t port, std::shared_ptr<net::TlsContext> tls);
-  std::vector<std::vector<server::ListenSocket>> take_listen_sockets();
-  void run_loop(const std::vector<server::ListenSocket>& sockets, bool primary);
-};
 
 namespace {
 

@@ -35,7 +35,7 @@ void AppState::request_stop(const ShutdownOptions& options) {
 }
 
 void AppState::publish(std::string_view topic, std::string_view message, OpCode op, bool compress,
-                       const Connection* except) {
+                       const Connection* except, std::string_view except_client) {
   LoopServer* here = nullptr;
   {
     // Posting happens under the lock so that no loop can end (and be freed) meanwhile.
@@ -47,15 +47,22 @@ void AppState::publish(std::string_view topic, std::string_view message, OpCode 
         continue;
       }
       if (!payload) payload = std::make_shared<const std::string>(message);
-      loop->loop().post([loop, payload, name = std::string(topic), op, compress] {
+      loop->loop().post([this, loop, payload, name = std::string(topic), op, compress,
+                         skip = std::string(except_client)] {
         Publication publication(op, *payload, compress, loop->compression());
-        loop->topics().deliver(name, publication, nullptr);
+        loop->topics().deliver(name, publication, connection_on(loop, skip));
       });
     }
   }
   if (!here) return;
   Publication publication(op, message, compress, here->compression());
-  here->topics().deliver(topic, publication, except);
+  here->topics().deliver(topic, publication, except ? except : connection_on(here, except_client));
+}
+
+Connection* AppState::connection_on(const LoopServer* loop, std::string_view id) const {
+  if (id.empty()) return nullptr;
+  const auto [on, connection] = registry.find(id);
+  return on == loop ? connection : nullptr;
 }
 
 void AppState::run_on(LoopServer* loop, std::function<void()> task) {

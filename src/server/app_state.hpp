@@ -54,10 +54,11 @@ class AppState {
   void request_stop(const ShutdownOptions& options);
 
   // Sends a message to every subscriber of `topic` on every loop but `except` (which is on the
-  // calling thread's loop, if not null). Local subscribers get it at once; other loops get the
-  // frame, built once and shared, as a posted task. Safe from any thread.
+  // calling thread's loop, if not null) and the client `except_client` (any loop; empty: none).
+  // Local subscribers get it at once; other loops get the frame, built once and shared, as a
+  // posted task. Safe from any thread.
   void publish(std::string_view topic, std::string_view message, OpCode op, bool compress,
-               const Connection* except);
+               const Connection* except, std::string_view except_client = {});
 
   // The client registry, and what may be done with a client by id from any thread: the work
   // runs on the client's own loop thread (at once when that is the calling thread).
@@ -86,6 +87,8 @@ class AppState {
   std::size_t subscriber_count(std::string_view topic) const;
 
  private:
+  // The connection of client `id` if it is on `loop` (looked up on that loop's thread).
+  Connection* connection_on(const LoopServer* loop, std::string_view id) const;
   // Runs `task` on `loop` now if it is the calling thread's, else posts it there (if it runs).
   void run_on(LoopServer* loop, std::function<void()> task);
 

@@ -1,0 +1,37 @@
+// The Event a handler gets: the scanned message, with data, payload and id parsed on first use.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "events/envelope_scan.hpp"
+#include "wisp/hub.hpp"
+
+namespace wisp::events {
+
+class HubEvent final : public Event {
+ public:
+  HubEvent(Hub& hub, WebSocket& socket, std::string_view message, const EnvelopeScan& scan);
+
+  const json& data() override { return parsed(data_, scan_.data); }
+  const json& payload() override { return parsed(payload_, message_); }
+  const json& id() override { return parsed(id_, scan_.id); }
+
+  // The id's JSON text, echoed as it came (no parse); empty when the request had none.
+  std::string_view raw_id() const { return scan_.reply_id(); }
+  bool deferred() const { return deferred_; }
+  // A lazy parse failed (a value the scanner let pass and nlohmann refused): invalid JSON.
+  bool parse_failed() const { return parse_failed_; }
+
+ private:
+  const json& parsed(std::optional<json>& slot, std::string_view text);
+
+  std::string_view message_;
+  EnvelopeScan scan_;
+  std::string decoded_type_;  // only for a type written with escapes
+  std::optional<json> data_, payload_, id_;
+  bool parse_failed_ = false;
+};
+
+}  // namespace wisp::events

@@ -1,0 +1,69 @@
+// The hub's state: handlers and hooks (fixed once the app runs), its clients and rooms, and the
+// WebSocket route callbacks through which the engine drives it.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "events/membership.hpp"
+#include "server/app_state.hpp"
+#include "wisp/app.hpp"
+#include "wisp/hub.hpp"
+
+namespace wisp {
+
+namespace events {
+class HubEvent;
+}
+
+struct Hub::Impl {
+  Impl(server::AppState& app, const std::atomic<bool>& app_started, std::string path,
+       HubSettings settings);
+
+  server::AppState& app;
+  const std::atomic<bool>& app_started;
+  Hub* self = nullptr;
+  const std::string path;
+  const HubSettings settings;
+  const std::string topic;  // every client's: a broadcast is framed once per loop
+
+  // Looked up by the message's type as a string_view: no allocation per message.
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, Handler, Hash, std::equal_to<>> handlers;
+  std::vector<ConnectHook> connect_hooks;
+  std::vector<DisconnectHook> disconnect_hooks;
+  events::Membership members;
+
+  // Throws std::logic_error once the app runs (the tables are read without a lock from then).
+  void check_not_running(std::string_view call) const;
+  void add_handler(std::string type, Handler handler);
+  std::string room_topic(std::string_view room) const;
+
+  // The route's callbacks (events/dispatch.cpp).
+  WebSocketBehavior behavior();
+  void on_open(WebSocket& ws);
+  void on_message(WebSocket& ws, std::string_view message, OpCode op);
+  void on_close(WebSocket& ws, int code, std::string_view reason);
+  void on_rate_limited(WebSocket& ws, std::string_view message, OpCode op);
+
+  // Sends on the calling loop thread, built in a per-thread buffer.
+  static void send_now(WebSocket& ws, std::string_view type, const json& data,
+                       std::string_view raw_id = {});
+  static void send_error(WebSocket& ws, std::string_view code, std::string_view message,
+                         std::string_view raw_id = {});
+
+ private:
+  bool run_connect_hooks(ConnectEvent& event, json& welcome);
+  void dispatch(events::HubEvent& event);
+  json call_handler(const Handler& handler, events::HubEvent& event);
+  const Handler* find_handler(std::string_view type) const;
+};
+
+}  // namespace wisp

@@ -1,0 +1,30 @@
+// App's private part, shared with src/events/ (App::hub is defined there).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "server/app_state.hpp"
+#include "server/loop_server.hpp"
+#include "wisp/app.hpp"
+
+namespace wisp {
+
+struct App::Impl {
+  server::AppState state;
+  std::atomic<bool> started = false;  // read by hubs, which refuse registrations from then
+  bool stop_on_signals = false;
+  bool reload_on_sighup = false;
+  // The event hubs on this app's routes. shared_ptr: its deleter is made where Hub is
+  // complete (src/events/), so the server need not know Hub to destroy one.
+  std::vector<std::shared_ptr<Hub>> hubs;
+
+  void bind(std::string_view host, std::uint16_t port, std::shared_ptr<net::TlsContext> tls);
+  std::vector<std::vector<server::ListenSocket>> take_listen_sockets();
+  void run_loop(const std::vector<server::ListenSocket>& sockets, bool primary);
+};
+
+}  // namespace wisp
