@@ -22,6 +22,7 @@ import { accessSync, constants, mkdirSync, mkdtempSync, readFileSync, rmSync, st
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium.mjs';
 
 let chromium;
 try {
@@ -33,25 +34,12 @@ try {
 const WISP = process.env.WISP_BIN;
 if (!WISP) throw new Error('set WISP_BIN to the wisp executable');
 accessSync(WISP, constants.X_OK);
-const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
-accessSync(CHROMIUM, constants.X_OK);
 const ARTIFACTS = process.env.WISP_ARTIFACTS || mkdtempSync(join(tmpdir(), 'wisp-browser-'));
 
 const STEP_MS = 10_000; // any single wait
 const TEST_MS = 60_000; // any whole test
 const MIB = 1 << 20;
 const LISTEN_LINE = /^wisp serve: listening on (\S+):(\d+)$/;
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  // On a closed network Chromium's own connections (updates, sync, field trials) fail loudly.
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 function withTimeout(promise, what, ms = STEP_MS) {
   let timer;

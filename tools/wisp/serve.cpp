@@ -1,5 +1,6 @@
-// `wisp serve`: the demo server. /echo sends every message back with its opcode; /fanout
-// sends every message to every /fanout client. With --tls-cert and --tls-key, over TLS.
+// `wisp serve`: the demo server. / is the demo page (chat rooms and a live dashboard over the
+// event hub at /ws; see demo/); /echo sends every message back with its opcode; /fanout sends
+// every message to every /fanout client. With --tls-cert and --tls-key, over TLS.
 #include <cstdint>
 #include <iostream>
 #include <map>
@@ -7,6 +8,7 @@
 #include <string>
 
 #include "commands.hpp"
+#include "demo/demo.hpp"
 #include "wisp/wisp.hpp"
 
 namespace wisp::tool {
@@ -57,6 +59,7 @@ int serve(const ServeOptions& options) {
   App app({.threads = options.threads});
   add_echo(app, options);
   add_fanout(app, options);
+  add_demo(app, options.settings());
   app.expose_metrics();
   if (options.uses_tls())
     app.listen(options.host, options.port, options.tls).reload_on_sighup();
@@ -66,6 +69,8 @@ int serve(const ServeOptions& options) {
   const std::string ws = options.uses_tls() ? "wss://" : "ws://";
   const std::string http = options.uses_tls() ? "https://" : "http://";
   std::cout << "wisp serve: listening on " << base << "\n"
+            << "  " << http << base << "/         the demo: chat rooms and a live dashboard\n"
+            << "  " << ws << base << "/ws       the event hub (JSON {type, data, id}; wisp.js)\n"
             << "  " << ws << base << "/echo     every message comes back with its opcode\n"
             << "  " << ws << base << "/fanout   every message goes to every /fanout client\n"
             << "  " << http << base << "/metrics  Prometheus metrics; /healthz a health check\n";
@@ -80,7 +85,8 @@ int serve(const ServeOptions& options) {
 
 Command add_serve_command(CLI::App& cli) {
   auto options = std::make_shared<ServeOptions>();
-  CLI::App* command = cli.add_subcommand("serve", "Run the demo server (/echo, /fanout)");
+  CLI::App* command =
+      cli.add_subcommand("serve", "Run the demo server (the demo page, /ws, /echo, /fanout)");
   command->add_option("--host", options->host, "Address to listen on")->capture_default_str();
   command->add_option("--port", options->port, "Port to listen on (0: any free port)")
       ->capture_default_str();

@@ -1,0 +1,145 @@
+// The demo page `wisp serve` shows at / (web/: chat rooms and the live dashboard over wisp.js),
+// driven in headless Chromium through its own forms, as a user would.
+//
+// Run: WISP_BIN=path/to/wisp [WISP_ARTIFACTS=dir] node --test tests/browser/test_demo.mjs
+// Needs Debian's chromium (/usr/bin/chromium, or CHROMIUM_BIN) and playwright-core from
+// tests/browser/node_modules. The screenshot goes to WISP_ARTIFACTS/demo.png.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium.mjs';
+import { STEP_MS, killServer, startServer, stopServer, withTimeout } from '../support/wisp_serve.mjs';
+
+let chromium;
+try {
+  ({ chromium } = await import('playwright-core'));
+} catch (err) {
+  throw new Error(`cannot load 'playwright-core' (run scripts/install-deps, or npm ci in tests/browser): ${err.message}`);
+}
+
+const ARTIFACTS = process.env.WISP_ARTIFACTS || mkdtempSync(join(tmpdir(), 'wisp-demo-'));
+const TEST_MS = 60_000;
+const VIEWPORT = { width: 1280, height: 860 };
+
+let browser;
+before(async () => {
+  // playwright's launch() gives Chromium a fresh --user-data-dir and deletes it on close.
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 30_000 });
+});
+after(async () => {
+  if (browser) await withTimeout(browser.close(), 'Chromium to close');
+});
+
+// Runs fn({ server, open, restart }) with a fresh server and browser context, both closed after.
+function demoTest(name, fn) {
+  test(name, { timeout: TEST_MS }, async () => {
+    const servers = [await startServer()];
+    const context = await withTimeout(browser.newContext({ viewport: VIEWPORT }), 'a browser context');
+    const pages = [];
+    try {
+      const open = async () => {
+        const page = await context.newPage();
+        page.errors = [];
+        page.on('pageerror', (err) => page.errors.push(err));
+        page.setDefaultTimeout(STEP_MS);
+        await page.goto(servers[0].http('/'), { waitUntil: 'load' });
+        await page.waitForSelector('#state[data-state="open"]');
+        pages.push(page);
+        return page;
+      };
+      const restart = async () => servers.push(await startServer([], servers[0].port));
+      await fn({ server: servers[0], open, restart });
+      for (const page of pages) assert.deepEqual(page.errors, [], 'the page threw');
+    } finally {
+      await withTimeout(context.close(), 'the browser context to close');
+      for (const server of servers) await stopServer(server);
+    }
+  });
+}
+
+async function enter(page, username, room) {
+  await page.fill('#username', username);
+  await page.click('#register-form button');
+  await page.waitForSelector('#lobby:not([hidden])');
+  await page.fill('#room-name', room);
+  await page.click('#join-form button');
+  await page.waitForSelector(`#joined-rooms li[data-room="${room}"].active`);
+}
+
+async function say(page, text) {
+  await page.fill('#message', text);
+  await page.click('#message-form button');
+  await page.waitForSelector(`#messages li.mine:has-text("${text}")`);
+}
+
+// `from` says `text` and `to` hears it.
+async function exchange(from, to, text) {
+  await say(from, text);
+  await to.waitForSelector(`#messages li:not(.mine):has-text("${text}")`);
+}
+
+demoTest('two pages chat in a room; after a server restart they reconnect and keep their room', async ({ server, open, restart }) => {
+  const ada = await open();
+  await enter(ada, 'Ada', 'lobby');
+  await say(ada, 'anyone here?'); // stored: Bob's join shows it as history
+  const bob = await open();
+  await enter(bob, 'Bob', 'lobby');
+  await bob.waitForSelector('#messages li:has-text("anyone here?")');
+  await ada.waitForSelector('#messages li.notice:has-text("Bob joined")');
+  await exchange(ada, bob, 'hello Bob');
+  await exchange(bob, ada, 'hi Ada ✓');
+
+  // Kill the server (no close frame), start a new one on the same port: both pages come back,
+  // register and join lobby again on their own, and talk through the new server.
+  for (const page of [ada, bob]) await page.evaluate(() => { window.resumed = new Promise((r) => window.wispDemo.client.onResume(r)); });
+  await killServer(server);
+  for (const page of [ada, bob]) await page.waitForSelector('#state[data-state="reconnecting"]');
+  await restart();
+  for (const page of [ada, bob]) {
+    const answers = await withTimeout(page.evaluate(() => window.resumed), 'the page to register and join again');
+    assert.deepEqual(answers.map((a) => [a.type, a.data.room ?? a.data.username, a.error]), [
+      ['register', (await page.evaluate(() => window.wispDemo.chat.username)), undefined],
+      ['join', '$metrics', undefined], // joined by the dashboard as the page loaded
+      ['join_room', 'lobby', undefined],
+    ]);
+    await page.waitForSelector('#state[data-state="open"]');
+    await page.waitForSelector('#messages li.notice:has-text("reconnected")');
+  }
+  await exchange(ada, bob, 'after the restart');
+  await exchange(bob, ada, 'still here');
+});
+
+function pngSize(file) {
+  const png = readFileSync(file);
+  assert.ok(png.subarray(1, 4).toString() === 'PNG', `${file} is not a PNG`);
+  return { width: png.readUInt32BE(16), height: png.readUInt32BE(20) };
+}
+
+demoTest('the dashboard charts the metrics pushed every second; a screenshot of the demo', async ({ open }) => {
+  const ada = await open();
+  const bob = await open();
+  await enter(ada, 'Ada', 'lobby');
+  await enter(bob, 'Bob', 'lobby');
+  for (const text of ['Hi Bob! The charts on the right are live.', 'They count this chat too.']) {
+    await exchange(ada, bob, text);
+  }
+  await say(bob, 'Nice — wisp.js reconnects on its own, too.');
+  // Some traffic for the chart: echo requests through the hub, while samples arrive.
+  const samples = (id) => ada.evaluate((id) => Number(document.getElementById(id).dataset.samples), id);
+  const before = await samples('messages-chart');
+  await ada.evaluate(() => Promise.all(Array.from({ length: 200 }, (_, i) => window.wispDemo.client.request('echo', { i }))));
+  await ada.waitForFunction((n) => Number(document.getElementById('messages-chart').dataset.samples) >= n + 3, before, { timeout: 8000 });
+  assert.ok((await samples('cpu-chart')) >= 3, 'the CPU chart got samples too');
+  const websockets = Number(await ada.textContent('#tile-websockets'));
+  assert.ok(websockets >= 2, `the dashboard counts both pages' WebSockets (shows ${websockets})`);
+  assert.match(await ada.textContent('#tile-memory'), /MiB$/);
+
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const file = join(ARTIFACTS, 'demo.png');
+  await ada.screenshot({ path: file, type: 'png' });
+  assert.deepEqual(pngSize(file), VIEWPORT);
+  console.log(`screenshot: ${file}`);
+});

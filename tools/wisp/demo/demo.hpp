@@ -1,0 +1,13 @@
+// What `wisp serve` shows at / : an event hub at /ws with seed 000's chat rooms, seed 002's live
+// dashboard, and `echo` (the type `wisp bench hub` requests); the page and wisp.js.
+#pragma once
+
+#include "wisp/app.hpp"
+#include "wisp/hub.hpp"
+
+namespace wisp::tool {
+
+// Adds /ws, GET /api/rooms, GET / and the page's files; schedules the dashboard's task.
+void add_demo(App& app, const WebSocketSettings& settings);
+
+}  // namespace wisp::tool
