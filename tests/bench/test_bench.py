@@ -12,8 +12,9 @@ import subprocess
 import sys
 
 
-# Each mode `wisp serve` has a route for, briefly; the hub waits for a /ws route.
+# Each mode `wisp serve` has a route for, briefly.
 RUNS = [
+    ["hub", "--connections", "10"],
     ["echo", "--connections", "10"],
     ["echo", "--connections", "4", "--size", "70000", "--binary", "--rate", "2000"],
     ["fanout", "--connections", "20", "--rate", "200"],
