@@ -10,6 +10,7 @@
 #pragma once
 
 #include <chrono>
+#include <concepts>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -245,6 +246,12 @@ class Hub {
 
   // Rooms.
   Room room(std::string_view name) { return Room(*this, std::string(name)); }
+  // The same, named by a JSON string (hub.room(ev.data()["room"])); throws json::type_error when
+  // it is not a string (in a handler: answered as handler_error).
+  template <class Json>
+  requires std::same_as<Json, json> Room room(const Json& name) {
+    return room(std::string_view(name.template get_ref<const std::string&>()));
+  }
   bool join(std::string_view client_id, std::string_view room);   // false if already in, or gone
   bool leave(std::string_view client_id, std::string_view room);  // false if not in it
   std::vector<std::string> rooms() const;                         // rooms with members

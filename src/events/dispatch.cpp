@@ -150,9 +150,6 @@ void Hub::Impl::dispatch(events::HubEvent& event) {
   } catch (const HubError& error) {
     return send_error(ws, error.code(), error.what(), event.raw_id());
   } catch (const std::exception& error) {
-    if (event.parse_failed())
-      return send_error(ws, hub_error::invalid_json, "the message is not valid JSON",
-                        event.raw_id());
     return send_error(ws, hub_error::handler_error,
                       settings.expose_errors ? error.what() : "internal error", event.raw_id());
   } catch (...) {

@@ -1,5 +1,7 @@
 #include "events/envelope_scan.hpp"
 
+#include "events/json_chars.hpp"
+
 #include <locale.h>
 #include <clocale>
 #include <cmath>
@@ -73,16 +75,15 @@ class Cursor {
   // At '"': moves past the closing quote; `escaped` tells whether a backslash came up.
   bool string(bool& escaped) {
     ++p_;
-    while (p_ != end_) {
+    for (;;) {
+      p_ += plain_run(p_, std::size_t(end_ - p_), false);
+      if (p_ == end_) return false;
       const auto c = static_cast<unsigned char>(*p_++);
       if (c == '"') return true;
       if (c < 0x20) return false;
-      if (c == '\\') {
-        escaped = true;
-        if (!escape()) return false;
-      }
+      escaped = true;  // c is a backslash
+      if (!escape()) return false;
     }
-    return false;
   }
 
   // Any JSON value, with nested containers walked iteratively (no recursion to overflow).

@@ -25,7 +25,8 @@ struct EnvelopeScan {
 
 // Accepts exactly what nlohmann::json::parse accepts for valid UTF-8 input (UTF-8 itself is the
 // frame reader's job): RFC 8259, a leading byte order mark, surrogate pairs in \u escapes,
-// numbers whose value is finite. Of keys given twice, the last counts (as nlohmann keeps).
+// numbers whose value is finite. Of keys given twice, the last counts (as nlohmann keeps). One
+// difference: a NUL byte outside a string is an error here; nlohmann takes it for the end.
 EnvelopeScan scan_envelope(std::string_view text);
 
 }  // namespace wisp::events

@@ -24,7 +24,8 @@ class MessageBuffer {
   std::string text_;
 };
 
-// Appends `value` serialized compactly (invalid UTF-8 in its strings becomes U+FFFD).
+// Appends `value` serialized compactly, as nlohmann's dump() would (invalid UTF-8 in its
+// strings becomes U+FFFD), without recursion: any depth is safe.
 void append_json(std::string& out, const json& value);
 // Appends `text` as a JSON string literal.
 void append_string(std::string& out, std::string_view text);

@@ -3,6 +3,7 @@
 
 #include "events/hub_event.hpp"
 #include "events/hub_impl.hpp"
+#include "events/json_reader.hpp"
 #include "events/reply_state.hpp"
 
 namespace wisp {
@@ -32,8 +33,8 @@ namespace events {
 HubEvent::HubEvent(Hub& hub, WebSocket& socket, std::string_view message, const EnvelopeScan& scan)
     : Event(hub, socket, scan.type), message_(message), scan_(scan) {
   if (scan.type_escaped) {
-    decoded_type_ = json::parse(scan.type.data() - 1, scan.type.data() + scan.type.size() + 1)
-                        .get<std::string>();
+    decoded_type_ =
+        read_valid_json({scan.type.data() - 1, scan.type.size() + 2}).get<std::string>();
     type_ = decoded_type_;
   }
 }
@@ -42,13 +43,7 @@ const json& HubEvent::parsed(std::optional<json>& slot, std::string_view text) {
   static const json null_json;
   if (slot) return *slot;
   if (text.empty()) return null_json;
-  try {
-    slot = json::parse(text.begin(), text.end());
-  } catch (const json::parse_error&) {
-    parse_failed_ = true;
-    throw;
-  }
-  return *slot;
+  return slot.emplace(read_valid_json(text));
 }
 
 }  // namespace events

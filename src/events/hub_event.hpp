@@ -1,4 +1,5 @@
-// The Event a handler gets: the scanned message, with data, payload and id parsed on first use.
+// The Event a handler gets: the scanned message, with data, payload and id read on first use
+// (the scan validated them: reading cannot fail).
 #pragma once
 
 #include <optional>
@@ -21,8 +22,6 @@ class HubEvent final : public Event {
   // The id's JSON text, echoed as it came (no parse); empty when the request had none.
   std::string_view raw_id() const { return scan_.reply_id(); }
   bool deferred() const { return deferred_; }
-  // A lazy parse failed (a value the scanner let pass and nlohmann refused): invalid JSON.
-  bool parse_failed() const { return parse_failed_; }
 
  private:
   const json& parsed(std::optional<json>& slot, std::string_view text);
@@ -31,7 +30,6 @@ class HubEvent final : public Event {
   EnvelopeScan scan_;
   std::string decoded_type_;  // only for a type written with escapes
   std::optional<json> data_, payload_, id_;
-  bool parse_failed_ = false;
 };
 
 }  // namespace wisp::events
