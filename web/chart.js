@@ -16,7 +16,7 @@ function niceCeiling(value) {
 export class LiveChart {
   /**
    * @param {HTMLCanvasElement} canvas its width follows its CSS width; its height attribute is kept
-   * @param {{series: {key: string, label: string, color: string}[], windowSeconds?: number,
+   * @param {{series: {key: string, label: string, color: string, dash?: number[]}[], windowSeconds?: number,
    *          unit?: string, minimum?: number}} options minimum: the y axis never shows less
    */
   constructor(canvas, { series, windowSeconds = 60, unit = '', minimum = 1 }) {
@@ -93,7 +93,7 @@ export class LiveChart {
     }
   }
 
-  drawLine(ctx, plot, { key, color }, x, y) {
+  drawLine(ctx, plot, { key, color, dash = [] }, x, y) {
     ctx.save();
     ctx.beginPath();
     ctx.rect(plot.left, plot.top - 2, plot.right - plot.left, plot.bottom - plot.top + 4);
@@ -101,6 +101,7 @@ export class LiveChart {
     ctx.strokeStyle = color;
     ctx.lineWidth = 2;
     ctx.lineJoin = 'round';
+    ctx.setLineDash(dash);
     ctx.beginPath();
     this.points.forEach((p, i) => {
       const px = x(p.t);

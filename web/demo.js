@@ -11,7 +11,8 @@ client.onState((state, detail) => {
   const label = state === 'reconnecting' ? `reconnecting (attempt ${detail.attempt})` : state;
   $('state').textContent = label;
   $('state').dataset.state = state;
-  if (state === 'reconnecting') noticeInJoinedRooms(`connection lost; retrying in ${(detail.delay / 1000).toFixed(1)} s`);
+  if (state !== 'open') $('client-id').textContent = '';
+  if (state === 'reconnecting' && detail.attempt === 1) noticeInJoinedRooms('connection lost; reconnecting');
   if (state === 'open' && detail.reconnected) noticeInJoinedRooms('reconnected');
 });
 client.on('welcome', ({ client_id: id }) => {
@@ -61,6 +62,7 @@ $('join-form').addEventListener('submit', async (event) => {
 });
 
 async function joinRoom(name) {
+  if (chat.rooms.has(name)) return selectRoom(name);
   const reply = await attempt(() => client.request('join_room', { room: name }));
   if (!reply) return;
   const room = chat.rooms.get(reply.room) ?? { messages: [], members: 0, unread: 0 };
@@ -206,7 +208,7 @@ $('all-rooms').addEventListener('click', (event) => {
 const messagesChart = new LiveChart($('messages-chart'), {
   series: [
     { key: 'in', label: 'in/s', color: '#0b6bcb' },
-    { key: 'out', label: 'out/s', color: '#e16f24' },
+    { key: 'out', label: 'out/s', color: '#e16f24', dash: [6, 4] }, // in/s shows through where equal
   ],
 });
 const cpuChart = new LiveChart($('cpu-chart'), {

@@ -80,7 +80,7 @@ export class WispClient {
     this.stateListeners = new Set();
     this.resumeListeners = new Set();
     this.pending = new Map(); // request id -> { resolve, reject, timer, written }
-    this.queue = []; // envelopes waiting for a connection: { envelope, request }
+    this.queue = []; // envelopes waiting for a connection
     this.registration = null; // the last register envelope's data
     this.joined = new Map(); // room -> the join envelope that joined it
     this.socket = null;
@@ -190,7 +190,8 @@ export class WispClient {
   }
 
   detach(socket) {
-    socket.onopen = socket.onmessage = socket.onclose = socket.onerror = null;
+    socket.onopen = socket.onmessage = socket.onclose = null;
+    socket.onerror = () => {}; // a late error (closed while connecting) must not go unhandled
   }
 
   onOpen() {
@@ -198,7 +199,7 @@ export class WispClient {
     this.everOpened = true;
     this.attempt = 0;
     if (reconnected) this.resume();
-    for (const { envelope } of this.queue.splice(0)) this.write(envelope);
+    for (const envelope of this.queue.splice(0)) this.write(envelope);
     this.setState('open', { reconnected });
   }
 
@@ -229,7 +230,7 @@ export class WispClient {
     if (this.queue.length >= this.options.queueLimit) {
       throw new WispError('queue_full', `${this.options.queueLimit} messages already wait for the connection`);
     }
-    this.queue.push({ envelope });
+    this.queue.push(envelope);
   }
 
   // Keeps what must be sent again after a reconnect: only what was written, so that a register or
@@ -290,6 +291,7 @@ export class WispClient {
   dropped(code, reason) {
     this.detach(this.socket);
     this.socket = null;
+    this.clientId = null; // the next connection gets an id of its own
     for (const [id, entry] of this.pending) {
       if (entry.written) this.settle(id, new WispError('disconnected', `the connection closed (${code}) before the answer`));
     }

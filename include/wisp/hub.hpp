@@ -60,8 +60,9 @@ class HubError : public std::runtime_error {
 };
 
 // A reply promised by a handler that called Event::defer(). Move-only; complete it once, from any
-// thread. If the client left meanwhile, completing does nothing. Destroyed unanswered, it answers
-// with error `timeout`.
+// thread (resolve or reject a second time: std::logic_error). If the client left meanwhile,
+// completing does nothing. Destroyed unanswered, it answers with error `timeout`. It must not
+// outlive the App.
 class Reply {
  public:
   Reply() = default;
@@ -104,6 +105,7 @@ class Event {
   bool join(std::string_view room);
   bool leave(std::string_view room);
   // Answer later: the handler's return value is then ignored; the Reply sends the response.
+  // Throws std::logic_error if called twice for one message.
   Reply defer();
 
  protected:

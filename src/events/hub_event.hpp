@@ -14,6 +14,8 @@ namespace wisp::events {
 class HubEvent final : public Event {
  public:
   HubEvent(Hub& hub, WebSocket& socket, std::string_view message, const EnvelopeScan& scan);
+  HubEvent(const HubEvent&) = delete;  // type_ may point into decoded_type_
+  HubEvent& operator=(const HubEvent&) = delete;
 
   const json& data() override { return parsed(data_, scan_.data); }
   const json& payload() override { return parsed(payload_, message_); }

@@ -12,14 +12,14 @@ import subprocess
 import sys
 
 
-# Each mode `wisp serve` has a route for, briefly.
+# Each mode `wisp serve` has a route for, briefly (hub: its /ws event hub, type echo).
 RUNS = [
-    ["hub", "--connections", "10"],
     ["echo", "--connections", "10"],
     ["echo", "--connections", "4", "--size", "70000", "--binary", "--rate", "2000"],
     ["fanout", "--connections", "20", "--rate", "200"],
     ["connect", "--rate", "200"],
     ["idle", "--connections", "200"],
+    ["hub", "--connections", "10"],
 ]
 
 

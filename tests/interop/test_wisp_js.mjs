@@ -128,7 +128,7 @@ hubTest('a request unanswered in time rejects with "timeout"; the late answer is
   assert.equal(await c.request('echo', 'after'), 'after');
 });
 
-hubTest('chat: join_room answers with history and members; others get new_message and room_update', async ({ connect }) => {
+hubTest('chat: join_room answers with history and members; others get new_message and room_update', async ({ server, connect }) => {
   const [ada, bob] = [await connect(), await connect()];
   await ada.request('register', { username: 'ada' });
   await bob.request('register', { username: 'bob' });
@@ -146,6 +146,13 @@ hubTest('chat: join_room answers with history and members; others get new_messag
   assert.equal(message.id, sent.message_id);
   assert.deepEqual([message.sender, message.text, message.room], ['ada', 'hello bob', 'lobby']);
   assert.deepEqual(ada.rooms, ['lobby']);
+  const left = next(ada, 'room_update');
+  assert.deepEqual(await bob.request('leave_room', { room: 'lobby' }), { status: 'left', room: 'lobby' });
+  assert.deepEqual(await left, { user: 'bob', action: 'left', room: 'lobby' });
+  assert.deepEqual(bob.rooms, [], 'a room left is not joined again after a reconnect');
+  assert.equal((await rejection(bob.request('chat_message', { room: 'lobby', message: 'x' }))).code, 'not_a_member');
+  const { rooms } = await (await fetch(server.http('/api/rooms'))).json();
+  assert.deepEqual(rooms.map((r) => [r.name, r.members, r.message_count]), [['lobby', 1, 2]]);
 });
 
 hubTest(
@@ -198,13 +205,27 @@ hubTest(
 
 hubTest('after `attempts` failed reconnections the client closes and rejects what waits', async ({ server, connect }) => {
   const c = await connect({ initialDelay: 10, attempts: 2, jitter: 0 });
-  const closed = nextState(c, 'closed');
+  const [down, closed] = [nextState(c, 'reconnecting'), nextState(c, 'closed')];
   await killServer(server);
+  await down; // from here on, requests wait in the queue
   const waiting = rejection(c.request('echo', 'never sent'));
   await closed;
   assert.equal((await waiting).code, 'closed');
   assert.throws(() => c.send('echo', 1), (e) => e.code === 'closed');
   await assert.rejects(c.opened(), (e) => e.code === 'closed');
+});
+
+hubTest('while connecting, messages queue up to queueLimit; close() rejects them, and nothing throws later', async ({ server }) => {
+  const c = new WispClient(server.ws('/ws'), { WebSocket, queueLimit: 2 });
+  const socket = c.socket; // still connecting
+  const queued = rejection(c.request('echo', 1));
+  c.send('echo', 2);
+  assert.throws(() => c.send('echo', 3), (e) => e instanceof WispError && e.code === 'queue_full');
+  c.close();
+  assert.equal((await queued).code, 'closed');
+  assert.equal(c.state, 'closed');
+  // ws reports closing a connecting socket as an error event, then closes it: it must be handled.
+  await withTimeout(new Promise((resolve) => socket.once('close', resolve)), 'the socket to close');
 });
 
 // A `ws` server that closes every connection at once with `code`: what the client does next is
