@@ -8,6 +8,8 @@ import sys
 
 import websockets
 
+import drive_hub
+
 TIMEOUT = 10
 
 
@@ -121,6 +123,7 @@ SCENARIOS = {
     "chat_room": chat_room,
     "live_dashboard": live_dashboard,
     "auth_chat": auth_chat,
+    **drive_hub.SCENARIOS,
 }
 
 
@@ -131,9 +134,10 @@ def main():
         first = server.stdout.readline()
         assert first.startswith("listening on "), f"unexpected first line {first!r}"
         url = "ws://" + first.split()[-1]
-        asyncio.run(SCENARIOS[scenario](url))
-        server.send_signal(signal.SIGTERM)
-        assert server.wait(TIMEOUT) == 0, "the example did not stop cleanly on SIGTERM"
+        stopped_itself = asyncio.run(SCENARIOS[scenario](url))  # e.g. a shutdown request
+        if not stopped_itself:
+            server.send_signal(signal.SIGTERM)
+        assert server.wait(TIMEOUT) == 0, "the example did not stop cleanly"
     finally:
         if server.poll() is None:
             server.kill()

@@ -1,5 +1,7 @@
 #!/usr/bin/python3
-"""Runs `wisp bench` modes briefly against `wisp serve --port 0` and checks their summaries.
+"""Runs `wisp bench` modes briefly against `wisp serve --port 0` (plain and over TLS) and checks
+their summaries, and the hub mode's Socket.IO protocol against bench/peers' Socket.IO server
+(pinging every 100 ms, so the load's pongs are needed to stay connected).
 
 Usage: test_bench.py path/to/wisp
 """
@@ -31,15 +33,27 @@ TLS_RUNS = [
 ]
 
 
-def start_server(wisp, *options):
-    server = subprocess.Popen([wisp, "serve", "--port", "0", *options], stdout=subprocess.PIPE,
-                              text=True)
+SOCKETIO_RUN = ["hub", "--protocol", "socketio", "--connections", "10"]
+PEERS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench", "peers")
+
+
+def start_server(command):
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     for line in server.stdout:
         found = re.search(r"listening on 127\.0\.0\.1:(\d+)", line)
         if found:
             return server, int(found.group(1))
     server.kill()
-    sys.exit("wisp serve did not say where it listens")
+    sys.exit(f"{command[0]} did not say where it listens")
+
+
+def run_against(command, runs, wisp):
+    server, port = start_server(command)
+    try:
+        return [p for args in runs for p in bench(wisp, port, server.pid, *args)]
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 def bench(wisp, port, server_pid, *args):
@@ -60,25 +74,21 @@ def bench(wisp, port, server_pid, *args):
     return [f"{' '.join(args)}: {p}" for p in problems]
 
 
-def run_all(wisp, runs, *options):
-    server, port = start_server(wisp, *options)
-    try:
-        return [p for args in runs for p in bench(wisp, port, server.pid, *args)]
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-
-
 def main():
     wisp = sys.argv[1]
-    problems = run_all(wisp, RUNS)
+    serve = [wisp, "serve", "--port", "0"]
+    problems = run_against(serve, RUNS, wisp)
     with tempfile.TemporaryDirectory() as tmp:
         cert, key = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
         subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
                         "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj",
                         "/CN=localhost", "-keyout", key, "-out", cert],
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-        problems += run_all(wisp, TLS_RUNS, "--tls-cert", cert, "--tls-key", key)
+        problems += run_against(serve + ["--tls-cert", cert, "--tls-key", key], TLS_RUNS, wisp)
+    if not os.path.isdir(os.path.join(PEERS, "node_modules", "socket.io")):
+        sys.exit("bench/peers/node_modules has no socket.io: run scripts/install-deps")
+    problems += run_against(["node", os.path.join(PEERS, "socketio_server.mjs"), "0", "100"],
+                            [SOCKETIO_RUN], wisp)
     if problems:
         sys.exit("\n".join(problems))
 

@@ -50,13 +50,22 @@ void add_load_options(CLI::App& c, BenchOptions& o) {
                "http: requests in flight per keep-alive connection (1: no pipelining)")
       ->check(CLI::Range(1u, 1024u))
       ->capture_default_str();
+  const std::map<std::string, bench::HubProtocol> protocols = {
+      {"hub", bench::HubProtocol::Hub}, {"socketio", bench::HubProtocol::SocketIo}};
+  c.add_option("--protocol", o.protocol,
+               "hub: the hub's JSON envelope, or Socket.IO v5 over Engine.IO v4 (an event with an "
+               "ack, on /socket.io/?EIO=4&transport=websocket)")
+      ->transform(CLI::CheckedTransformer(protocols, CLI::ignore_case))
+      ->default_str("hub");
 }
 
 void add_run_options(CLI::App& c, BenchOptions& o) {
   c.add_option("--host", o.host, "Server address (IPv4)")->capture_default_str();
   c.add_option("--port,-p", o.port, "Server port")->capture_default_str();
-  c.add_option("--path", o.path,
-               "Route (default: /echo, /fanout for fanout, /ws for hub, /hello for http)");
+  c.add_option(
+      "--path", o.path,
+      "Route (default: /echo, /fanout for fanout, /ws for hub, /hello for http, Socket.IO's "
+      "for --protocol socketio)");
   c.add_flag("--raw", o.raw, "echo: the peer is a raw TCP echo (no handshake)");
   c.add_flag("--tls", o.tls, "Speak TLS (OpenSSL; the certificate is not checked)");
   c.add_option("--duration,-d", o.duration, "Measured seconds")->capture_default_str();

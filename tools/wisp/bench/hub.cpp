@@ -1,103 +1,27 @@
-// `wisp bench hub`: request/response through an event hub's JSON envelope. Each connection keeps
-// `inflight` requests {"type":EVENT,"data":"...","id":N} out; the hub answers each with
-// {"type":"response","data":...,"id":N}, matched here by id and checked against what was sent.
+// `wisp bench hub`: request/response through an event hub. Each connection keeps `inflight`
+// requests out, matched by id when answered and their data checked against what was sent:
+//   --protocol hub       {"type":EVENT,"data":"...","id":N} -> {"type":"response","data":..,"id":N}
+//   --protocol socketio  42N["EVENT","..."] -> 43N["..."] (Socket.IO's event with an ack), after
+//                        Engine.IO's open `0{..}`, our CONNECT `40` and the server's `40{..}`;
+//                        pings `2` are answered with `3`.
 #include <bit>
-#include <charconv>
 #include <vector>
 
 #include "driver.hpp"
 #include "frames.hpp"
+#include "hub_wire.hpp"
 
 namespace wisp::tool::bench {
 namespace {
 
 constexpr std::size_t variants = 4;  // data strings in rotation, chosen by id
 
-// The length of the JSON value at the start of `json` (0 if it is cut short). Values are only
-// delimited, not validated: the hub under test is what validates.
-std::size_t value_length(std::string_view json) {
-  int depth = 0;
-  bool in_string = false;
-  for (std::size_t i = 0; i < json.size(); ++i) {
-    const char ch = json[i];
-    if (in_string) {
-      if (ch == '\\') {
-        ++i;
-      } else if (ch == '"') {
-        in_string = false;
-        if (depth == 0) return i + 1;
-      }
-      continue;
-    }
-    switch (ch) {
-      case '"':
-        in_string = true;
-        break;
-      case '{':
-      case '[':
-        ++depth;
-        break;
-      case '}':
-      case ']':
-        if (depth == 0) return i;  // the enclosing object ends: so does a number or literal
-        if (--depth == 0) return i + 1;
-        break;
-      case ',':
-      case ' ':
-      case '\t':
-      case '\r':
-      case '\n':
-        if (depth == 0) return i;
-        break;
-      default:
-        break;
-    }
-  }
-  return in_string || depth ? 0 : json.size();
-}
-
-struct Envelope {
-  std::string_view type, data, id;  // raw JSON values (type with its quotes)
-};
-
-// The top-level "type", "data" and "id" of an envelope object, as raw JSON text.
-bool parse_envelope(std::string_view json, Envelope& out) {
-  auto skip_space = [&] {
-    while (!json.empty() && (json.front() == ' ' || json.front() == '\n' || json.front() == '\r' ||
-                             json.front() == '\t')) {
-      json.remove_prefix(1);
-    }
-  };
-  skip_space();
-  if (json.empty() || json.front() != '{') return false;
-  json.remove_prefix(1);
-  for (;;) {
-    skip_space();
-    if (!json.empty() && json.front() == '}') return true;
-    const std::size_t key_size = value_length(json);
-    if (key_size < 2 || json.front() != '"') return false;
-    const std::string_view key = json.substr(1, key_size - 2);
-    json.remove_prefix(key_size);
-    skip_space();
-    if (json.empty() || json.front() != ':') return false;
-    json.remove_prefix(1);
-    skip_space();
-    const std::size_t size = value_length(json);
-    if (size == 0) return false;
-    const std::string_view value = json.substr(0, size);
-    if (key == "type") out.type = value;
-    if (key == "data") out.data = value;
-    if (key == "id") out.id = value;
-    json.remove_prefix(size);
-    skip_space();
-    if (!json.empty() && json.front() == ',') json.remove_prefix(1);
-  }
-}
-
 class Hub final : public Driver {
  public:
   explicit Hub(const BenchOptions& o)
-      : Driver(o, "/ws", o.connections ? o.connections : 100),
+      : Driver(o, o.protocol == HubProtocol::SocketIo ? socketio::path : "/ws",
+               o.connections ? o.connections : 100),
+        socketio_(o.protocol == HubProtocol::SocketIo),
         inflight_(o.inflight_or_default()),
         ring_(std::bit_ceil(2 * inflight_)),
         flows_(connections_),
@@ -110,26 +34,38 @@ class Hub final : public Driver {
  private:
   struct Flow {
     std::uint64_t next_id = 1, outstanding = 0, backlog = 0;
+    bool ready = false;  // the hub's socket is open; Socket.IO's namespace is joined
   };
   struct Pending {
     std::uint64_t id = 0;  // 0: none
     std::uint64_t sent_at = 0;
   };
 
+  void opened(Connection& c) override { flows_[c.id()].ready = !socketio_; }
+
   void begin() override {
-    if (options_.paced()) return;
+    started_ = true;
     for (auto& c : conns_) {
-      for (unsigned i = 0; i < inflight_; ++i) send_request(c);
+      fill(c);
       c.flush();
     }
   }
 
   void pace(std::uint64_t due) override {
     spread(due, [this](Connection& c, std::uint64_t share) {
-      Flow& flow = flows_[c.id()];
-      flow.backlog += share;
-      for (; flow.backlog > 0 && flow.outstanding < inflight_; --flow.backlog) send_request(c);
+      flows_[c.id()].backlog += share;
+      fill(c);
     });
+  }
+
+  // Sends what may go now: up to `inflight` out, paced by the backlog when --rate is given.
+  void fill(Connection& c) {
+    Flow& flow = flows_[c.id()];
+    if (!started_ || !flow.ready) return;
+    while (flow.outstanding < inflight_ && (!options_.paced() || flow.backlog > 0)) {
+      if (options_.paced()) --flow.backlog;
+      send_request(c);
+    }
   }
 
   void send_request(Connection& c) {
@@ -137,36 +73,43 @@ class Hub final : public Driver {
     const std::uint64_t id = flow.next_id++;
     pending_[slot(c, id)] = {id, poller_.now()};
     ++flow.outstanding;
-    request_.assign("{\"type\":\"").append(options_.event).append("\",\"data\":");
-    request_.append(data_[id % variants]).append(",\"id\":").append(std::to_string(id));
-    request_.push_back('}');
+    request_.clear();
+    if (socketio_) {
+      socketio::append_request(request_, options_.event, data_[id % variants], id);
+    } else {
+      envelope::append_request(request_, options_.event, data_[id % variants], id);
+    }
     c.send_frame(OpCode::Text, request_);
   }
 
-  void on_message(Connection& c, OpCode, std::string_view payload) override {
-    Envelope envelope;
-    std::uint64_t id = 0;
-    if (!parse_envelope(payload, envelope)) return fail("hub: not a JSON envelope");
-    // The hub's own pushes (its welcome, broadcasts) carry no id and answer nothing.
-    const bool answer = envelope.type == "\"response\"" || envelope.type == "\"error\"";
-    if (envelope.id.empty() && !answer) return;
-    if (std::from_chars(envelope.id.data(), envelope.id.data() + envelope.id.size(), id).ec !=
-        std::errc{}) {
-      return fail("hub: a message without an id");
+  void on_message(Connection& c, OpCode, std::string_view message) override {
+    Answer answer;
+    switch (socketio_ ? socketio::read(message, answer) : envelope::read(message, answer)) {
+      case Incoming::Answer:
+        return answered(c, answer);
+      case Incoming::Push:
+        return;
+      case Incoming::Open:
+        return c.send_frame(OpCode::Text, socketio::connect);
+      case Incoming::Connected:
+        flows_[c.id()].ready = true;
+        return fill(c);
+      case Incoming::Ping:
+        return c.send_frame(OpCode::Text, socketio::pong);
+      case Incoming::Invalid:
+        break;
     }
-    if (envelope.type != "\"response\"") return fail("hub: not a response");
-    Pending& pending = pending_[slot(c, id)];
-    if (pending.id != id) return fail("hub: a response to no request");
-    if (envelope.data != data_[id % variants]) fail("hub: the response's data differs");
+    fail(std::string("hub: unexpected message: ").append(message.substr(0, 120)));
+  }
+
+  void answered(Connection& c, const Answer& answer) {
+    Pending& pending = pending_[slot(c, answer.id)];
+    if (pending.id != answer.id || answer.id == 0) return fail("hub: an answer to no request");
+    if (answer.data != data_[answer.id % variants]) fail("hub: the answer's data differs");
     pending.id = 0;
-    Flow& flow = flows_[c.id()];
-    --flow.outstanding;
+    --flows_[c.id()].outstanding;
     record(pending.sent_at, options_.size);
-    if (!options_.paced()) return send_request(c);
-    if (flow.backlog > 0) {
-      --flow.backlog;
-      send_request(c);
-    }
+    fill(c);
   }
 
   std::size_t slot(const Connection& c, std::uint64_t id) const {
@@ -175,9 +118,9 @@ class Hub final : public Driver {
 
   std::string setup_text() const override {
     std::string text = std::to_string(connections_);
-    text.append(" connections x ").append(std::to_string(inflight_)).append(" in flight, event ");
-    text.append(options_.event).append(", ").append(std::to_string(options_.size));
-    text.append(" B data");
+    text.append(" connections x ").append(std::to_string(inflight_)).append(" in flight, ");
+    text.append(socketio_ ? "Socket.IO event " : "event ").append(options_.event).append(", ");
+    text.append(std::to_string(options_.size)).append(" B data");
     if (options_.paced())
       text.append(", paced at ").append(format_number(options_.rate)).append("/s");
     return text;
@@ -185,8 +128,10 @@ class Hub final : public Driver {
 
   void describe(Summary& s) const override { s.figures.emplace_back("inflight", inflight_); }
 
+  const bool socketio_;
   const unsigned inflight_;
   const std::size_t ring_;  // request slots per connection: room for replies out of order
+  bool started_ = false;    // begin() ran: the load may go
   std::string data_[variants];
   std::string request_;  // scratch for the request being sent
   std::vector<Flow> flows_;

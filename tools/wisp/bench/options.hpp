@@ -11,11 +11,14 @@ namespace wisp::tool::bench {
 // alone (what a server with one compressor per loop accepts); dedicated is a plain offer.
 enum class Deflate : std::uint8_t { Off, Shared, Dedicated };
 
+// What `hub` speaks: the event hub's JSON envelope, or Socket.IO v5 (events acknowledged).
+enum class HubProtocol : std::uint8_t { Hub, SocketIo };
+
 struct BenchOptions {
   std::string mode;  // echo, connect, idle, fanout, hub or http
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;
-  std::string path;           // empty: the mode's route (/echo, /fanout, /ws)
+  std::string path;           // empty: the mode's route (/echo, /fanout, /ws, /socket.io/...)
   unsigned connections = 0;   // 0: the mode's default
   std::size_t size = 16;      // payload bytes (hub: of the envelope's data string)
   unsigned inflight = 0;      // per connection; 0: 8 unpaced, 128 paced
@@ -35,8 +38,9 @@ struct BenchOptions {
   unsigned idle_warmup = 0;   // idle: connections opened before the baseline RSS; 0: automatic
   bool idle_message = false;  // idle: each connection echoes one message before the RSS is read
   std::string event = "echo";  // hub: the event type requested
-  bool json = false;           // the summary as one JSON object on stdout
-  bool quiet = false;          // no progress lines
+  HubProtocol protocol = HubProtocol::Hub;
+  bool json = false;   // the summary as one JSON object on stdout
+  bool quiet = false;  // no progress lines
 
   bool paced() const { return rate > 0; }
   unsigned inflight_or_default() const { return inflight ? inflight : paced() ? 128 : 8; }

@@ -1,0 +1,205 @@
+// Running a hub: seed 000's client management, security and operations sections. Clients
+// authenticate with a token in the query (ws://HOST/ws?token=...; refused: closed with 1008) and
+// get custom ids; a rate limit answers floods with `rate_limited` errors; a background task
+// broadcasts the system status every second; and an admin HTTP API on the same port notifies a
+// user, lists and filters clients, kicks one with a notice, broadcasts to all or to a list, and
+// shuts the server down gracefully with a message.
+//
+// Seed 000 writes the admin operations as service actions (`app.action`, called over Redis):
+// wisp has no broker yet, so here they are HTTP routes with the same inputs and answers.
+//
+//   example_hub_admin [port]   then connect to ws://127.0.0.1:PORT/ws?token=secret-ada, and
+//     curl -d '{"user_id":"ada","message":"hi"}' http://127.0.0.1:PORT/admin/notify
+//     curl http://127.0.0.1:PORT/admin/clients
+//     curl 'http://127.0.0.1:PORT/admin/inactive?minutes=30'
+//     curl -d '{"client_id":"...","reason":"bye"}' http://127.0.0.1:PORT/admin/kick
+//     curl -d '{"type":"note","data":{"n":1},"client_ids":["..."]}' .../admin/broadcast
+//     curl -X POST http://127.0.0.1:PORT/admin/shutdown
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "wisp/wisp.hpp"
+
+using wisp::json;
+
+namespace {
+
+using Clock = std::chrono::system_clock;
+
+double seconds(Clock::time_point t) {
+  return std::chrono::duration<double>(t.time_since_epoch()).count();
+}
+
+// Stands in for a real token check (a signed token, a session store...): token -> user id.
+std::optional<std::string> user_of_token(std::string_view token) {
+  static const std::map<std::string, std::string, std::less<>> users = {{"secret-ada", "ada"},
+                                                                        {"secret-bob", "bob"}};
+  const auto user = users.find(token);
+  if (user == users.end()) return std::nullopt;
+  return user->second;
+}
+
+// Custom client ids (seed 000 "Custom Client ID Generation"), and the query's token for the
+// connect hook: the id generator is what sees the upgrade request, the connect hook decides.
+class Ids {
+ public:
+  std::string generate(const wisp::Request& request) {
+    const std::string id = "client_" + std::to_string(std::time(nullptr)) + "_" +
+                           std::to_string(++issued_);  // a number: two in one second differ
+    std::lock_guard lock(mutex_);
+    tokens_[id] = request.query_param("token").value_or("");
+    return id;
+  }
+  std::string take_token(std::string_view client_id) {
+    std::lock_guard lock(mutex_);
+    const auto token = tokens_.find(client_id);
+    if (token == tokens_.end()) return {};
+    std::string value = std::move(token->second);
+    tokens_.erase(token);
+    return value;
+  }
+
+ private:
+  std::atomic<std::uint64_t> issued_{0};
+  std::mutex mutex_;  // the id generator runs on every loop thread
+  std::map<std::string, std::string, std::less<>> tokens_;
+};
+
+// seed 000 "Broadcasting to All Clients": what the background task sends.
+json system_status(const wisp::Hub& hub) {
+  static std::clock_t last_cpu = std::clock();
+  static auto last_wall = std::chrono::steady_clock::now();
+  const std::clock_t cpu = std::clock();
+  const auto wall = std::chrono::steady_clock::now();
+  const double cpu_pct = 100.0 * static_cast<double>(cpu - last_cpu) / CLOCKS_PER_SEC /
+                         std::chrono::duration<double>(wall - last_wall).count();
+  last_cpu = cpu;
+  last_wall = wall;
+  long pages = 0, resident = 0;
+  std::ifstream("/proc/self/statm") >> pages >> resident;
+  return {{"cpu", cpu_pct},
+          {"memory_kib", resident * 4},
+          {"active_users", hub.client_count()},
+          {"timestamp", seconds(Clock::now())}};
+}
+
+void answer(wisp::Response& res, int status, const json& body) {
+  res.status(status).json(body.dump());
+}
+
+// The request's JSON body as an object; an empty object if it is not one.
+json body_of(const wisp::Request& req) {
+  json body = json::parse(req.body(), nullptr, /*allow_exceptions=*/false);
+  return body.is_object() ? body : json::object();
+}
+
+json describe(const wisp::ClientInfo& client) {
+  const auto user = client.metadata.find("user_id");
+  return {{"connected_at", seconds(client.connected_at)},
+          {"last_activity", seconds(client.last_activity)},
+          {"remote_address", client.remote_address},
+          {"messages_received", client.messages_in},
+          {"user_id", user == client.metadata.end() ? "" : user->second}};
+}
+
+json described(const std::vector<wisp::ClientInfo>& clients) {
+  json all = json::object();
+  for (const wisp::ClientInfo& client : clients) all[client.id] = describe(client);
+  return {{"count", clients.size()}, {"clients", all}};
+}
+
+// The admin API (seed 000's service actions, see above).
+void add_admin_routes(wisp::App& app, wisp::Hub& hub) {
+  // "Send to a Specific Client": the user's connection, found by its metadata.
+  app.post("/admin/notify", [&](wisp::Request& req, wisp::Response& res) {
+    const json body = body_of(req);
+    const std::string user = body.value("user_id", "");
+    const auto found = hub.clients([&](const wisp::ClientInfo& c) {
+      const auto id = c.metadata.find("user_id");
+      return id != c.metadata.end() && id->second == user;
+    });
+    if (found.empty()) return answer(res, 404, {{"error", "User " + user + " not connected"}});
+    const bool delivered =
+        hub.send(found.front().id, "notification",
+                 {{"message", body.value("message", "")}, {"timestamp", seconds(Clock::now())}});
+    answer(res, 200, {{"delivered", delivered}, {"client_id", found.front().id}});
+  });
+  // "Getting Connected Clients".
+  app.get("/admin/clients", [&](wisp::Request&, wisp::Response& res) {
+    answer(res, 200, described(hub.clients([](const wisp::ClientInfo&) { return true; })));
+  });
+  // "Filtering Clients": no message for `minutes` (30 unless asked).
+  app.get("/admin/inactive", [&](wisp::Request& req, wisp::Response& res) {
+    const int minutes = std::atoi(req.query_param("minutes").value_or("30").c_str());
+    const Clock::time_point threshold = Clock::now() - std::chrono::minutes(minutes);
+    answer(res, 200, described(hub.clients([&](const wisp::ClientInfo& c) {
+             return c.last_activity < threshold;
+           })));
+  });
+  // "Disconnecting Clients": a disconnect_notice with the reason, then the close.
+  app.post("/admin/kick", [&](wisp::Request& req, wisp::Response& res) {
+    const json body = body_of(req);
+    const std::string client_id = body.value("client_id", "");
+    if (client_id.empty()) return answer(res, 400, {{"error", "No client_id provided"}});
+    const bool success =
+        hub.disconnect(client_id, body.value("reason", "Disconnected by administrator"));
+    answer(res, 200, {{"success", success}, {"client_id", client_id}});
+  });
+  // Broadcast to every client, or to the listed ones.
+  app.post("/admin/broadcast", [&](wisp::Request& req, wisp::Response& res) {
+    const json body = body_of(req);
+    const std::string type = body.value("type", hub.settings().broadcast_type);
+    const json data = body.value("data", json::object());
+    const std::size_t recipients =
+        body.contains("client_ids")
+            ? hub.broadcast_to(body["client_ids"].get<std::vector<std::string>>(), type, data)
+            : hub.broadcast(type, data);
+    answer(res, 200, {{"recipients", recipients}});
+  });
+  // "Graceful Shutdown": every client gets the message, then the server stops.
+  app.post("/admin/shutdown", [&](wisp::Request&, wisp::Response& res) {
+    answer(res, 200, {{"shutdown_initiated", true}});
+    hub.shutdown({{"message", "Server is shutting down for maintenance"},
+                  {"expected_downtime", "10 minutes"},
+                  {"reconnect", false}},
+                 std::chrono::seconds(5));
+  });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const auto port = static_cast<std::uint16_t>(argc > 1 ? std::atoi(argv[1]) : 9001);
+  Ids ids;
+  wisp::App app({.client_id = [&](const wisp::Request& req) { return ids.generate(req); }});
+  // seed 000 "Rate Limiting": 60 messages a minute per client; past it, `rate_limited` errors.
+  wisp::Hub& hub = app.hub("/ws", {.websocket = {.rate_limit_messages = 60,
+                                                 .rate_limit_window = std::chrono::minutes(1)}});
+
+  // seed 000 "Authentication": a client without a valid token is refused (closed with 1008).
+  hub.on_connect([&](wisp::ConnectEvent& ev) -> json {
+    const std::optional<std::string> user = user_of_token(ids.take_token(ev.client_id));
+    if (!user) {
+      ev.reject("invalid or missing token");
+      return nullptr;
+    }
+    ev.socket.set_metadata("user_id", *user);
+    std::cout << "authenticated connection from user " << *user << std::endl;
+    return {{"authenticated", true}, {"user_id", *user}};
+  });
+  hub.on("whoami", [](wisp::Event& ev) { return json{{"client_id", ev.client_id()}}; });
+
+  add_admin_routes(app, hub);
+  app.every(std::chrono::seconds(1), [&] { hub.broadcast("system_status", system_status(hub)); });
+
+  app.listen("127.0.0.1", port);
+  std::cout << "listening on 127.0.0.1:" << app.port() << std::endl;
+  app.stop_on_signals().run();
+}
