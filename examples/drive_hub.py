@@ -180,7 +180,7 @@ async def hub_admin(url):
         assert await closed(client) == (1008, "invalid or missing token")
     a, b = await connect(url, "/ws?token=secret-ada"), await connect(url, "/ws?token=secret-bob")
     welcome = (await a.next("welcome"))["data"]
-    assert re.fullmatch(r"client_\d+_\d+", welcome["client_id"]), welcome
+    assert re.fullmatch(r"client_127\.0\.0\.1_\d+_\d+", welcome["client_id"]), welcome
     assert (welcome["authenticated"], welcome["user_id"]) == (True, "ada"), welcome
     a_id, b_id = welcome["client_id"], (await b.next("welcome"))["data"]["client_id"]
     status = (await a.next("system_status"))["data"]

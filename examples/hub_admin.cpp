@@ -46,31 +46,14 @@ std::optional<std::string> user_of_token(std::string_view token) {
   return user->second;
 }
 
-// Custom client ids (seed 000 "Custom Client ID Generation"), and the query's token for the
-// connect hook: the id generator is what sees the upgrade request, the connect hook decides.
-class Ids {
- public:
-  std::string generate(const wisp::Request& request) {
-    const std::string id = "client_" + std::to_string(std::time(nullptr)) + "_" +
-                           std::to_string(++issued_);  // a number: two in one second differ
-    std::lock_guard lock(mutex_);
-    tokens_[id] = request.query_param("token").value_or("");
-    return id;
-  }
-  std::string take_token(std::string_view client_id) {
-    std::lock_guard lock(mutex_);
-    const auto token = tokens_.find(client_id);
-    if (token == tokens_.end()) return {};
-    std::string value = std::move(token->second);
-    tokens_.erase(token);
-    return value;
-  }
-
- private:
-  std::atomic<std::uint64_t> issued_{0};
-  std::mutex mutex_;  // the id generator runs on every loop thread
-  std::map<std::string, std::string, std::less<>> tokens_;
-};
+// Custom client ids (seed 000 "Custom Client ID Generation"): the seed's client_{ip}_{time}, with a
+// count so that two in one second differ.
+std::string custom_client_id(const wisp::Request& request) {
+  static std::atomic<std::uint64_t> issued{0};  // the generator runs on every loop thread
+  std::string ip(request.remote_address());
+  ip.erase(ip.rfind(':'));  // the port
+  return "client_" + ip + "_" + std::to_string(std::time(nullptr)) + "_" + std::to_string(++issued);
+}
 
 // seed 000 "Broadcasting to All Clients": what the background task sends.
 json system_status(const wisp::Hub& hub) {
@@ -177,15 +160,14 @@ void add_admin_routes(wisp::App& app, wisp::Hub& hub) {
 
 int main(int argc, char** argv) {
   const auto port = static_cast<std::uint16_t>(argc > 1 ? std::atoi(argv[1]) : 9001);
-  Ids ids;
-  wisp::App app({.client_id = [&](const wisp::Request& req) { return ids.generate(req); }});
+  wisp::App app({.client_id = custom_client_id});
   // seed 000 "Rate Limiting": 60 messages a minute per client; past it, `rate_limited` errors.
   wisp::Hub& hub = app.hub("/ws", {.websocket = {.rate_limit_messages = 60,
                                                  .rate_limit_window = std::chrono::minutes(1)}});
 
   // seed 000 "Authentication": a client without a valid token is refused (closed with 1008).
   hub.on_connect([&](wisp::ConnectEvent& ev) -> json {
-    const std::optional<std::string> user = user_of_token(ids.take_token(ev.client_id));
+    const std::optional<std::string> user = user_of_token(ev.socket.query("token").value_or(""));
     if (!user) {
       ev.reject("invalid or missing token");
       return nullptr;

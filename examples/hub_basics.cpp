@@ -7,17 +7,10 @@
 //     {"type":"chat_message","data":{"sender":"ada","message":"hi"},"id":1}
 //     {"type":"long_operation","id":2}
 //     {"type":"update_profile","data":{"profile":{"name":"Ada","age":36}},"id":3}
-#include <pthread.h>
-
 #include <chrono>
-#include <condition_variable>
-#include <csignal>
 #include <cstdlib>
-#include <deque>
-#include <functional>
 #include <iostream>
 #include <map>
-#include <mutex>
 #include <string>
 #include <thread>
 
@@ -30,42 +23,6 @@ namespace {
 double now_seconds() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
-
-// One thread for slow work: handlers run on a loop thread and must not block it.
-class Worker {
- public:
-  void post(std::function<void()> job) {
-    {
-      std::lock_guard lock(mutex_);
-      jobs_.push_back(std::move(job));
-    }
-    wake_.notify_one();
-  }
-
- private:
-  void work(const std::stop_token& stop) {
-    // SIGINT and SIGTERM are the app's (stop_on_signals), which blocks them only in run(): a
-    // thread started before must not take them, or they would end the process.
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-    std::unique_lock lock(mutex_);
-    while (wake_.wait(lock, stop, [&] { return !jobs_.empty(); })) {
-      std::function<void()> job = std::move(jobs_.front());
-      jobs_.pop_front();
-      lock.unlock();
-      job();
-      lock.lock();
-    }
-  }
-
-  std::mutex mutex_;
-  std::condition_variable_any wake_;  // woken by the jthread's stop request too
-  std::deque<std::function<void()>> jobs_;
-  std::jthread thread_{[this](std::stop_token stop) { work(stop); }};  // last: stops first
-};
 
 // seed 000 "Response to Current Client": a lookup that may fail.
 json fetch_data(const std::string& id) {
@@ -115,7 +72,6 @@ int main(int argc, char** argv) {
   const auto port = static_cast<std::uint16_t>(argc > 1 ? std::atoi(argv[1]) : 9001);
   wisp::App app;
   wisp::Hub& hub = app.hub("/ws");
-  Worker worker;
   std::map<std::string, std::string, std::less<>> usernames;  // one loop thread: no lock
 
   // Connection events: the welcome message carries the client id and what the hook returns;
@@ -170,13 +126,18 @@ int main(int argc, char** argv) {
   });
 
   // An asynchronous handler (seed 001: "handlers can be synchronous or asynchronous"): the reply
-  // is finished on the worker thread; the loop goes on meanwhile.
+  // is computed on the app's worker pool (app.offload) and sent from the loop; the loop goes on
+  // meanwhile.
   hub.on("slow_square", [&](wisp::Event& ev) {
     const int n = ev.data().value("n", 0);
-    worker.post([reply = std::make_shared<wisp::Reply>(ev.defer()), n] {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the slow part
-      reply->resolve({{"square", n * n}});
-    });
+    app.offload(
+        [n] {
+          std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the slow part
+          return n * n;
+        },
+        [reply = ev.defer()](int square) mutable {
+          reply.resolve({{"square", square}});
+        });
   });
 
   hub.on("example_message", describe_request);

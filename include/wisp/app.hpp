@@ -238,10 +238,11 @@ class App {
     }));
   }
 
-  // Makes run() stop the app as stop() does when the process gets SIGINT or SIGTERM: run() blocks
-  // both signals in its threads and takes them on a thread of its own. Call it before run(), and
-  // before starting threads of your own (they inherit the signal mask of the thread that starts
-  // them; a thread that does not block the signals may receive them instead).
+  // Makes run() stop the app as stop() does when the process gets SIGINT or SIGTERM. Blocks both
+  // signals in the calling thread at once (threads it starts from then on inherit that, and
+  // run()'s threads too; they stay blocked there after run() returns); run() takes them on a
+  // thread of its own. Call it before run(), and before starting threads of your own (a thread
+  // that does not block the signals may receive them instead).
   App& stop_on_signals();
   // Makes run() call reload_certificates() when the process gets SIGHUP (a failure is reported
   // on stderr and the old certificates stay). Same rules as stop_on_signals().

@@ -25,9 +25,10 @@ class DeferredResponse;
 // connection's buffers: copy what you keep past the call (e.g. to answer later).
 class Request {
  public:
-  // Made by the server; the three arguments must outlive the Request.
+  // Made by the server; the three arguments must outlive the Request. `socket`: the connection's
+  // descriptor, for remote_address() (-1: none).
   Request(const protocol::HttpRequest& head, const server::RouteParams& params,
-          std::string_view body);
+          std::string_view body, int socket = -1);
 
   // The method as sent, e.g. "GET" (methods are case-sensitive).
   std::string_view method() const;
@@ -44,11 +45,15 @@ class Request {
   std::optional<std::string> query_param(std::string_view name) const;
   // The whole body (a chunked one decoded); empty if there is none.
   std::string_view body() const { return body_; }
+  // The peer's address as "ip:port" ("[ip]:port" for IPv6); empty if it cannot be read. Asked of
+  // the kernel on each call (not kept per request).
+  std::string remote_address() const;
 
  private:
   const protocol::HttpRequest* head_;  // not owned
   const server::RouteParams* params_;  // not owned
   std::string_view body_;
+  int socket_;
 };
 
 // The answer to one request: set the status and headers, then end it with text(), json() or

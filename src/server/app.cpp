@@ -186,13 +186,19 @@ void App::reload_certificates() {
   }
 }
 
+// The signals are blocked at once, not only in run(): threads the caller starts in between
+// inherit the mask, so none of them can take a SIGTERM meant for the app.
 App& App::stop_on_signals() {
   impl_->stop_on_signals = true;
+  const sigset_t signals = watched_signals(true, false);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   return *this;
 }
 
 App& App::reload_on_sighup() {
   impl_->reload_on_sighup = true;
+  const sigset_t signals = watched_signals(false, true);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   return *this;
 }
 

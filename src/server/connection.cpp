@@ -268,7 +268,7 @@ bool Connection::register_client(const Route& route, const protocol::HttpRequest
           .count());
   const auto& custom = server().options().client_id;
   if (custom) {
-    record->id = custom(Request(request, http_->params, {}));  // the route's params too
+    record->id = custom(Request(request, http_->params, {}, fd()));  // the route's params too
   }
   if (!record->id.empty()) {
     if (!server().app().registry.add(*record)) return false;

@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "net/tcp_listener.hpp"
 #include "protocol/http_request.hpp"
 #include "server/connection.hpp"
 #include "server/http_router.hpp"
@@ -21,8 +22,8 @@ bool is_server_field(std::string_view name) {
 }  // namespace
 
 Request::Request(const protocol::HttpRequest& head, const server::RouteParams& params,
-                 std::string_view body)
-    : head_(&head), params_(&params), body_(body) {}
+                 std::string_view body, int socket)
+    : head_(&head), params_(&params), body_(body), socket_(socket) {}
 
 std::string_view Request::method() const { return head_->method; }
 std::string_view Request::path() const { return head_->path; }
@@ -33,6 +34,8 @@ std::string_view Request::param(std::string_view name) const { return params_->g
 std::optional<std::string> Request::query_param(std::string_view name) const {
   return server::query_value(head_->query, name);
 }
+
+std::string Request::remote_address() const { return net::peer_address(socket_); }
 
 Response& Response::status(int code) {
   check_open();
