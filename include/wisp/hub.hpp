@@ -119,6 +119,7 @@ class Event {
 
 // A client connecting (connect hooks) or gone (disconnect hooks).
 struct ConnectEvent {
+  // The upgrade's route params, query and kept headers are there to read (socket.query("token")).
   WebSocket& socket;
   std::string_view client_id;
   // Refuse the client: it is closed with 1008 and `reason` (at most 123 bytes) right after the
