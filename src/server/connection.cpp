@@ -141,7 +141,8 @@ void Connection::write_frame(OpCode op, std::string_view payload, bool compresse
   const std::size_t header_size = protocol::frame_header_size(payload.size(), false);
   if (char* out = cork_space(header_size + payload.size())) {  // an answer during a read
     protocol::write_frame_header(reinterpret_cast<std::uint8_t*>(out), fields);
-    std::memcpy(out + header_size, payload.data(), payload.size());
+    // An empty payload's data() may be null, which memcpy must not get even for 0 bytes.
+    if (!payload.empty()) std::memcpy(out + header_size, payload.data(), payload.size());
     return;
   }
   std::uint8_t header[protocol::max_frame_header_size];

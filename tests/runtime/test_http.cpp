@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "http_test_support.hpp"
 #include "raw_client.hpp"
 #include "server_thread.hpp"
 #include "wisp/wisp.hpp"
@@ -39,23 +40,9 @@ class HttpServer {
   std::optional<ServerThread> running_;
 };
 
-std::string get(std::string_view target, std::string_view extra = {}) {
-  return std::string("GET ")
-      .append(target)
-      .append(" HTTP/1.1\r\nHost: t\r\n")
-      .append(extra)
-      .append("\r\n");
-}
-
-HttpResponse ask(const HttpServer& server, const std::string& request) {
-  RawClient client(server.port());
-  client.send(request);
-  return client.read_http_response();
-}
-
 TEST(HttpRoutes, GetAnswersWithTypeAndLength) {
   HttpServer server;
-  const auto res = ask(server, get("/api/rooms"));
+  const auto res = ask(server.port(), get("/api/rooms"));
   EXPECT_EQ(res.status, 200);
   EXPECT_EQ(res.body, R"(["lobby","games"])");
   EXPECT_EQ(res.header("Content-Type"), "application/json");
@@ -64,15 +51,15 @@ TEST(HttpRoutes, GetAnswersWithTypeAndLength) {
 
 TEST(HttpRoutes, PathParametersArePercentDecodedAndQueryParsed) {
   HttpServer server;
-  EXPECT_EQ(ask(server, get("/users/a%20b?q=x+y")).body, "user a b q=x y");
-  EXPECT_EQ(ask(server, get("/static/css/site.css")).body, "css/site.css");
-  EXPECT_EQ(ask(server, get("/users/%zz")).status, 400);
+  EXPECT_EQ(ask(server.port(), get("/users/a%20b?q=x+y")).body, "user a b q=x y");
+  EXPECT_EQ(ask(server.port(), get("/static/css/site.css")).body, "css/site.css");
+  EXPECT_EQ(ask(server.port(), get("/users/%zz")).status, 400);
 }
 
 TEST(HttpRoutes, UnknownPathIs404AndWrongMethodIs405WithAllow) {
   HttpServer server;
-  EXPECT_EQ(ask(server, get("/nowhere")).status, 404);
-  const auto res = ask(server, "DELETE /api/rooms HTTP/1.1\r\nHost: t\r\n\r\n");
+  EXPECT_EQ(ask(server.port(), get("/nowhere")).status, 404);
+  const auto res = ask(server.port(), "DELETE /api/rooms HTTP/1.1\r\nHost: t\r\n\r\n");
   EXPECT_EQ(res.status, 405);
   EXPECT_EQ(res.header("Allow"), "GET, HEAD");
 }
@@ -111,7 +98,7 @@ TEST(HttpBodies, ContentLengthBodyInOnePieceAndOneBytePerWrite) {
   HttpServer server;
   const std::string request =
       "POST /echo-body HTTP/1.1\r\nHost: t\r\nContent-Length: 11\r\n\r\nhello there";
-  EXPECT_EQ(ask(server, request).body, "hello there");
+  EXPECT_EQ(ask(server.port(), request).body, "hello there");
   RawClient client(server.port());
   client.send_bytewise(request + request);
   EXPECT_EQ(client.read_http_response().body, "hello there");
@@ -139,16 +126,17 @@ TEST(HttpBodies, ExpectContinueGets100BeforeTheBody) {
 
 TEST(HttpLimits, BodyOverTheLimitIs413AndBadRequestsAre400And431) {
   HttpServer server;
-  EXPECT_EQ(ask(server, "POST /echo-body HTTP/1.1\r\nHost: t\r\nContent-Length: 65\r\n\r\n").status,
+  EXPECT_EQ(ask(server.port(), "POST /echo-body HTTP/1.1\r\nHost: t\r\nContent-Length: 65\r\n\r\n")
+                .status,
             413);
-  EXPECT_EQ(ask(server, "GET / HTTP/1.1\r\nHost: t\r\nBad Header: x\r\n\r\n").status, 400);
-  EXPECT_EQ(ask(server, get("/", "X-Big: " + std::string(20000, 'x') + "\r\n")).status, 431);
+  EXPECT_EQ(ask(server.port(), "GET / HTTP/1.1\r\nHost: t\r\nBad Header: x\r\n\r\n").status, 400);
+  EXPECT_EQ(ask(server.port(), get("/", "X-Big: " + std::string(20000, 'x') + "\r\n")).status, 431);
 }
 
 TEST(HttpErrors, AThrowingHandlerAnswers500AndTheServerGoesOn) {
   HttpServer server;
-  EXPECT_EQ(ask(server, get("/boom")).status, 500);
-  EXPECT_EQ(ask(server, get("/users/9")).status, 200);
+  EXPECT_EQ(ask(server.port(), get("/boom")).status, 500);
+  EXPECT_EQ(ask(server.port(), get("/users/9")).status, 200);
 }
 
 TEST(HttpRoutes, WebSocketsShareThePort) {
@@ -167,11 +155,11 @@ TEST(Observability, MetricsAndHealthz) {
   HttpServer server;
   RawClient ws(server.port());
   ws.handshake("/ws");
-  const auto metrics = ask(server, get("/metrics"));
+  const auto metrics = ask(server.port(), get("/metrics"));
   EXPECT_EQ(metrics.status, 200);
   EXPECT_TRUE(metrics.header("Content-Type")->starts_with("text/plain; version=0.0.4"));
   EXPECT_NE(metrics.body.find("\nwisp_websockets 1\n"), std::string::npos) << metrics.body;
-  const auto health = ask(server, get("/healthz"));
+  const auto health = ask(server.port(), get("/healthz"));
   EXPECT_EQ(health.status, 200);
   EXPECT_EQ(health.body, R"({"status":"ok","threads":1,"websockets":1})");
 }

@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "http_test_support.hpp"
 #include "raw_client.hpp"
 #include "server_thread.hpp"
 #include "tls_test_support.hpp"
@@ -90,41 +91,28 @@ class FileServer {
   std::optional<ServerThread> running_;
 };
 
-std::string get(std::string_view target, std::string_view extra = {}) {
-  return std::string("GET ")
-      .append(target)
-      .append(" HTTP/1.1\r\nHost: t\r\n")
-      .append(extra)
-      .append("\r\n");
-}
-
-HttpResponse ask(const FileServer& server, const std::string& request) {
-  RawClient client(server.port());
-  client.send(request);
-  return client.read_http_response();
-}
-
 TEST(StaticFiles, ContentTypeByExtensionAndIndexForADirectory) {
   FileServer server;
-  const auto js = ask(server, get("/static/app.js"));
+  const auto js = ask(server.port(), get("/static/app.js"));
   EXPECT_EQ(js.status, 200);
   EXPECT_EQ(js.body, "console.log(1)");
   EXPECT_EQ(js.header("Content-Type"), "text/javascript; charset=utf-8");
-  EXPECT_EQ(ask(server, get("/static/site.css")).header("Content-Type"), "text/css; charset=utf-8");
-  EXPECT_EQ(ask(server, get("/static/data.bin")).header("Content-Type"),
+  EXPECT_EQ(ask(server.port(), get("/static/site.css")).header("Content-Type"),
+            "text/css; charset=utf-8");
+  EXPECT_EQ(ask(server.port(), get("/static/data.bin")).header("Content-Type"),
             "application/octet-stream");
-  const auto home = ask(server, get("/static/"));
+  const auto home = ask(server.port(), get("/static/"));
   EXPECT_EQ(home.body, "<h1>home</h1>");
   EXPECT_EQ(home.header("Content-Type"), "text/html; charset=utf-8");
-  EXPECT_EQ(ask(server, get("/static/docs/")).body, "<h1>docs</h1>");
-  const auto moved = ask(server, get("/static/docs?x=1"));
+  EXPECT_EQ(ask(server.port(), get("/static/docs/")).body, "<h1>docs</h1>");
+  const auto moved = ask(server.port(), get("/static/docs?x=1"));
   EXPECT_EQ(moved.status, 301);
   EXPECT_EQ(moved.header("Location"), "/static/docs/?x=1");
 }
 
 TEST(StaticFiles, HandlerHeadersAndTypeWin) {
   FileServer server;
-  const auto res = ask(server, get("/download"));
+  const auto res = ask(server.port(), get("/download"));
   EXPECT_EQ(res.status, 200);
   EXPECT_EQ(res.body, "\x01\x02");
   EXPECT_EQ(res.header("Content-Type"), "application/x-wisp");
@@ -133,7 +121,7 @@ TEST(StaticFiles, HandlerHeadersAndTypeWin) {
 
 TEST(StaticFiles, EtagAndLastModifiedGive304) {
   FileServer server;
-  const auto first = ask(server, get("/static/app.js"));
+  const auto first = ask(server.port(), get("/static/app.js"));
   const auto etag = first.header("ETag");
   const auto modified = first.header("Last-Modified");
   ASSERT_TRUE(etag && modified);
@@ -149,8 +137,8 @@ TEST(StaticFiles, EtagAndLastModifiedGive304) {
   EXPECT_EQ(client.read_http_response().status, 304);
   client.send(get("/static/app.js", "If-None-Match: \"other\"\r\n"));
   EXPECT_EQ(client.read_http_response().body, "console.log(1)");
-  client.send(
-      get("/download", "If-None-Match: " + *ask(server, get("/download")).header("ETag") + "\r\n"));
+  client.send(get("/download", "If-None-Match: " +
+                                   *ask(server.port(), get("/download")).header("ETag") + "\r\n"));
   const auto handler_304 = client.read_http_response();
   EXPECT_EQ(handler_304.status, 304);
   EXPECT_EQ(handler_304.header("Cache-Control"), "no-cache") << "the caller's fields stay";
@@ -197,7 +185,7 @@ TEST(StaticFiles, AClientThatStopsReadingDoesNotHoldUpOthers) {
   FileServer server;
   RawClient stalled(server.port());
   stalled.send(get("/static/big.bin") + get("/static/big.bin"));  // and never reads
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(ask(server, get("/static/app.js")).status, 200);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(ask(server.port(), get("/static/app.js")).status, 200);
 }
 
 TEST(StaticFiles, AClientThatLeavesMidFileLeavesTheServerServing) {
@@ -208,7 +196,7 @@ TEST(StaticFiles, AClientThatLeavesMidFileLeavesTheServerServing) {
     char some[1000];
     ASSERT_GT(::recv(leaving.fd(), some, sizeof some, 0), 0);
   }  // closed with most of the file unread: the server's next send fails (EPIPE, no SIGPIPE)
-  EXPECT_EQ(ask(server, get("/static/app.js")).body, "console.log(1)");
+  EXPECT_EQ(ask(server.port(), get("/static/app.js")).body, "console.log(1)");
 }
 
 TEST(StaticFiles, PathsOutsideTheDirectoryAreRefused) {
@@ -216,13 +204,13 @@ TEST(StaticFiles, PathsOutsideTheDirectoryAreRefused) {
   for (const char* target :
        {"/static/../secret.txt", "/static/docs/../../secret.txt", "/static/%2e%2e/secret.txt",
         "/static/docs%2f..%2f..%2fsecret.txt", "/static/app.js%00.html"}) {
-    const auto res = ask(server, get(target));
+    const auto res = ask(server.port(), get(target));
     EXPECT_EQ(res.status, 400) << target;
     EXPECT_EQ(res.body.find("top secret"), std::string::npos) << target;
   }
   // An absolute path after the prefix still names a file under the directory.
   const std::string outside = tree().path("secret.txt");
-  EXPECT_EQ(ask(server, get("/static/" + outside)).status, 404);
+  EXPECT_EQ(ask(server.port(), get("/static/" + outside)).status, 404);
 }
 
 TEST(StaticFiles, MissingFileAndDirectoryWithoutIndexAre404AndKeepTheConnection) {
@@ -233,33 +221,16 @@ TEST(StaticFiles, MissingFileAndDirectoryWithoutIndexAre404AndKeepTheConnection)
   client.send(get("/static/app.js"));
   EXPECT_EQ(client.read_http_response().status, 200);
   fs::create_directories(tree().dir / "root" / "empty");
-  EXPECT_EQ(ask(server, get("/static/empty/")).status, 404);
+  EXPECT_EQ(ask(server.port(), get("/static/empty/")).status, 404);
 }
 
 // ---- TLS ---------------------------------------------------------------------------------------
 
 // A blocking OpenSSL client that does not check the certificate (the server's TLS is not what is
 // tested here) and reads HTTP responses with a Content-Length.
-class TlsClient {
+class TlsClient : public TlsConnection {
  public:
-  explicit TlsClient(std::uint16_t port)
-      : ctx_(SSL_CTX_new(TLS_client_method())), ssl_(SSL_new(ctx_)), fd_(connect_tcp(port, 10)) {
-    SSL_set_fd(ssl_, fd_);
-    if (fd_ < 0 || SSL_connect(ssl_) != 1) throw std::runtime_error("TLS: " + ssl_errors());
-  }
-  ~TlsClient() {
-    SSL_free(ssl_);
-    SSL_CTX_free(ctx_);
-    if (fd_ >= 0) ::close(fd_);
-  }
-  TlsClient(const TlsClient&) = delete;
-  TlsClient& operator=(const TlsClient&) = delete;
-
-  void send(std::string_view bytes) {
-    std::size_t n = 0;
-    if (SSL_write_ex(ssl_, bytes.data(), bytes.size(), &n) != 1)
-      throw std::runtime_error("TLS write: " + ssl_errors());
-  }
+  using TlsConnection::TlsConnection;
 
   // The body of the next response (its head must announce a Content-Length).
   std::string read_body() {
@@ -276,16 +247,9 @@ class TlsClient {
 
  private:
   void more() {
-    char chunk[16384];
-    std::size_t n = 0;
-    if (SSL_read_ex(ssl_, chunk, sizeof chunk, &n) != 1)
-      throw std::runtime_error("TLS read ended: " + ssl_errors());
-    in_.append(chunk, n);
+    if (!read_some(in_)) throw std::runtime_error("TLS read ended: " + ssl_errors());
   }
 
-  SSL_CTX* ctx_;
-  SSL* ssl_;
-  int fd_;
   std::string in_;
 };
 

@@ -90,53 +90,9 @@ TlsOptions live_tls() {
 
 // ---- the client: OpenSSL on a blocking socket, trusting the test CA ----------------------------
 
-class TlsClient {
+class TlsClient : public TlsConnection {
  public:
-  explicit TlsClient(std::uint16_t port) {
-    ctx_ = SSL_CTX_new(TLS_client_method());
-    SSL_CTX_load_verify_locations(ctx_, pki().path("ca.crt").c_str(), nullptr);
-    SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER, nullptr);
-    ssl_ = SSL_new(ctx_);
-    SSL_set_tlsext_host_name(ssl_, "localhost");
-    SSL_set1_host(ssl_, "localhost");
-    fd_ = connect_tcp(port, 5);
-    SSL_set_fd(ssl_, fd_);
-    if (fd_ < 0 || SSL_connect(ssl_) != 1)
-      throw std::runtime_error("TLS handshake failed: " + ssl_errors());
-  }
-  ~TlsClient() {
-    SSL_free(ssl_);
-    SSL_CTX_free(ctx_);
-    if (fd_ >= 0) ::close(fd_);
-  }
-  TlsClient(const TlsClient&) = delete;
-  TlsClient& operator=(const TlsClient&) = delete;
-
-  void send(std::string_view bytes) {
-    std::size_t written = 0;
-    if (SSL_write_ex(ssl_, bytes.data(), bytes.size(), &written) != 1)
-      throw std::runtime_error("TLS write failed: " + ssl_errors());
-  }
-
-  // Exactly `size` bytes; fewer if the connection ends first.
-  std::string receive(std::size_t size) {
-    std::string bytes(size, '\0');
-    std::size_t got = 0;
-    for (std::size_t n = 0; got < size; got += n) {
-      if (SSL_read_ex(ssl_, bytes.data() + got, size - got, &n) != 1) break;
-    }
-    bytes.resize(got);
-    return bytes;
-  }
-
-  // Everything until the server ends the connection.
-  std::string receive_all() {
-    std::string bytes;
-    char chunk[4096];
-    for (std::size_t n = 0; SSL_read_ex(ssl_, chunk, sizeof chunk, &n) == 1;)
-      bytes.append(chunk, n);
-    return bytes;
-  }
+  explicit TlsClient(std::uint16_t port) : TlsConnection(port, pki().path("ca.crt"), 5) {}
 
   // An HTTP response head, up to and including the blank line.
   std::string receive_head() {
@@ -173,18 +129,13 @@ class TlsClient {
   }
 
   std::string peer_common_name() {
-    X509* peer = SSL_get1_peer_certificate(ssl_);
+    X509* peer = SSL_get1_peer_certificate(ssl());
     if (!peer) return {};
     char name[256] = {};
     X509_NAME_get_text_by_NID(X509_get_subject_name(peer), NID_commonName, name, sizeof name);
     X509_free(peer);
     return name;
   }
-
- private:
-  SSL_CTX* ctx_ = nullptr;
-  SSL* ssl_ = nullptr;
-  int fd_ = -1;
 };
 
 // ---- the server --------------------------------------------------------------------------------

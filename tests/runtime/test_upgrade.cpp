@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "http_test_support.hpp"
 #include "raw_client.hpp"
 #include "server_thread.hpp"
 #include "wisp/wisp.hpp"
@@ -403,10 +404,6 @@ TEST(UpgradeMiddleware, ASlotHeldByARejectedUpgradeIsFreedAtOnce) {
 }
 
 // ---- HTTP answered later -----------------------------------------------------------------------
-
-std::string get(std::string_view target) {
-  return std::string("GET ").append(target).append(" HTTP/1.1\r\nHost: t\r\n\r\n");
-}
 
 TEST(HttpLater, AnswerFromAnotherThreadKeepsPipelinedOrder) {
   App app;
