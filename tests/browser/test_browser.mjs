@@ -15,14 +15,14 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createInterface } from 'node:readline';
-import { accessSync, constants, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium.mjs';
+import { STEP_MS, startServer, stopServer, withTimeout } from '../support/wisp_serve.mjs';
 
 let chromium;
 try {
@@ -31,78 +31,10 @@ try {
   throw new Error(`cannot load 'playwright-core' (run scripts/install-deps, or npm ci in tests/browser): ${err.message}`);
 }
 
-const WISP = process.env.WISP_BIN;
-if (!WISP) throw new Error('set WISP_BIN to the wisp executable');
-accessSync(WISP, constants.X_OK);
 const ARTIFACTS = process.env.WISP_ARTIFACTS || mkdtempSync(join(tmpdir(), 'wisp-browser-'));
 
-const STEP_MS = 10_000; // any single wait
 const TEST_MS = 60_000; // any whole test
 const MIB = 1 << 20;
-const LISTEN_LINE = /^wisp serve: listening on (\S+):(\d+)$/;
-
-function withTimeout(promise, what, ms = STEP_MS) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-// ---- wisp serve ---------------------------------------------------------------------------------
-
-const running = new Set(); // servers still up: killed by PID if this process exits early
-
-process.on('exit', () => {
-  for (const proc of running) proc.kill('SIGKILL');
-});
-
-function exited(proc) {
-  if (proc.exitCode !== null || proc.signalCode !== null) {
-    return Promise.resolve([proc.exitCode, proc.signalCode]);
-  }
-  return new Promise((resolve) => proc.once('exit', (code, signal) => resolve([code, signal])));
-}
-
-async function startServer(extraArgs = []) {
-  const args = ['serve', '--host', '127.0.0.1', '--port', '0', ...extraArgs];
-  const proc = spawn(WISP, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  running.add(proc);
-  proc.once('exit', () => running.delete(proc));
-  const scheme = extraArgs.includes('--tls-cert') ? 'wss' : 'ws';
-  const server = { proc, port: 0, url: (path) => `${scheme}://127.0.0.1:${server.port}${path}` };
-  const lines = createInterface({ input: proc.stdout }); // keeps draining stdout after the first line
-  try {
-    const first = await withTimeout(
-      new Promise((resolve, reject) => {
-        lines.once('line', resolve);
-        lines.once('close', () => reject(new Error(`wisp ${args.join(' ')} printed nothing and closed stdout (exit ${proc.exitCode})`)));
-        proc.once('error', reject);
-      }),
-      "wisp serve's first stdout line",
-    );
-    const m = LISTEN_LINE.exec(first);
-    assert.ok(m, `first stdout line was ${JSON.stringify(first)}, expected 'wisp serve: listening on HOST:PORT'`);
-    server.port = Number(m[2]);
-    assert.notEqual(server.port, 0, 'with --port 0 wisp must print the real port');
-    return server;
-  } catch (err) {
-    await stopServer(server);
-    throw err;
-  }
-}
-
-// Stops the server by PID: SIGTERM, then SIGKILL if it does not exit in time.
-async function stopServer({ proc }) {
-  if (proc.exitCode !== null || proc.signalCode !== null) return;
-  proc.kill('SIGTERM');
-  try {
-    await withTimeout(exited(proc), 'wisp serve to exit after SIGTERM', 5000);
-  } catch {
-    proc.kill('SIGKILL');
-    await exited(proc);
-  }
-}
 
 // ---- the test page ------------------------------------------------------------------------------
 // window.wisp drives WebSockets for the test (open, send, next, closed, close) and lists every
@@ -361,7 +293,7 @@ const UTF8 = 'héllo wörld — ½ € 日本語 한국어 Ελληνικά 🎉
 
 browserTest('text, binary (ArrayBuffer), UTF-8 multibyte and 1 MiB messages echo intact', async ({ server, open }) => {
   const p = await open();
-  const ws = await p.connect(server.url('/echo'));
+  const ws = await p.connect(server.ws('/echo'));
   assert.equal(ws.extensions, '', 'with --compression off the server must not accept permessage-deflate');
   await ws.echo('hello, wisp');
   await ws.echo(randomBytes(1000));
@@ -384,7 +316,7 @@ for (const mode of ['shared', 'dedicated']) {
     `permessage-deflate (${mode}): Chromium negotiates it and messages of 16 B to 128 KiB echo intact`,
     async ({ server, open }) => {
       const p = await open();
-      const ws = await p.connect(server.url('/echo'));
+      const ws = await p.connect(server.ws('/echo'));
       assert.match(ws.extensions, /^permessage-deflate/, `the browser sees extensions ${JSON.stringify(ws.extensions)}`);
       for (const size of [16, 100, 1000, 4096, 65536, 131072]) {
         const items = [];
@@ -408,7 +340,7 @@ browserTest(
   'a message over --max-message-size 1024 gets close code 1009 in the browser',
   async ({ server, open }) => {
     const p = await open();
-    const ws = await p.connect(server.url('/echo'));
+    const ws = await p.connect(server.ws('/echo'));
     await ws.echo(Buffer.alloc(1024, 0x78)); // at the limit: fine
     await ws.echo('y'.repeat(1024));
     await ws.send({ text: 'z'.repeat(2000) });
@@ -422,8 +354,8 @@ browserTest(
 
 browserTest('two pages on /fanout both receive what one of them sends', async ({ server, open }) => {
   const [pa, pb] = [await open(), await open()];
-  const a = await pa.connect(server.url('/fanout'));
-  const b = await pb.connect(server.url('/fanout'));
+  const a = await pa.connect(server.ws('/fanout'));
+  const b = await pb.connect(server.ws('/fanout'));
   // b's hello reaching both proves both are subscribed before the real check.
   await b.send({ text: 'hello from b' });
   for (const [who, ws] of [['a', a], ['b', b]]) {
@@ -447,8 +379,8 @@ browserTest(
   'wss: `wisp serve --tls-cert --tls-key` echoes text and binary in Chromium',
   async ({ server, open }) => {
     const p = await open();
-    const ws = await p.connect(server.url('/echo'));
-    assert.match(server.url('/echo'), /^wss:/);
+    const ws = await p.connect(server.ws('/echo'));
+    assert.match(server.ws('/echo'), /^wss:/);
     await ws.echo('hello over wss ✓');
     await ws.echo(randomBytes(1000));
     await ws.echo(randomBytes(MIB));
@@ -471,7 +403,7 @@ function pngSize(file) {
 
 browserTest('a screenshot of the page showing the echoed messages', async ({ server, open }) => {
   const p = await open();
-  const ws = await p.connect(server.url('/echo'));
+  const ws = await p.connect(server.ws('/echo'));
   await ws.echo('hello, wisp');
   await ws.echo('héllo wörld — ½ € Ελληνικά Кириллица ✓'); // scripts the Debian fonts draw
   await ws.echo(Buffer.from('wisp binary \x00\x01\x02\xff', 'latin1'));

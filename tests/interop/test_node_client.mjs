@@ -9,12 +9,12 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createInterface } from 'node:readline';
-import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { STEP_MS, exited, startServer, stopServer, withTimeout } from '../support/wisp_serve.mjs';
 
 let WebSocket;
 try {
@@ -23,30 +23,8 @@ try {
   throw new Error(`cannot load 'ws' (run scripts/install-deps, or npm ci in tests/interop): ${err.message}`);
 }
 
-const WISP = process.env.WISP_BIN;
-if (!WISP) throw new Error('set WISP_BIN to the wisp executable');
-accessSync(WISP, constants.X_OK);
-
-const STEP_MS = 10_000; // any single wait
 const TEST_MS = 60_000; // any whole test
 const MIB = 1 << 20;
-const LISTEN_LINE = /^wisp serve: listening on (\S+):(\d+)$/;
-
-function withTimeout(promise, what, ms = STEP_MS) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-// Resolves with [code, signal] when the process exits.
-function exited(proc) {
-  if (proc.exitCode !== null || proc.signalCode !== null) {
-    return Promise.resolve([proc.exitCode, proc.signalCode]);
-  }
-  return new Promise((resolve) => proc.once('exit', (code, signal) => resolve([code, signal])));
-}
 
 // A CA and a server certificate for 127.0.0.1 and localhost, made by the openssl command.
 function makePki() {
@@ -67,43 +45,10 @@ function makePki() {
   };
 }
 
-// With `ca`, the server speaks TLS and clients trust that CA only.
-async function startServer(extraArgs = [], ca = null) {
-  const args = ['serve', '--host', '127.0.0.1', '--port', '0', ...extraArgs];
-  const proc = spawn(WISP, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  const server = { proc, port: 0, url: '', clientOptions: ca ? { ca } : {} };
-  const lines = createInterface({ input: proc.stdout }); // keeps draining stdout after the first line
-  try {
-    const first = await withTimeout(
-      new Promise((resolve, reject) => {
-        lines.once('line', resolve);
-        lines.once('close', () => reject(new Error(`wisp ${args.join(' ')} printed nothing and closed stdout (exit ${proc.exitCode})`)));
-        proc.once('error', reject);
-      }),
-      "wisp serve's first stdout line",
-    );
-    const m = LISTEN_LINE.exec(first);
-    assert.ok(m, `first stdout line was ${JSON.stringify(first)}, expected 'wisp serve: listening on HOST:PORT'`);
-    server.port = Number(m[2]);
-    assert.notEqual(server.port, 0, 'with --port 0 wisp must print the real port');
-    server.url = `${ca ? 'wss' : 'ws'}://127.0.0.1:${server.port}/echo`;
-    return server;
-  } catch (err) {
-    await stopServer(server);
-    throw err;
-  }
-}
-
-// Stops the server by PID: SIGTERM, then SIGKILL if it does not exit in time.
-async function stopServer({ proc }) {
-  if (proc.exitCode !== null || proc.signalCode !== null) return;
-  proc.kill('SIGTERM');
-  try {
-    await withTimeout(exited(proc), 'wisp serve to exit after SIGTERM', 5000);
-  } catch {
-    proc.kill('SIGKILL');
-    await exited(proc);
-  }
+// `wisp serve` with `url` its /echo; with `ca`, it speaks TLS and clients trust that CA only.
+async function startEchoServer(extraArgs = [], ca = null) {
+  const server = await startServer(extraArgs);
+  return { ...server, url: server.ws('/echo'), clientOptions: ca ? { ca } : {} };
 }
 
 // A client on the server's /echo with a queue of received messages and a promise of its close.
@@ -167,7 +112,7 @@ function serverTest(name, fn, extraArgs = [], tls = false) {
   test(name, { timeout: TEST_MS }, async (t) => {
     const pki = tls ? makePki() : null;
     if (pki) t.after(pki.remove);
-    const server = await startServer(pki ? [...extraArgs, ...pki.args] : extraArgs, pki?.ca);
+    const server = await startEchoServer(pki ? [...extraArgs, ...pki.args] : extraArgs, pki?.ca);
     const clients = [];
     const open = async () => {
       const c = await connect(server);

@@ -32,14 +32,17 @@ process.on('exit', () => {
   for (const proc of running) proc.kill('SIGKILL');
 });
 
-function exited(proc) {
-  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => proc.once('exit', resolve));
+/** Resolves with [code, signal] once the process has exited. */
+export function exited(proc) {
+  if (proc.exitCode !== null || proc.signalCode !== null) {
+    return Promise.resolve([proc.exitCode, proc.signalCode]);
+  }
+  return new Promise((resolve) => proc.once('exit', (code, signal) => resolve([code, signal])));
 }
 
 /**
  * Starts `wisp serve --host 127.0.0.1 --port PORT ...extraArgs` and resolves once it listens:
- * { proc, port, http(path), ws(path) }.
+ * { proc, port, http(path), ws(path) } (https and wss when extraArgs has --tls-cert).
  */
 export async function startServer(extraArgs = [], port = 0) {
   const args = ['serve', '--host', '127.0.0.1', '--port', String(port), ...extraArgs];
@@ -47,11 +50,12 @@ export async function startServer(extraArgs = [], port = 0) {
   running.add(proc);
   proc.once('exit', () => running.delete(proc));
   const lines = createInterface({ input: proc.stdout }); // keeps draining stdout after the first line
+  const tls = extraArgs.includes('--tls-cert') ? 's' : '';
   const server = {
     proc,
     port: 0,
-    http: (path) => `http://127.0.0.1:${server.port}${path}`,
-    ws: (path) => `ws://127.0.0.1:${server.port}${path}`,
+    http: (path) => `http${tls}://127.0.0.1:${server.port}${path}`,
+    ws: (path) => `ws${tls}://127.0.0.1:${server.port}${path}`,
   };
   try {
     const first = await withTimeout(
