@@ -5,12 +5,12 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
-#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "fuzz_check.hpp"
 #include "protocol/http_body.hpp"
 #include "protocol/http_request.hpp"
 
@@ -22,14 +22,6 @@ using wisp::protocol::HttpLimits;
 using wisp::protocol::HttpRequestParser;
 using BodyStatus = HttpBodyReader::Status;
 using HeadStatus = HttpRequestParser::Status;
-
-#define CHECK(condition)                                                                 \
-  do {                                                                                   \
-    if (!(condition)) {                                                                  \
-      std::fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #condition); \
-      std::abort();                                                                      \
-    }                                                                                    \
-  } while (false)
 
 struct Outcome {
   std::vector<std::string> requests;  // each complete request: its target, '\n', its body

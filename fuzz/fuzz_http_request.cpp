@@ -2,11 +2,11 @@
 // byte at a time and in random-sized pieces, under default and small limits; every way must give
 // the same outcome, and each feed() must keep the parser's contract.
 #include <cstdint>
-#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <string_view>
 
+#include "fuzz_check.hpp"
 #include "protocol/handshake.hpp"
 #include "protocol/http_request.hpp"
 
@@ -16,14 +16,6 @@ using wisp::protocol::HttpLimits;
 using wisp::protocol::HttpRequest;
 using wisp::protocol::HttpRequestParser;
 using Status = HttpRequestParser::Status;
-
-#define CHECK(condition)                                                                 \
-  do {                                                                                   \
-    if (!(condition)) {                                                                  \
-      std::fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #condition); \
-      std::abort();                                                                      \
-    }                                                                                    \
-  } while (false)
 
 struct Outcome {
   Status status = Status::Incomplete;
