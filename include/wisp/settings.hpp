@@ -109,6 +109,32 @@ struct TlsOptions {
 };
 
 // Per App.
+// Scale-out: several processes (nodes) sharing one Redis act as one server (README "Scaling
+// out"). Without a url the app is one process and needs nothing else.
+struct RedisOptions {
+  // "redis://[[user]:password@]host[:port][/db]" or "unix:///path/to/redis.sock[?db=N]"; empty:
+  // no Redis (the local broker).
+  std::string url{};
+  // Put before every key and channel name, so that several apps can share one Redis.
+  std::string prefix = "wisp:";
+  // This node's name in Redis (its channel, its directory entries); empty: random.
+  std::string node_id{};
+  // A node refreshes its liveness this often; one silent for node_timeout is taken for dead and its
+  // clients stop being counted.
+  std::chrono::milliseconds heartbeat_interval = std::chrono::seconds(5);
+  std::chrono::milliseconds node_timeout = std::chrono::seconds(15);
+  // Reconnection after a loss: exponential backoff with full jitter between these bounds.
+  std::chrono::milliseconds reconnect_min = std::chrono::milliseconds(100);
+  std::chrono::milliseconds reconnect_max = std::chrono::seconds(5);
+  // Messages for other nodes kept while Redis is unreachable; past this they are counted as lost
+  // (wisp_broker_lost_total).
+  std::size_t max_pending = 10000;
+  // Cluster-wide questions (counts, ids, members) wait this long for the other nodes' answers.
+  std::chrono::milliseconds gather_timeout = std::chrono::seconds(1);
+  // SPUBLISH/SSUBSCRIBE (Redis 7 sharded pub/sub) for topics, for Redis Cluster.
+  bool sharded_pubsub = false;
+};
+
 struct AppOptions {
   // Event-loop threads, each with its own listening socket per listen() (SO_REUSEPORT) and its
   // own sockets.
@@ -132,6 +158,10 @@ struct AppOptions {
   std::uint32_t connections_per_ip_per_minute = 0;
   // Threads of the worker pool that runs App::offload's work, started on first use.
   unsigned workers = 4;
+  // Scale-out over Redis (empty url: one process).
+  RedisOptions redis{};
+  // Service actions (App::action) are offered under this service name; empty: none.
+  std::string service{};
 };
 
 }  // namespace wisp
