@@ -21,11 +21,13 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "wisp/opcode.hpp"
+#include "wisp/settings.hpp"
 
 namespace wisp::net {
 class EventLoop;
@@ -108,5 +110,11 @@ class Broker {
 
   virtual BrokerStatus status() const = 0;
 };
+
+// broker/local_broker.cpp: this process alone. broker/redis_broker.cpp: throws
+// std::invalid_argument for a url it cannot parse; an unreachable Redis is not an error (it is
+// retried with backoff, and status() says so).
+std::unique_ptr<Broker> make_local_broker(Node& node);
+std::unique_ptr<Broker> make_redis_broker(const RedisOptions& options, Node& node);
 
 }  // namespace wisp::broker
