@@ -7,19 +7,18 @@ Usage: /usr/bin/python3 test_haproxy_cluster.py PATH/TO/wisp [unittest args...]
 
 Which node a client reached is the X-Wisp-Node header HAProxy adds to every answer (the 101
 included). Parts that need the nodes to share Redis (a message from one node's client reaching
-another node's) run when node1's /healthz names a "redis" broker ("broker": "redis" or
-{"kind": "redis", ...}); WISP_CLUSTER_READY=1 forces them, =0 leaves them out. Every wait is
-bounded (STEP seconds); every process is started here and stopped by PID.
+another node's) run when cluster_ready.py says so. Every wait is bounded (STEP seconds); every
+process is started here and stopped by PID.
 """
 
 import asyncio
 import importlib.machinery
-import re
-import signal
-import subprocess
 import importlib.util
 import json
 import os
+import re
+import signal
+import subprocess
 import sys
 import tempfile
 import unittest
@@ -27,6 +26,8 @@ import urllib.request
 
 import websockets
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
+
+from cluster_ready import cluster_ready
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RUN_CLUSTER = os.path.join(HERE, "..", "..", "deploy", "haproxy", "run-cluster")
@@ -57,13 +58,6 @@ def get(url, cookie=None):
     request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
     with urllib.request.urlopen(request, timeout=STEP) as response:
         return response.status, response.headers.get("X-Wisp-Node"), response.read()
-
-
-def broker_kind(port):
-    """The broker node1's /healthz names (None before the broker is merged)."""
-    _, _, body = get(f"http://127.0.0.1:{port}/healthz")
-    broker = json.loads(body).get("broker")
-    return broker.get("kind") if isinstance(broker, dict) else broker
 
 
 class Client:
@@ -171,12 +165,9 @@ class ClusterTest(unittest.IsolatedAsyncioTestCase):
         except Exception:
             await asyncio.to_thread(self.cluster.stop)
             raise
-        flag = os.environ.get("WISP_CLUSTER_READY")
-        kind = broker_kind(self.cluster.nodes["node1"].port)
-        self.across = flag == "1" if flag in ("0", "1") else kind == "redis"
+        self.across, why = await asyncio.to_thread(cluster_ready, self.cluster.nodes["node1"].port)
         if not self.across:
-            print(f"\n{self.id()}: cross-node parts left out: node1's /healthz names broker "
-                  f"{kind!r}, not 'redis' (WISP_CLUSTER_READY=1 forces them)", file=sys.stderr)
+            print(f"\n{self.id()}: cross-node parts left out: node1's {why}", file=sys.stderr)
 
     async def asyncTearDown(self):
         for client in self.clients:
