@@ -136,6 +136,15 @@ class ClusterFanoutTest(unittest.TestCase):
         self.assertEqual(status, 1)
         self.assertIn("not every connection got the first message", stderr)
 
+    def test_wisp_node_listed_twice(self):
+        # The wisp side of --ports (priming, the slowest-node window) without a cluster: both
+        # "servers" are one node, so every receiver gets every message today.
+        node, port = self.wisp_node("node-a")
+        status, result, stderr = bench_fanout([port, port], [node.pid], "--redis-pid",
+                                              str(self.redis.process.pid))
+        self.assertEqual(status, 0, stderr)
+        self.assert_every_message_everywhere(result, stderr)
+
     def test_wisp_serve_names_its_node(self):
         _, _, first = self.start(
             [WISP, "serve", "--port", "0", "--redis", "redis://:secret@127.0.0.1:1", "--node-id",
