@@ -1,8 +1,12 @@
 // `wisp serve`: the demo server. / is the demo page (chat rooms and a live dashboard over the
 // event hub at /ws; see demo/); /echo sends every message back with its opcode; /fanout sends
 // every message to every /fanout client; GET /hello answers "Hello world!"; --static DIR serves
-// files at /static/. With --tls-cert and --tls-key, over TLS.
+// files at /static/. With --tls-cert and --tls-key, over TLS. With --redis, one node of a cluster:
+// several `wisp serve --redis URL` processes sharing that Redis act as one server.
+#include <unistd.h>
+
 #include <cstdint>
+#include <cstring>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -23,8 +27,10 @@ struct ServeOptions {
   Compression compression = Compression::Off;
   TlsOptions tls;          // TLS when cert_file is set
   std::string static_dir;  // served at /static/ when set
+  RedisOptions redis;      // a cluster node when redis.url is set
 
   bool uses_tls() const { return !tls.cert_file.empty(); }
+  bool uses_redis() const { return !redis.url.empty(); }
 
   WebSocketSettings settings() const {
     // Decompression follows compression: shared asks clients to compress messages alone too.
@@ -37,6 +43,23 @@ struct ServeOptions {
 
 std::string url_host(const std::string& host) {
   return host.find(':') != std::string::npos ? "[" + host + "]" : host;
+}
+
+// A node id people can tell apart in logs and on the dashboard: this host's name and our PID.
+std::string default_node_id() {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') std::strcpy(host, "node");
+  return std::string(host) + "-" + std::to_string(getpid());
+}
+
+// The Redis URL as it may be printed: a password in it is replaced by "***".
+std::string redacted_url(const std::string& url) {
+  const std::size_t scheme = url.find("://");
+  const std::size_t at = url.rfind('@');
+  if (scheme == std::string::npos || at == std::string::npos || at < scheme) return url;
+  const std::size_t colon = url.find(':', scheme + 3);
+  if (colon == std::string::npos || colon > at) return url;
+  return url.substr(0, colon + 1) + "***" + url.substr(at);
 }
 
 void add_echo(App& app, const ServeOptions& options) {
@@ -57,8 +80,30 @@ void add_fanout(App& app, const ServeOptions& options) {
                     });
 }
 
+// The first line ("wisp serve: listening on HOST:PORT") is what scripts and tests wait for.
+void print_banner(const ServeOptions& options, std::uint16_t port) {
+  const std::string base = url_host(options.host) + ":" + std::to_string(port);
+  const std::string ws = options.uses_tls() ? "wss://" : "ws://";
+  const std::string http = options.uses_tls() ? "https://" : "http://";
+  std::cout << "wisp serve: listening on " << base << "\n";
+  if (options.uses_redis()) {
+    std::cout << "  node " << options.redis.node_id << " of the cluster on "
+              << redacted_url(options.redis.url) << " (prefix " << options.redis.prefix << ")\n";
+  }
+  std::cout << "  " << http << base << "/         the demo: chat rooms and a live dashboard\n"
+            << "  " << ws << base << "/ws       the event hub (JSON {type, data, id}; wisp.js)\n"
+            << "  " << ws << base << "/echo     every message comes back with its opcode\n"
+            << "  " << ws << base << "/fanout   every message goes to every /fanout client\n"
+            << "  " << http << base << "/metrics  Prometheus metrics; /healthz a health check\n"
+            << "  " << http << base << "/hello    \"Hello world!\"\n";
+  if (!options.static_dir.empty())
+    std::cout << "  " << http << base << "/static/  the files in " << options.static_dir << "\n";
+  if (options.uses_tls()) std::cout << "  SIGHUP reloads the certificate and key\n";
+  std::cout << "  Ctrl-C stops the server" << std::endl;
+}
+
 int serve(const ServeOptions& options) {
-  App app({.threads = options.threads});
+  App app({.threads = options.threads, .redis = options.redis});
   add_echo(app, options);
   add_fanout(app, options);
   add_demo(app, options.settings());
@@ -70,23 +115,26 @@ int serve(const ServeOptions& options) {
     app.listen(options.host, options.port, options.tls).reload_on_sighup();
   else
     app.listen(options.host, options.port);
-  const std::string base = url_host(options.host) + ":" + std::to_string(app.port());
-  const std::string ws = options.uses_tls() ? "wss://" : "ws://";
-  const std::string http = options.uses_tls() ? "https://" : "http://";
-  std::cout << "wisp serve: listening on " << base << "\n"
-            << "  " << http << base << "/         the demo: chat rooms and a live dashboard\n"
-            << "  " << ws << base << "/ws       the event hub (JSON {type, data, id}; wisp.js)\n"
-            << "  " << ws << base << "/echo     every message comes back with its opcode\n"
-            << "  " << ws << base << "/fanout   every message goes to every /fanout client\n"
-            << "  " << http << base << "/metrics  Prometheus metrics; /healthz a health check\n"
-            << "  " << http << base << "/hello    \"Hello world!\"\n";
-  if (!options.static_dir.empty())
-    std::cout << "  " << http << base << "/static/  the files in " << options.static_dir << "\n";
-  if (options.uses_tls()) std::cout << "  SIGHUP reloads the certificate and key\n";
-  std::cout << "  Ctrl-C stops the server" << std::endl;
+  print_banner(options, app.port());
   app.stop_on_signals().run();
   std::cout << "wisp serve: stopped" << std::endl;
   return 0;
+}
+
+void add_redis_options(CLI::App& command, RedisOptions& redis) {
+  CLI::Option* url = command.add_option(
+      "--redis", redis.url,
+      "Be one node of a cluster sharing this Redis: redis://[[user]:password@]host[:port][/db] "
+      "or unix:///path/to/redis.sock");
+  command
+      .add_option("--node-id", redis.node_id,
+                  "This node's name in the cluster (default: HOSTNAME-PID)")
+      ->needs(url);
+  command
+      .add_option("--redis-prefix", redis.prefix,
+                  "Put before every Redis key and channel (apps sharing one Redis differ here)")
+      ->needs(url)
+      ->capture_default_str();
 }
 
 }  // namespace
@@ -127,7 +175,12 @@ Command add_serve_command(CLI::App& cli) {
   command->add_option(
       "--static", options->static_dir,
       "Also serve the files under this directory at /static/ (index.html for a directory)");
-  return {command, [options] { return serve(*options); }};
+  add_redis_options(*command, options->redis);
+  return {command, [options] {
+            if (options->uses_redis() && options->redis.node_id.empty())
+              options->redis.node_id = default_node_id();
+            return serve(*options);
+          }};
 }
 
 }  // namespace wisp::tool

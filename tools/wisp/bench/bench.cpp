@@ -62,6 +62,11 @@ void add_load_options(CLI::App& c, BenchOptions& o) {
 void add_run_options(CLI::App& c, BenchOptions& o) {
   c.add_option("--host", o.host, "Server address (IPv4)")->capture_default_str();
   c.add_option("--port,-p", o.port, "Server port")->capture_default_str();
+  c.add_option("--ports", o.ports,
+               "Several servers on --host (nodes of one cluster), e.g. 9001,9002: connection i "
+               "goes to the (i mod N)-th; fanout: the sender on the first")
+      ->delimiter(',')
+      ->excludes("--port");
   c.add_option(
       "--path", o.path,
       "Route (default: /echo, /fanout for fanout, /ws for hub, /hello for http, Socket.IO's "
@@ -71,7 +76,12 @@ void add_run_options(CLI::App& c, BenchOptions& o) {
   c.add_option("--duration,-d", o.duration, "Measured seconds")->capture_default_str();
   c.add_option("--warmup,-w", o.warmup, "Seconds before the measured window")
       ->capture_default_str();
-  c.add_option("--pid", o.pid, "Server process: its CPU over the window and its RSS");
+  c.add_option("--pid", o.pids,
+               "Server process: its CPU over the window and its RSS (several, e.g. 101,102: "
+               "summed)")
+      ->delimiter(',');
+  c.add_option("--redis-pid", o.redis_pid,
+               "A Redis the servers share: its CPU over the window (redis_cpu_pct)");
   c.add_option("--core", o.core, "Server's CPU core: its busy share (softirq included)");
   c.add_option("--source-ips", o.source_ips,
                "Connect from 127.0.0.1..N (default: one per 20000 connections; connect: 16)");

@@ -38,13 +38,16 @@ Driver::Driver(const BenchOptions& options, std::string_view default_path, unsig
                unsigned sources)
     : options_(options),
       connections_(connections),
-      target_(options.host, options.port,
-              options.path.empty() ? std::string(default_path) : options.path, options.raw,
-              options.deflate),
-      probe_(options.pid, options.core),
-      sources_(source_count(options, target_, connections, sources)) {
-  target_.http = options.mode == "http";
-  target_.tls = options.tls;
+      probe_(options.pids, options.core),
+      redis_probe_(options.redis_pid ? std::vector{options.redis_pid} : std::vector<int>{}, -1) {
+  for (const std::uint16_t port : options.servers()) {
+    Target& target = targets_.emplace_back(
+        options.host, port, options.path.empty() ? std::string(default_path) : options.path,
+        options.raw, options.deflate);
+    target.http = options.mode == "http";
+    target.tls = options.tls;
+  }
+  sources_ = source_count(options, targets_.front(), connections, sources);
 }
 
 int Driver::run() {
@@ -59,11 +62,11 @@ int Driver::run() {
   begin();
   pace_from_ns_ = next_tick_ns_ = now_ns();
   run_for(options_.warmup);
-  const Usage from = probe_.sample();
+  const Usage from = probe_.sample(), redis_from = redis_probe_.sample();
   measuring_ = true;
   run_for(options_.duration);
   measuring_ = false;
-  return finish(from);
+  return finish(from, redis_from);
 }
 
 bool Driver::setup() {
@@ -73,7 +76,9 @@ bool Driver::setup() {
 
 Connection& Driver::add_connection() {
   ConnectionEvents& events = *this;
-  return conns_.emplace_back(poller_, target_, events, static_cast<std::uint32_t>(conns_.size()));
+  const std::size_t id = conns_.size();
+  return conns_.emplace_back(poller_, targets_[id % targets_.size()], events,
+                             static_cast<std::uint32_t>(id));
 }
 
 void Driver::start(Connection& c) {
@@ -94,10 +99,15 @@ void Driver::start_pending() {
 }
 
 bool Driver::wait_open(double seconds) {
+  return poll_until([this] { return open_ == conns_.size() && to_start_ == 0; }, seconds);
+}
+
+bool Driver::poll_until(const std::function<bool()>& done, double seconds) {
   const std::uint64_t deadline = now_ns() + ns(seconds);
-  while (open_ < conns_.size() || to_start_ > 0) {
-    if (errors_ > 0 || poller_.now() > deadline) return false;
-    poller_.poll(100);
+  for (std::uint64_t now = now_ns(); !done(); now = poller_.now()) {
+    if (errors_ > 0 || now >= deadline) return false;
+    poller_.poll(
+        static_cast<int>(std::min<std::uint64_t>(100, (deadline - now + 999'999) / 1'000'000)));
     start_pending();
     progress();
   }
@@ -163,9 +173,10 @@ void Driver::fail(std::string_view what) {
   }
 }
 
-int Driver::finish(const Usage& from) {
+int Driver::finish(const Usage& from, const Usage& redis_from) {
   Summary s;
   s.usage = UsageProbe::between(from, probe_.sample());
+  const UsageShare redis = UsageProbe::between(redis_from, redis_probe_.sample());
   s.server_rss_kib = probe_.server_rss_kib();
   s.mode = options_.mode;
   s.setup = setup_text();
@@ -178,6 +189,7 @@ int Driver::finish(const Usage& from) {
   s.figures = {{"connections", connections_},
                {"size", static_cast<double>(options_.size)},
                {"offered_rate", options_.rate}};
+  if (options_.redis_pid) s.figures.emplace_back("redis_cpu_pct", redis.server_cpu_pct);
   describe(s);
   print_summary(s, options_.json);
   return errors_ ? 1 : 0;

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -45,7 +46,7 @@ class Driver : protected ConnectionEvents {
   virtual std::string setup_text() const = 0;
   virtual void describe(Summary&) const {}
 
-  // A new connection, not yet connecting.
+  // A new connection to its server (by its id), not yet connecting.
   Connection& add_connection();
   // Connects `c` from the next local address in rotation.
   void start(Connection& c);
@@ -53,6 +54,9 @@ class Driver : protected ConnectionEvents {
   void open_connections(std::size_t count);
   // Runs the loop until every connection asked for is open; false on an error or after `seconds`.
   bool wait_open(double seconds);
+  // Runs the loop (events, handshakes still to start, progress) until done() holds; false on an
+  // error or after `seconds`.
+  bool poll_until(const std::function<bool()>& done, double seconds);
   // Runs the loop (events, pacing ticks, progress) until `seconds` have passed.
   void run_for(double seconds);
 
@@ -81,7 +85,7 @@ class Driver : protected ConnectionEvents {
 
   const BenchOptions& options_;
   const unsigned connections_;
-  Target target_;
+  std::deque<Target> targets_;  // one per server (--ports); connection i goes to i % size
   Poller poller_;
   std::deque<Connection> conns_;  // stable addresses; ids are indices
   std::size_t open_ = 0;
@@ -93,14 +97,15 @@ class Driver : protected ConnectionEvents {
   void start_pending();
   void tick();
   void progress();
-  int finish(const Usage& from);
+  int finish(const Usage& from, const Usage& redis_from);
 
   static constexpr std::size_t max_connecting = 256;  // beyond, SYNs overflow the listen backlog
   UsageProbe probe_;
+  UsageProbe redis_probe_;      // --redis-pid: reported apart from the servers' CPU
   std::size_t to_start_ = 0;    // connections asked for and not started yet
   std::size_t connecting_ = 0;  // started, not open or ended yet
   std::uint64_t starts_ = 0;    // every start, for the rotation of local addresses
-  unsigned sources_;            // local addresses to rotate over (1: let the kernel choose)
+  unsigned sources_ = 1;        // local addresses to rotate over (1: let the kernel choose)
   bool measuring_ = false;
   std::uint64_t messages_ = 0, bytes_ = 0, all_messages_ = 0;
   Histogram latency_;

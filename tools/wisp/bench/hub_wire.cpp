@@ -131,10 +131,34 @@ Incoming read(std::string_view message, Answer& answer) {
 
 namespace socketio {
 
+namespace {
+
+void append_packet(std::string& out, std::string_view id, std::string_view event,
+                   std::string_view data) {
+  out.append("42").append(id).append("[\"").append(event).append("\",");
+  out.append(data).push_back(']');
+}
+
+}  // namespace
+
 void append_request(std::string& out, std::string_view event, std::string_view data,
                     std::uint64_t id) {
-  out.append("42").append(std::to_string(id)).append("[\"").append(event).append("\",");
-  out.append(data).push_back(']');
+  append_packet(out, std::to_string(id), event, data);
+}
+
+void append_event(std::string& out, std::string_view event, std::string_view data) {
+  append_packet(out, {}, event, data);
+}
+
+std::string_view event_data(std::string_view message, std::string_view event) {
+  if (!message.starts_with("42[\"")) return {};
+  message.remove_prefix(4);
+  if (!message.starts_with(event) || !message.substr(event.size()).starts_with("\",") ||
+      !message.ends_with(']')) {
+    return {};
+  }
+  message = message.substr(event.size() + 2);
+  return message.substr(0, message.size() - 1);
 }
 
 // Engine.IO packet types: 0 open, 1 close, 2 ping, 3 pong, 4 message, 6 noop. A message's first

@@ -47,6 +47,10 @@ inline constexpr std::string_view pong = "3";
 // Appends 42ID["EVENT",DATA]: an EVENT asking for an acknowledgement with id ID.
 void append_request(std::string& out, std::string_view event, std::string_view data,
                     std::uint64_t id);
+// Appends 42["EVENT",DATA]: an EVENT without acknowledgement.
+void append_event(std::string& out, std::string_view event, std::string_view data);
+// The DATA of a 42["EVENT",DATA] (raw JSON); empty when `message` is not that event.
+std::string_view event_data(std::string_view message, std::string_view event);
 // An acknowledgement 43ID[DATA] is an Answer; handshake and heartbeat packets say what they are.
 Incoming read(std::string_view message, Answer& answer);
 }  // namespace socketio

@@ -22,7 +22,7 @@ class Idle final : public Driver {
 
  private:
   bool setup() override {
-    UsageProbe probe(options_.pid, -1);
+    UsageProbe probe(options_.pids, -1);
     open_connections(warm_);
     if (!wait_open(60) || !wait_echoed(60)) return false;
     run_for(0.5);

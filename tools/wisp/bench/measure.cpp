@@ -71,9 +71,11 @@ Usage UsageProbe::sample() const {
   return usage;
 }
 
-double UsageProbe::server_cpu_s() const {
-  if (pid_ <= 0) return -1;
-  const std::string stat = read_proc(proc_path(pid_, "stat"));
+namespace {
+
+// A process's user + system CPU seconds, or -1 if it cannot be read.
+double process_cpu_s(int pid) {
+  const std::string stat = read_proc(proc_path(pid, "stat"));
   const std::size_t paren = stat.rfind(')');  // the command name may hold spaces
   unsigned long long user = 0, sys = 0;
   if (paren == std::string::npos ||
@@ -84,12 +86,29 @@ double UsageProbe::server_cpu_s() const {
   return static_cast<double>(user + sys) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
-long UsageProbe::server_rss_kib() const {
-  if (pid_ <= 0) return -1;
-  const std::string status = read_proc(proc_path(pid_, "status"));
+long process_rss_kib(int pid) {
+  const std::string status = read_proc(proc_path(pid, "status"));
   const std::size_t at = status.find("VmRSS:");
   return at == std::string::npos ? -1 : std::strtol(status.c_str() + at + 6, nullptr, 10);
 }
+
+// The sum of `read` over the processes; -1 when there are none or one cannot be read.
+template <class Read>
+auto sum_over(const std::vector<int>& pids, Read read) -> decltype(read(0)) {
+  decltype(read(0)) total = 0;
+  for (const int pid : pids) {
+    const auto value = pid > 0 ? read(pid) : -1;
+    if (value < 0) return -1;
+    total += value;
+  }
+  return pids.empty() ? -1 : total;
+}
+
+}  // namespace
+
+double UsageProbe::server_cpu_s() const { return sum_over(pids_, process_cpu_s); }
+
+long UsageProbe::server_rss_kib() const { return sum_over(pids_, process_rss_kib); }
 
 // A process's CPU time leaves out the softirq work the kernel does for its sockets, a large share
 // of loopback TCP: the busy share of the server's core catches it.

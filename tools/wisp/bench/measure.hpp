@@ -5,6 +5,8 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <utility>
+#include <vector>
 
 namespace wisp::tool::bench {
 
@@ -41,7 +43,7 @@ class Histogram {
 struct Usage {
   std::uint64_t at_ns = 0;
   double own_cpu_s = 0;
-  double server_cpu_s = -1;                          // -1: no server process given (or gone)
+  double server_cpu_s = -1;  // summed over the server's processes; -1: none given (or one gone)
   unsigned long long core_busy = 0, core_total = 0;  // jiffies of the server's core
 };
 
@@ -55,9 +57,10 @@ struct UsageShare {
 
 class UsageProbe {
  public:
-  UsageProbe(int server_pid, int server_core) : pid_(server_pid), core_(server_core) {}
+  UsageProbe(std::vector<int> server_pids, int server_core)
+      : pids_(std::move(server_pids)), core_(server_core) {}
   Usage sample() const;
-  // The server's resident set in KiB, or -1.
+  // The server's resident set in KiB (summed over its processes), or -1.
   long server_rss_kib() const;
   static UsageShare between(const Usage& from, const Usage& to);
 
@@ -65,7 +68,7 @@ class UsageProbe {
   double server_cpu_s() const;
   void core_times(Usage& usage) const;
 
-  int pid_;
+  std::vector<int> pids_;
   int core_;
 };
 

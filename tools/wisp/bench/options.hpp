@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace wisp::tool::bench {
 
@@ -18,6 +19,7 @@ struct BenchOptions {
   std::string mode;  // echo, connect, idle, fanout, hub or http
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;
+  std::vector<std::uint16_t> ports;  // several servers (nodes of one cluster): replaces `port`
   std::string path;           // empty: the mode's route (/echo, /fanout, /ws, /socket.io/...)
   unsigned connections = 0;   // 0: the mode's default
   std::size_t size = 16;      // payload bytes (hub: of the envelope's data string)
@@ -32,7 +34,8 @@ struct BenchOptions {
   double warmup = 1;          // seconds run before the window opens
   double rate = 0;            // messages (connect: handshakes) per second; 0: as fast as possible
   double burst_ms = 2;        // pacing tick: the load due in each tick leaves in one burst
-  int pid = 0;                // the server's process, for its CPU and RSS
+  std::vector<int> pids;      // the server's processes (one per node), for their CPU and RSS
+  int redis_pid = 0;          // a Redis the servers share, for its CPU (0: none)
   int core = -1;              // the server's CPU core, for its busy share (softirq included)
   unsigned source_ips = 0;    // local addresses 127.0.0.1..N to connect from; 0: the mode's default
   unsigned idle_warmup = 0;   // idle: connections opened before the baseline RSS; 0: automatic
@@ -43,6 +46,8 @@ struct BenchOptions {
   bool quiet = false;  // no progress lines
 
   bool paced() const { return rate > 0; }
+  // Where connection i goes: servers()[i % servers().size()].
+  std::vector<std::uint16_t> servers() const { return ports.empty() ? std::vector{port} : ports; }
   unsigned inflight_or_default() const { return inflight ? inflight : paced() ? 128 : 8; }
 };
 

@@ -13,6 +13,7 @@ std::string format_number(double value) {
     std::snprintf(text, sizeof text, "%.3f", value);
     std::string trimmed = text;
     trimmed.erase(trimmed.find_last_not_of('0') + 1);
+    if (trimmed.back() == '.') trimmed.pop_back();  // 0.0001 is "0", not "0." (not JSON)
     return trimmed;
   }
   return text;
