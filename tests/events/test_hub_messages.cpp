@@ -137,6 +137,22 @@ TEST(HubMessages, ReplyRules) {
   EXPECT_EQ(client.request("echo", "z", json{{"n", 1}})["id"], json({{"n", 1}}));
 }
 
+// The reserved "ping" is answered by the hub itself: a pong with the request's id and its data;
+// an app's own "ping" handler takes over.
+TEST(HubMessages, PingIsAnsweredWithPongAndTheId) {
+  HubServer server(add_handlers);
+  HubClient client(server.port());
+  EXPECT_EQ(client.request("ping", {{"t", 17}}, 8),
+            json({{"type", "pong"}, {"data", {{"t", 17}}}, {"id", 8}}));
+  client.send_text(R"({"type":"ping","id":"p-9"})");
+  EXPECT_EQ(client.next(), json({{"type", "pong"}, {"data", nullptr}, {"id", "p-9"}}));
+  expect_alive(client);
+  HubServer own([](App&, Hub& hub) { hub.on("ping", [](Event&) -> json { return "mine"; }); });
+  HubClient other(own.port());
+  EXPECT_EQ(other.request("ping", {}, 1),
+            json({{"type", "response"}, {"data", "mine"}, {"id", 1}}));
+}
+
 TEST(HubMessages, EventSendGoesBeforeTheReply) {
   HubServer server([](App&, Hub& hub) {
     hub.on("work", [](Event& ev) -> json {
