@@ -206,6 +206,38 @@ TEST(HubMessages, ADeferredReplyCompletesFromAnotherThread) {
   EXPECT_EQ(rejected["data"]["message"], "try later");
 }
 
+// A deferred reply is an answer like any other: it goes out even when the client, reading
+// nothing, holds far more than max_backpressure unsent.
+TEST(HubMessages, ADeferredReplyIsNeverDroppedForASlowReader) {
+  Awaited<std::shared_ptr<Reply>> replies;
+  Awaited<bool> filled;
+  HubSettings settings;
+  settings.websocket.max_backpressure = 64 * 1024;
+  HubServer server(
+      [&](App&, Hub& hub) {
+        hub.on("later", [&](Event& ev) -> json {
+          replies.set(std::make_shared<Reply>(ev.defer()));
+          return nullptr;
+        });
+        hub.on("fill", [&](Event& ev) -> json {
+          const std::string chunk(64 * 1024, 'x');
+          for (int i = 0; i < 128; ++i) ev.send("chunk", chunk);  // 8 MiB, which nobody reads yet
+          filled.set(true);
+          return nullptr;
+        });
+      },
+      settings);
+  HubClient client(server.port());
+  client.send("later", {}, 1);
+  auto reply = replies.take();
+  client.send("fill", {});
+  filled.take();
+  std::thread([&] { reply->resolve("kept"); }).join();
+  for (int i = 0; i < 128; ++i) ASSERT_EQ(client.next()["type"], "chunk");
+  EXPECT_EQ(client.next(), json({{"type", "response"}, {"data", "kept"}, {"id", 1}}));
+  EXPECT_EQ(server.app().metrics().dropped, 0u);
+}
+
 TEST(HubMessages, ADroppedDeferredReplyAnswersTimeout) {
   DeferredServer server;
   HubClient client(server.port());
