@@ -20,7 +20,11 @@ struct Metrics {
   std::uint64_t dropped = 0;    // messages dropped by the backpressure policy
   std::uint64_t backpressure_closes = 0;
   std::uint64_t rate_limited = 0;  // messages past a rate limit
-  unsigned threads = 0;            // event-loop threads configured (AppOptions::threads)
+  // Flow control: sockets not read now because their unsent bytes are over
+  // WebSocketSettings::backlog_high_water, and how often a socket was paused so.
+  std::uint64_t input_paused = 0;
+  std::uint64_t input_pauses = 0;
+  unsigned threads = 0;  // event-loop threads configured (AppOptions::threads)
 
   // The Prometheus text exposition format (version 0.0.4), every name prefixed "wisp_".
   std::string prometheus() const;

@@ -33,8 +33,20 @@ enum class Compression {
 struct WebSocketSettings {
   // A message (all fragments together) larger than this closes the connection with 1009.
   std::size_t max_message_size = 1024 * 1024;
-  // Bytes a socket may hold unsent (a client that stops reading holds no more than this plus
-  // one message); past it, the policy decides. send() then returns SendStatus::Dropped.
+  // Flow control. A socket holding more than backlog_high_water bytes unsent is not read until
+  // it holds no more than backlog_low_water (a low mark above the high one counts as the high
+  // one): TCP then slows a peer that sends faster than it reads. So what the socket's own
+  // handlers send to it (open, message, ping, pong, drain, expiring: answers, echoes) is never
+  // dropped, and its backlog stays under the high mark plus what the handlers send for one read
+  // (at most 512 KiB of input). Also for HTTP connections, at these defaults: a client that
+  // pipelines requests without reading the answers stops being read.
+  std::size_t backlog_high_water = 256 * 1024;
+  std::size_t backlog_low_water = 64 * 1024;
+  // Bytes a socket may hold unsent before messages from elsewhere are refused: publishes,
+  // broadcasts, App::send_to, a send from another socket's handler or from a task (a client
+  // that stops reading holds no more than this plus one loop iteration's messages); past it,
+  // backpressure_policy decides, and send() returns SendStatus::Dropped. Answers (see above) are
+  // never refused.
   std::size_t max_backpressure = 1024 * 1024;
   LimitPolicy backpressure_policy = LimitPolicy::Drop;
   // Heartbeat: a socket that sent nothing for ping_interval gets a ping; one that then sends

@@ -16,7 +16,10 @@ namespace wisp {
 enum class SendStatus {
   Sent,          // written to the socket, or queued behind earlier bytes
   Backpressure,  // queued: the socket now holds unsent bytes (see buffered_amount(), drain)
-  Dropped,       // not sent: the socket is closed, or its backpressure is over max_backpressure
+  // Not sent: the socket is closed, or this is a message from elsewhere (not from one of the
+  // socket's own handlers) and the socket holds more than max_backpressure unsent; the
+  // backpressure policy then also ran (the `dropped` handler, or the close).
+  Dropped,
 };
 
 namespace detail {
@@ -40,6 +43,10 @@ class WebSocket {
   WebSocket& operator=(const WebSocket&) = delete;
 
   // Sends one message. `op` is Text (the caller guarantees valid UTF-8), Binary, Ping or Pong.
+  // From one of this socket's own handlers (open, message, ping, pong, drain, expiring) it is an
+  // answer and is never dropped: the socket stops reading while its backlog is high instead (see
+  // WebSocketSettings::backlog_high_water). From anywhere else (another socket's handler, a task,
+  // a posted call) the route's backpressure policy applies past max_backpressure.
   // Throws std::invalid_argument for Continuation or Close (use close()), and for a Ping or Pong
   // payload over 125 bytes.
   // With `compress` (the default), a data message is deflated when permessage-deflate was agreed

@@ -138,6 +138,8 @@ void Hub::Impl::dispatch(events::HubEvent& event) {
   WebSocket& ws = event.socket();
   const std::string_view type = event.type();
   const Handler* handler = find_handler(type);
+  // The reserved "ping" without a handler of the app's: a liveness check, its data echoed.
+  if (!handler && type == "ping") return send_now(ws, "pong", event.data(), event.raw_id());
   if (!handler) {
     return send_error(ws, hub_error::unknown_type,
                       std::string("no handler for type \"").append(type).append("\""),

@@ -19,7 +19,7 @@ Reply::State::~State() {
 void Reply::State::answer(std::string message) {
   answered = true;
   app.with_client(client_id, [message = std::move(message)](server::Connection& connection) {
-    connection.send(message, OpCode::Text, true);
+    connection.send_reply(message);
   });
 }
 

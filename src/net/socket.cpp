@@ -4,6 +4,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "net/tls.hpp"
@@ -104,11 +105,7 @@ void Socket::write(std::string_view first, std::string_view second) {
     }
     return send_now(first, second);
   }
-  if (defers_to_arena()) {
-    loop.defer(*this, loop.stage(first, second));
-    flush_pending_ = true;
-    return;
-  }
+  if (defers_to_arena()) return defer(loop.stage(first, second));
   WriteBuffer& later = tls_ ? tls_->pending : out_;  // TLS: encrypted all at once at the flush
   later.append(first);
   later.append(second);
@@ -143,12 +140,20 @@ void Socket::write_staged(EventLoop::Staged bytes) {
   if (fd_ < 0 || write_failed_) return;
   EventLoop& loop = *EventLoop::current();
   if (loop.corked() == this || !defers_to_arena()) return write(loop.staged(bytes));
-  loop.defer(*this, bytes);
+  defer(bytes);
+}
+
+// The bytes leave from the loop's arena at the end of the iteration (send_deferred).
+void Socket::defer(EventLoop::Staged bytes) {
+  constexpr std::size_t most = (1u << 24) - 1;  // what staged_ holds
+  EventLoop::current()->defer(*this, bytes);
   flush_pending_ = true;
+  staged_ = std::min(most, staged_ + bytes.size);
 }
 
 void Socket::send_deferred(const std::vector<std::string_view>& pieces) {
   flush_pending_ = false;
+  staged_ = 0;
   if (fd_ < 0 || write_failed_) return;
   std::size_t at = 0;      // the first piece not wholly sent
   std::size_t offset = 0;  // how much of it was
@@ -184,6 +189,7 @@ void Socket::send_deferred(const std::vector<std::string_view>& pieces) {
   // A file waiting behind these bytes goes on from on_poll: its end runs the owner's code, which
   // may stage bytes, and the loop is in the middle of flushing its arena here.
   if (!out_.empty() || file_) watch_writable(true);
+  if (!out_.empty()) check_backlog();
   if (shutdown_pending_) finish_shutdown();
 }
 
@@ -227,13 +233,12 @@ void Socket::send_tls_output() {
 void Socket::send_raw(std::string_view first, std::string_view second) {
   if (fd_ < 0 || write_failed_) return;
   if (flush_pending_) {  // pieces wait in the arena: these go behind them
-    EventLoop& loop = *EventLoop::current();
-    return loop.defer(*this, loop.stage(first, second));
+    return defer(EventLoop::current()->stage(first, second));
   }
   if (!out_.empty()) {  // earlier bytes wait: keep the order
     out_.append(first);
     out_.append(second);
-    return;
+    return check_backlog();
   }
   iovec iov[2] = {{const_cast<char*>(first.data()), first.size()},
                   {const_cast<char*>(second.data()), second.size()}};
@@ -256,7 +261,9 @@ void Socket::send_raw(std::string_view first, std::string_view second) {
   } else {
     out_.append(second.substr(written - first.size()));
   }
-  if (!out_.empty()) watch_writable(true);
+  if (out_.empty()) return;
+  watch_writable(true);
+  check_backlog();
 }
 
 // Sends what the socket holds; what the kernel refuses waits for EPOLLOUT.
@@ -266,13 +273,18 @@ void Socket::write_buffered() {
     const std::string_view pending = out_.front();
     const ssize_t n = ::send(fd_, pending.data(), pending.size(), MSG_NOSIGNAL);
     if (n < 0) {
-      if (errno == EAGAIN || errno == EINTR) return watch_writable(true);
+      if (errno == EAGAIN || errno == EINTR) {
+        watch_writable(true);
+        return check_backlog();
+      }
       write_failed_ = true;
       out_.clear();
+      set_backlogged(false);  // reading goes on, and sees the end
       return watch_writable(false);
     }
     out_.consume(static_cast<std::size_t>(n));
   }
+  set_backlogged(false);
   if (file_) return watch_writable(true);  // on_poll goes on with the file (see send_deferred)
   watch_writable(false);
   if (shutdown_pending_) finish_shutdown();
@@ -309,6 +321,7 @@ void Socket::close_fd() {
     tls_->close_notify();
     send_tls_output();
   }
+  set_backlogged(false);
   loop.remove(fd_);
   ::close(fd_);
   fd_ = -1;
@@ -316,9 +329,28 @@ void Socket::close_fd() {
   file_.reset();
 }
 
-// Reading pauses while a file waits for the peer to take more.
+// Called when the backlog grew or shrank. During a TLS handshake the socket must read to make
+// progress (nor can its peer be answering anything yet), so it is never paused then.
+void Socket::check_backlog() {
+  const BacklogMarks marks = backlog_marks();
+  const std::size_t held = buffered();
+  if (held > marks.high && (!tls_ || tls_->established())) {
+    set_backlogged(true);
+  } else if (held <= marks.low) {
+    set_backlogged(false);
+  }
+  watch_writable(watching_writable_);
+}
+
+void Socket::set_backlogged(bool on) {
+  if (backlogged_ == on) return;
+  backlogged_ = on;
+  on_input_paused(on);
+}
+
+// Reading pauses while a file waits for the peer to take more, and while the backlog is high.
 void Socket::watch_writable(bool on) {
-  const bool paused = on && file_;
+  const bool paused = (on && file_) || backlogged_;
   if (fd_ < 0 || (watching_writable_ == on && reading_paused_ == paused)) return;
   watching_writable_ = on;
   reading_paused_ = paused;

@@ -39,6 +39,14 @@ class WriteBuffer {
 
 class TlsContext;
 class TlsSession;
+
+// Flow control: a socket holding more than `high` unsent bytes is not read until it holds no more
+// than `low`, so that a peer sending faster than it reads is slowed by TCP instead of growing the
+// socket's backlog.
+struct BacklogMarks {
+  std::size_t high;
+  std::size_t low;
+};
 std::size_t tls_pending_size(const TlsSession& session);
 
 class Socket : public Pollable {
@@ -60,10 +68,16 @@ class Socket : public Pollable {
   // buffer's: use write() then.
   char* cork_space(std::size_t size);
   // Bytes written but not yet taken by the kernel (with TLS: ciphertext, plus plaintext that
-  // waits for the end of the loop iteration or of the handshake).
-  std::size_t buffered() const { return out_.size() + (tls_ ? tls_pending_size(*tls_) : 0); }
+  // waits for the end of the loop iteration or of the handshake), also those that wait in the
+  // loop's arena for the end of the iteration. The corked bytes of a read under way are not
+  // counted: they leave when the read's handling ends.
+  std::size_t buffered() const {
+    return out_.size() + staged_ + (tls_ ? tls_pending_size(*tls_) : 0);
+  }
   // The kernel refused bytes: the socket waits to be writable (a slow or stalled peer).
   bool backpressured() const { return watching_writable_; }
+  // Reading stopped because the backlog passed its high-water mark (see BacklogMarks).
+  bool input_paused() const { return backlogged_; }
   // Writes bytes staged in the loop's arena (a frame shared by many sockets) without copying
   // them again where it can.
   void write_staged(EventLoop::Staged bytes);
@@ -105,6 +119,11 @@ class Socket : public Pollable {
   virtual void on_drained() {}
   // The file of send_file() is out. The socket is corked for the duration of the call.
   virtual void on_file_sent() {}
+  // The marks of this socket's flow control, read when its backlog grows or shrinks; by default
+  // it is never paused.
+  virtual BacklogMarks backlog_marks() const { return {SIZE_MAX, SIZE_MAX}; }
+  // Reading stopped (true) or resumed (false) by the flow control; also false at close_fd().
+  virtual void on_input_paused(bool) {}
 
  private:
   friend class EventLoop;
@@ -120,8 +139,11 @@ class Socket : public Pollable {
   void flush_deferred();
   void send_deferred(const std::vector<std::string_view>& pieces);
   bool defers_to_arena() const;
+  void defer(EventLoop::Staged bytes);
   void finish_shutdown();
   void watch_writable(bool on);
+  void check_backlog();
+  void set_backlogged(bool on);
   // The file (socket_file.cpp).
   struct FileSend;
   bool queue_empty() const;
@@ -138,8 +160,12 @@ class Socket : public Pollable {
   bool shut_down_ : 1 = false;
   bool write_failed_ : 1 = false;
   bool flush_pending_ : 1 = false;   // in the loop's list of sockets to flush this iteration
-  bool reading_paused_ : 1 = false;  // a file waits for the peer
-  WriteBuffer out_;                  // with TLS: ciphertext
+  bool reading_paused_ : 1 = false;  // EPOLLIN is off: a file waits for the peer, or backlogged_
+  bool backlogged_ : 1 = false;      // over the high-water mark, and not yet under the low one
+  // Bytes in the loop's arena for this socket this iteration (saturating: a count past 16 MiB
+  // stays there), so that buffered() counts them too.
+  std::uint32_t staged_ : 24 = 0;
+  WriteBuffer out_;  // with TLS: ciphertext
   std::unique_ptr<TlsSession> tls_;
   std::unique_ptr<FileSend> file_;  // while send_file() is under way
 };

@@ -1,5 +1,6 @@
 #include "server/connection.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <new>
 #include <stdexcept>
@@ -76,12 +77,14 @@ void Connection::become_open(const Route& route, void* user_data) {
   schedule_next_deadline();
   LoopMetrics::add(server().metrics().opened);
   LoopMetrics::add(server().metrics().websockets);
+  Answering answering(*this);
   if (route.behavior.open) route.behavior.open(*this);
 }
 
 // ---- the frame reader's sink -------------------------------------------------------------------
 
 bool Connection::on_message(OpCode op, std::string_view message, bool compressed) {
+  Answering answering(*this);  // the rate_limited handler's notice too
   last_message_tick_ = last_activity_tick_;
   if (compressed) {
     message = inflate(message, op);
@@ -97,11 +100,13 @@ bool Connection::on_message(OpCode op, std::string_view message, bool compressed
 
 bool Connection::on_ping(std::string_view payload) {
   write_frame(OpCode::Pong, payload);
+  Answering answering(*this);
   if (route_->behavior.ping) route_->behavior.ping(*this, payload);
   return phase_ == Phase::Open;
 }
 
 bool Connection::on_pong(std::string_view payload) {
+  Answering answering(*this);
   if (route_->behavior.pong) route_->behavior.pong(*this, payload);
   return phase_ == Phase::Open;
 }
@@ -174,7 +179,7 @@ void Connection::check_sendable(OpCode op, std::string_view message) {
 SendStatus Connection::send(std::string_view message, OpCode op, bool compress) {
   check_sendable(op, message);
   if (phase_ != Phase::Open) return SendStatus::Dropped;
-  if (over_backpressure()) {
+  if (!answering_ && over_backpressure()) {
     refuse(message, op);
     return SendStatus::Dropped;
   }
@@ -290,6 +295,22 @@ bool Connection::over_backpressure() const {
   return buffered() > route_->behavior.settings.max_backpressure;
 }
 
+// An HTTP connection (no route yet) pauses at the defaults: a client that pipelines requests
+// without reading the answers stops being read.
+net::BacklogMarks Connection::backlog_marks() const {
+  static const WebSocketSettings defaults;
+  const WebSocketSettings& settings = route_ ? route_->behavior.settings : defaults;
+  return {settings.backlog_high_water,
+          std::min(settings.backlog_low_water, settings.backlog_high_water)};
+}
+
+void Connection::on_input_paused(bool paused) {
+  LoopMetrics& metrics = server().metrics();
+  if (!paused) return LoopMetrics::subtract(metrics.input_paused);
+  LoopMetrics::add(metrics.input_paused);
+  LoopMetrics::add(metrics.input_pauses);
+}
+
 // The backpressure policy, for a message this socket cannot take. May run handlers.
 void Connection::refuse(std::string_view message, OpCode op) {
   if (phase_ != Phase::Open) return;
@@ -304,6 +325,7 @@ void Connection::refuse(std::string_view message, OpCode op) {
 void Connection::on_drained() {
   if (!drain_wanted_ || phase_ != Phase::Open) return;
   drain_wanted_ = false;
+  Answering answering(*this);
   if (route_->behavior.drain) route_->behavior.drain(*this);
 }
 
@@ -406,6 +428,7 @@ void Connection::check_deadlines() {
   if (on(settings.max_lifetime) && !warned_ &&
       since(opened_tick_) >= settings.max_lifetime - settings.lifetime_warning) {
     warned_ = true;
+    Answering answering(*this);
     if (route_->behavior.expiring) route_->behavior.expiring(*this);
     if (phase_ != Phase::Open) return;
   }

@@ -45,6 +45,12 @@ class Connection final : public net::Socket, public WebSocket, private net::Time
 
   // The WebSocket calls (see include/wisp/websocket.hpp).
   SendStatus send(std::string_view message, OpCode op, bool compress);
+  // A reply to one of this socket's own requests, given later (the hub's deferred Reply): an
+  // answer like those of its handlers, never dropped by the backpressure policy.
+  SendStatus send_reply(std::string_view message) {
+    Answering answering(*this);
+    return send(message, OpCode::Text, true);
+  }
   void close(int code, std::string_view reason);
   // Throws std::invalid_argument for a code that may not be sent or a bad reason.
   static void check_closable(int code, std::string_view reason);
@@ -60,6 +66,7 @@ class Connection final : public net::Socket, public WebSocket, private net::Time
   ClientRecord* client() const { return extras_ ? extras_->client.get() : nullptr; }
   // A published message for this subscriber. False when its backpressure is over the limit: the
   // caller then applies refuse() once it is done walking the subscribers (refuse runs handlers).
+  // A publication is never an answer: it obeys the policy even from the socket's own handler.
   bool write_published(Publication& message);
   void refuse(std::string_view message, OpCode op);
   const void* user_data_type() const { return route_ ? route_->user_data.tag : nullptr; }
@@ -103,7 +110,24 @@ class Connection final : public net::Socket, public WebSocket, private net::Time
   void on_end() override;
   void on_drained() override;
   void on_file_sent() override;
+  net::BacklogMarks backlog_marks() const override;
+  void on_input_paused(bool paused) override;
   static void on_timer(net::TimerNode& node);
+
+  // While one of the socket's own handlers runs (open, message, ping, pong, drain, expiring),
+  // what it sends to this socket answers the peer and is never dropped: flow control (the
+  // backlog marks) bounds it instead of the backpressure policy.
+  class Answering {
+   public:
+    explicit Answering(Connection& c) : c_(c), was_(c.answering_) { c.answering_ = true; }
+    ~Answering() { c_.answering_ = was_; }
+    Answering(const Answering&) = delete;
+    Answering& operator=(const Answering&) = delete;
+
+   private:
+    Connection& c_;
+    bool was_;
+  };
 
   // The HTTP phase (connection_http.cpp).
   struct HttpExchange;
@@ -177,6 +201,7 @@ class Connection final : public net::Socket, public WebSocket, private net::Time
   bool awaiting_pong_ = false;          // a heartbeat ping went out and nothing came back yet
   bool warned_ = false;                 // the expiring handler ran
   bool drain_wanted_ = false;           // a send returned Backpressure: report the drain
+  bool answering_ = false;              // one of this socket's handlers runs (see Answering)
   protocol::Reader reader_;
 };
 

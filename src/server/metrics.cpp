@@ -35,6 +35,11 @@ std::string Metrics::prometheus() const {
   counter(out, "backpressure_closes_total", "Sockets closed by the backpressure policy.",
           backpressure_closes);
   counter(out, "rate_limited_total", "Messages past a rate limit.", rate_limited);
+  counter(out, "input_paused",
+          "Sockets not read now: their unsent bytes are over the high-water mark.", input_paused,
+          "gauge");
+  counter(out, "input_pauses_total", "Times a socket stopped being read for its backlog.",
+          input_pauses);
   counter(out, "threads", "Event-loop threads.", threads, "gauge");
   return out;
 }
@@ -74,6 +79,8 @@ void LoopMetrics::add_to(Metrics& total) const {
   total.dropped += get(dropped);
   total.backpressure_closes += get(backpressure_closes);
   total.rate_limited += get(rate_limited);
+  total.input_paused += get(input_paused);
+  total.input_pauses += get(input_pauses);
   for (std::size_t slot = 0; slot < closes_.size(); ++slot) {
     if (const auto count = get(closes_[slot])) total.closes[slot_code(slot)] += count;
   }

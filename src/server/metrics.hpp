@@ -27,6 +27,7 @@ class LoopMetrics {
   Counter connections{0}, websockets{0}, opened{0}, handshakes_refused{0};
   Counter messages_in{0}, messages_out{0}, bytes_in{0}, bytes_out{0};
   Counter dropped{0}, backpressure_closes{0}, rate_limited{0};
+  Counter input_paused{0}, input_pauses{0};  // flow control: sockets not read now, and pauses
 
  private:
   // Codes 1000-1015 each, then 3000-3999 and 4000-4999 (reported as 3000 and 4000), then other.

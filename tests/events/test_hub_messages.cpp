@@ -137,6 +137,22 @@ TEST(HubMessages, ReplyRules) {
   EXPECT_EQ(client.request("echo", "z", json{{"n", 1}})["id"], json({{"n", 1}}));
 }
 
+// The reserved "ping" is answered by the hub itself: a pong with the request's id and its data;
+// an app's own "ping" handler takes over.
+TEST(HubMessages, PingIsAnsweredWithPongAndTheId) {
+  HubServer server(add_handlers);
+  HubClient client(server.port());
+  EXPECT_EQ(client.request("ping", {{"t", 17}}, 8),
+            json({{"type", "pong"}, {"data", {{"t", 17}}}, {"id", 8}}));
+  client.send_text(R"({"type":"ping","id":"p-9"})");
+  EXPECT_EQ(client.next(), json({{"type", "pong"}, {"data", nullptr}, {"id", "p-9"}}));
+  expect_alive(client);
+  HubServer own([](App&, Hub& hub) { hub.on("ping", [](Event&) -> json { return "mine"; }); });
+  HubClient other(own.port());
+  EXPECT_EQ(other.request("ping", {}, 1),
+            json({{"type", "response"}, {"data", "mine"}, {"id", 1}}));
+}
+
 TEST(HubMessages, EventSendGoesBeforeTheReply) {
   HubServer server([](App&, Hub& hub) {
     hub.on("work", [](Event& ev) -> json {
@@ -188,6 +204,38 @@ TEST(HubMessages, ADeferredReplyCompletesFromAnotherThread) {
   const json rejected = client.next();
   expect_error(rejected, "busy", 22);
   EXPECT_EQ(rejected["data"]["message"], "try later");
+}
+
+// A deferred reply is an answer like any other: it goes out even when the client, reading
+// nothing, holds far more than max_backpressure unsent.
+TEST(HubMessages, ADeferredReplyIsNeverDroppedForASlowReader) {
+  Awaited<std::shared_ptr<Reply>> replies;
+  Awaited<bool> filled;
+  HubSettings settings;
+  settings.websocket.max_backpressure = 64 * 1024;
+  HubServer server(
+      [&](App&, Hub& hub) {
+        hub.on("later", [&](Event& ev) -> json {
+          replies.set(std::make_shared<Reply>(ev.defer()));
+          return nullptr;
+        });
+        hub.on("fill", [&](Event& ev) -> json {
+          const std::string chunk(64 * 1024, 'x');
+          for (int i = 0; i < 128; ++i) ev.send("chunk", chunk);  // 8 MiB, which nobody reads yet
+          filled.set(true);
+          return nullptr;
+        });
+      },
+      settings);
+  HubClient client(server.port());
+  client.send("later", {}, 1);
+  auto reply = replies.take();
+  client.send("fill", {});
+  filled.take();
+  std::thread([&] { reply->resolve("kept"); }).join();
+  for (int i = 0; i < 128; ++i) ASSERT_EQ(client.next()["type"], "chunk");
+  EXPECT_EQ(client.next(), json({{"type", "response"}, {"data", "kept"}, {"id", 1}}));
+  EXPECT_EQ(server.app().metrics().dropped, 0u);
 }
 
 TEST(HubMessages, ADroppedDeferredReplyAnswersTimeout) {

@@ -1,4 +1,5 @@
-// Heartbeat, idle timeout, max lifetime and the backpressure policies on the real server. The
+// Heartbeat, idle timeout, max lifetime and the backpressure policies on the real server (what a
+// socket's own handlers send it is never dropped: see also test_flow_control.cpp). The
 // timers are set short; each test waits for the server's own frames, never for a fixed time.
 #include <gtest/gtest.h>
 
@@ -26,8 +27,11 @@ struct Seen {
   std::string close_reason;
   int dropped = 0;
   int sent_ok = 0;
+  int backpressured = 0;
   std::size_t max_buffered = 0;
   bool flood_done = false;
+  bool drained = false;
+  WebSocket* slow = nullptr;  // the loop thread's only
 
   std::optional<int> wait_close() {
     std::unique_lock lock(mutex);
@@ -37,6 +41,10 @@ struct Seen {
   bool wait_flood() {
     std::unique_lock lock(mutex);
     return changed.wait_for(lock, std::chrono::seconds(5), [&] { return flood_done; });
+  }
+  bool wait_drained() {
+    std::unique_lock lock(mutex);
+    return changed.wait_for(lock, std::chrono::seconds(5), [&] { return drained; });
   }
 };
 
@@ -59,6 +67,7 @@ class Server {
     client->handshake("/t");
     return client;
   }
+  Metrics metrics() const { return app_.metrics(); }
   Seen seen;
 
  private:
@@ -122,60 +131,142 @@ TEST(MaxLifetime, ExpiringRunsBeforeTheClose) {
   expect_close(*client, 1001, "max lifetime reached");
 }
 
-// "flood me" gets 25 MiB (more than any socket buffers hold); anything else is echoed.
-void flood_or_echo(Seen& seen, WebSocket& ws, std::string_view message) {
-  if (message != "flood me") return (void)ws.send(message);
+// 400 messages of 64 KiB (25 MiB: more than any socket buffers hold) to `target`, each send's
+// status and the target's backlog kept.
+void flood(Seen& seen, WebSocket& target) {
   const std::string chunk(64 * 1024, 'x');
-  for (int i = 0; i < 400 && !ws.closed(); ++i) {
-    const SendStatus status = ws.send(chunk, OpCode::Binary);
+  for (int i = 0; i < 400 && !target.closed(); ++i) {
+    const SendStatus status = target.send(chunk, OpCode::Binary);
     std::lock_guard lock(seen.mutex);
     if (status != SendStatus::Dropped) ++seen.sent_ok;
-    seen.max_buffered = std::max(seen.max_buffered, ws.closed() ? 0 : ws.buffered_amount());
+    if (status == SendStatus::Backpressure) ++seen.backpressured;
+    seen.max_buffered = std::max(seen.max_buffered, target.closed() ? 0 : target.buffered_amount());
   }
   std::lock_guard lock(seen.mutex);
   seen.flood_done = true;
   seen.changed.notify_all();
 }
 
-// A client that stops reading: the server never holds more than the limit plus one message.
-WebSocketBehavior flood(Seen& seen, LimitPolicy policy) {
+// The first socket to open is the slow one (its client never reads). "flood" from another socket
+// floods it from that socket's handler: not an answer to the slow one, so its backpressure policy
+// applies. "flood me" floods the sender itself: an answer, never dropped. Anything else is echoed.
+WebSocketBehavior flood_route(Seen& seen, LimitPolicy policy) {
   return {
       .settings = {.max_backpressure = 256 * 1024, .backpressure_policy = policy},
-      .message = [&seen](WebSocket& ws, std::string_view message,
-                         OpCode) { flood_or_echo(seen, ws, message); },
-      .dropped =
-          [&seen](WebSocket&, std::string_view, OpCode) {
+      .open =
+          [&seen](WebSocket& ws) {
+            if (!seen.slow) seen.slow = &ws;
+          },
+      .message =
+          [&seen](WebSocket& ws, std::string_view message, OpCode) {
+            if (message == "flood" && seen.slow) return flood(seen, *seen.slow);
+            if (message == "flood me") return flood(seen, ws);
+            ws.send(message);
+          },
+      .close =
+          [&seen](WebSocket& ws, int, std::string_view) {
+            if (seen.slow == &ws) seen.slow = nullptr;
+          },
+      .drain =
+          [&seen](WebSocket&) {
             std::lock_guard lock(seen.mutex);
-            ++seen.dropped;
+            seen.drained = true;
+            seen.changed.notify_all();
+          },
+      .dropped =
+          [&seen](WebSocket& ws, std::string_view message, OpCode) {
+            std::lock_guard lock(seen.mutex);
+            if (&ws == seen.slow && message.size() == 64 * 1024) ++seen.dropped;
           },
   };
 }
 
-TEST(Backpressure, DropPolicyDropsAndReportsAndBoundsMemory) {
+TEST(Backpressure, DropPolicyDropsAndReportsSendsFromElsewhereAndBoundsMemory) {
   Seen seen;
-  Server server(flood(seen, LimitPolicy::Drop));
+  Server server(flood_route(seen, LimitPolicy::Drop));
   auto slow = server.connect();
-  slow->send_frame(kText, "flood me");
+  auto other = server.connect();
+  other->send_frame(kText, "flood");
   ASSERT_TRUE(seen.wait_flood());
-  auto other = server.connect();  // the slow client slows nobody else
-  other->send_frame(kText, "hello");
+  other->send_frame(kText, "hello");  // the slow client slows nobody else
   const auto echo = other->read_frame();
   ASSERT_TRUE(echo);
   EXPECT_EQ(echo->payload, "hello");
   std::lock_guard lock(seen.mutex);
   EXPECT_GT(seen.dropped, 0);
   EXPECT_EQ(seen.sent_ok + seen.dropped, 400);
-  EXPECT_LE(seen.max_buffered, 256u * 1024 + 64 * 1024 + 16);
+  EXPECT_EQ(server.metrics().dropped, static_cast<std::uint64_t>(seen.dropped));
+  EXPECT_LE(seen.max_buffered, 256u * 1024 + 64 * 1024 + 16);  // the limit plus one message
 }
 
 TEST(Backpressure, ClosePolicyClosesTheSlowSocketWith1008) {
   Seen seen;
-  Server server(flood(seen, LimitPolicy::Close));
+  Server server(flood_route(seen, LimitPolicy::Close));
   auto slow = server.connect();
-  slow->send_frame(kText, "flood me");
+  auto other = server.connect();
+  other->send_frame(kText, "flood");
   EXPECT_EQ(server.seen.wait_close(), 1008);
   EXPECT_EQ(server.seen.close_reason, "backpressure limit");
+  expect_close(*slow, 1008, "backpressure limit");  // behind what it was sent before
   EXPECT_EQ(seen.dropped, 0);
+  EXPECT_EQ(server.metrics().backpressure_closes, 1u);
+}
+
+// What a socket's own handler sends it is an answer: past max_backpressure it still goes out (the
+// socket stops being read instead), send() says Backpressure, and drain follows.
+TEST(Backpressure, AnswersAreNeverDroppedButReportBackpressureAndDrain) {
+  Seen seen;
+  Server server(flood_route(seen, LimitPolicy::Close));
+  auto client = server.connect();
+  client->send_frame(kText, "flood me");
+  ASSERT_TRUE(seen.wait_flood());
+  for (int i = 0; i < 400; ++i) {
+    const auto frame = client->read_frame();
+    ASSERT_TRUE(frame);
+    ASSERT_EQ(frame->payload.size(), 64u * 1024);
+  }
+  EXPECT_TRUE(seen.wait_drained());
+  std::lock_guard lock(seen.mutex);
+  EXPECT_EQ(seen.sent_ok, 400);
+  EXPECT_GT(seen.backpressured, 0);
+  EXPECT_EQ(seen.dropped, 0);
+  EXPECT_EQ(server.metrics().dropped, 0u);
+  EXPECT_EQ(server.metrics().backpressure_closes, 0u);
+}
+
+// A publish is never an answer, even from a subscriber's own handler: one slow subscriber does not
+// stall the publisher nor grow without bound; what it cannot take is dropped, counted and
+// reported, while a subscriber that reads gets everything.
+TEST(Backpressure, PublishToASlowSubscriberDropsCountsAndReports) {
+  Seen seen;
+  WebSocketBehavior route = flood_route(seen, LimitPolicy::Drop);
+  route.open = [&seen](WebSocket& ws) {
+    if (!seen.slow) seen.slow = &ws;
+    ws.subscribe("news");
+  };
+  route.message = [&seen](WebSocket& ws, std::string_view message, OpCode) {
+    ws.publish("news", std::string(64 * 1024, 'x'), OpCode::Binary);
+    std::lock_guard lock(seen.mutex);
+    if (seen.slow) seen.max_buffered = std::max(seen.max_buffered, seen.slow->buffered_amount());
+    ws.send(message);  // the publisher's own answer, after its publishes
+  };
+  Server server(std::move(route));
+  auto slow = server.connect();
+  auto reader = server.connect();
+  auto publisher = server.connect();
+  for (int round = 0; round < 400; ++round) {
+    publisher->send_frame(kText, "go");
+    const auto frame = reader->read_frame();
+    ASSERT_TRUE(frame);
+    ASSERT_EQ(frame->payload.size(), 64u * 1024);
+    const auto answer = publisher->read_frame();
+    ASSERT_TRUE(answer);
+    ASSERT_EQ(answer->payload, "go");
+  }
+  std::lock_guard lock(seen.mutex);
+  EXPECT_GT(seen.dropped, 0);
+  EXPECT_EQ(server.metrics().dropped, static_cast<std::uint64_t>(seen.dropped));
+  EXPECT_LE(seen.max_buffered, 256u * 1024 + 64 * 1024 + 16);
 }
 
 }  // namespace
