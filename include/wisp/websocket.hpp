@@ -56,6 +56,9 @@ class WebSocket {
   // close_timeout. Throws std::invalid_argument for a code that may not be sent (RFC 6455 §7.4)
   // or a reason that is too long. Does nothing if already closed.
   void close(int code = close_code::normal, std::string_view reason = {});
+  // Throws std::invalid_argument where close(code, reason) would; else does nothing (to check a
+  // close before handing it to another thread or node).
+  static void check_close(int code, std::string_view reason);
   // Drops the TCP connection at once, without a closing handshake; the close handler sees 1006.
   void terminate();
   // True once a close frame was sent or received, or TCP closed; nothing is delivered after.

@@ -18,6 +18,10 @@ void WebSocket::close(int code, std::string_view reason) {
   Connection::of(*this).close(code, reason);
 }
 
+void WebSocket::check_close(int code, std::string_view reason) {
+  Connection::check_closable(code, reason);
+}
+
 void WebSocket::terminate() { Connection::of(*this).terminate(); }
 
 bool WebSocket::closed() const { return Connection::of(*this).closed(); }
