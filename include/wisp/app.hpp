@@ -171,39 +171,71 @@ class App {
   void shutdown(const ShutdownOptions& options);
   // shutdown() with the defaults: close 1001 "server shutting down", 5 s to answer.
   void stop() { shutdown({}); }
-  // Sends a message to every subscriber of `topic`, on every thread. Safe from any thread (from
-  // a loop thread, its own subscribers get it at once; the others in their next iteration).
-  // The frame is built once and the same bytes go to every subscriber. A subscriber whose
-  // backpressure is over its max_backpressure misses the message.
+  // Sends a message to every subscriber of `topic`, on every thread and, with a cluster broker
+  // (AppOptions::redis), on every node. Safe from any thread (from a loop thread, its own
+  // subscribers get it at once; the others in their next iteration). The frame is built once
+  // and the same bytes go to every subscriber (once per node). A subscriber whose backpressure
+  // is over its max_backpressure misses the message.
   // With `compress`, subscribers that agreed permessage-deflate get it compressed (once per
   // window size and thread for those compressing each message alone).
   void publish(std::string_view topic, std::string_view message, OpCode op = OpCode::Text,
                bool compress = true);
-  // Subscribers of `topic` across all threads. Safe from any thread.
+  // Node-local: subscribers of `topic` on this node's threads. Safe from any thread.
   std::size_t subscriber_count(std::string_view topic) const;
 
   // The client registry (routes with settings.client_registry). Every call is safe from any
   // thread; work on a client runs on its loop thread (at once when that is the calling thread).
+  // The synchronous calls answer for this node ("node-local"); the forms taking a callback
+  // answer for every node (README "Scaling out": the same as the node-local answer with one
+  // process).
   //
-  // Sends to one client; false if no client has that id now.
+  // Sends to one client. Node-local answer: true if the client is on this node (the message is
+  // on its way); false otherwise, and then, with a cluster broker, the message is forwarded to
+  // the node that holds the client, if any (the callback form says whether one did).
   bool send_to(std::string_view client_id, std::string_view message, OpCode op = OpCode::Text);
-  // Sends to every registered client / to the listed ones; returns how many were addressed
-  // (unknown ids are skipped).
+  // Sends to every registered client on every node / to the listed ones wherever they are;
+  // returns how many were addressed on this node (unknown ids are skipped).
   std::size_t broadcast(std::string_view message, OpCode op = OpCode::Text);
   std::size_t broadcast_to(const std::vector<std::string>& client_ids, std::string_view message,
                            OpCode op = OpCode::Text);
   // Closes a client's connection with `code` and `reason` (as WebSocket::close, whose rules and
-  // exceptions apply); false if no client has that id now.
+  // exceptions apply), on whatever node it is. Node-local answer as for send_to.
   bool disconnect(std::string_view client_id, int code = close_code::normal,
                   std::string_view reason = {});
+  // Node-local.
   bool is_connected(std::string_view client_id) const;
   std::size_t client_count() const;
   std::vector<std::string> client_ids() const;
-  // Snapshots (see ClientInfo), taken under the registry's lock; the predicate runs after, on
-  // the calling thread.
+  // Node-local snapshots (see ClientInfo), taken under the registry's lock; the predicate runs
+  // after, on the calling thread.
   std::optional<ClientInfo> client(std::string_view client_id) const;
   std::vector<ClientInfo> find_clients(
       const std::function<bool(const ClientInfo&)>& predicate) const;
+  // Node-local: sets a metadata entry of a client of this node, as its WebSocket::set_metadata
+  // would; false if it is not here.
+  bool set_metadata(std::string_view client_id, std::string key, std::string value);
+  // Node-local: runs `action` with the client's socket on its loop thread (at once when that is
+  // the calling thread, else posted), if it is still connected then; false if the client is not
+  // on this node. The socket is valid during the action only.
+  bool with_client(std::string_view client_id, std::function<void(WebSocket&)> action);
+
+  // Cluster-wide, asynchronous: the callback gets the answer of every node. It never blocks the
+  // calling thread: called on a loop thread, the callback runs later on that thread (or at once,
+  // before the call returns, when the answer is already known there, as with one process);
+  // called on another thread, it runs on the broker's thread (one process: at once, on the
+  // calling thread). Nodes that do not answer within redis.gather_timeout are left out. A
+  // callback that throws is reported on stderr.
+  void subscriber_count(std::string_view topic, std::function<void(std::size_t)> done) const;
+  void client_count(std::function<void(std::size_t)> done) const;
+  void client_ids(std::function<void(std::vector<std::string>)> done) const;
+  void is_connected(std::string_view client_id, std::function<void(bool)> done) const;
+  void client(std::string_view client_id,
+              std::function<void(std::optional<ClientInfo>)> done) const;
+  // send_to and disconnect, telling `done` whether a node held the client.
+  void send_to(std::string_view client_id, std::string_view message, OpCode op,
+               std::function<void(bool)> done);
+  void disconnect(std::string_view client_id, int code, std::string_view reason,
+                  std::function<void(bool)> done);
 
   // The counters of the running loops, summed (Metrics::prometheus() formats them). Safe from
   // any thread.

@@ -200,16 +200,21 @@ struct HubSettings {
   std::string broadcast_type = "broadcast";
 };
 
-// A room: a named group of clients, on the app's topics (across threads).
+// A room: a named group of clients, on the app's topics (across threads, and across nodes with
+// a cluster broker: README "Scaling out"). Each node keeps the membership of its own clients;
+// the synchronous counts and lists are this node's ("node-local"), the forms taking a callback
+// every node's, answered as App's asynchronous calls are (on the calling loop thread).
 class Room {
  public:
-  // Sends {"type":type,"data":data} to every member (but the excepted one); the envelope is
-  // built once and its frame shared. Returns nothing: delivery is asynchronous across threads.
+  // Sends {"type":type,"data":data} to every member on every node (but the excepted one); the
+  // envelope is built once and its frame shared. Returns nothing: delivery is asynchronous.
   void emit(std::string_view type, const json& data) const;
   // The same room, leaving out one client (e.g. the sender).
   Room except(std::string_view client_id) const;
-  std::vector<std::string> members() const;
-  std::size_t size() const;
+  std::vector<std::string> members() const;                                // node-local
+  std::size_t size() const;                                                // node-local
+  void members(std::function<void(std::vector<std::string>)> done) const;  // cluster-wide
+  void size(std::function<void(std::size_t)> done) const;                  // cluster-wide
   const std::string& name() const { return name_; }
 
  private:
@@ -255,26 +260,37 @@ class Hub {
   requires std::same_as<Json, json> Room room(const Json& name) {
     return room(std::string_view(name.template get_ref<const std::string&>()));
   }
-  bool join(std::string_view client_id, std::string_view room);   // false if already in, or gone
-  bool leave(std::string_view client_id, std::string_view room);  // false if not in it
-  std::vector<std::string> rooms() const;                         // rooms with members
-  std::vector<std::string> rooms_of(std::string_view client_id) const;
+  // Joins / leaves a client, on whatever node it is. Node-local answer: true if the client is on
+  // this node and joined (left); false if it was already in (not in) the room, or is not on this
+  // node: then, with a cluster broker, the node that holds it does the join (leave).
+  bool join(std::string_view client_id, std::string_view room);
+  bool leave(std::string_view client_id, std::string_view room);
+  std::vector<std::string> rooms() const;  // node-local: rooms with members here
+  void rooms(std::function<void(std::vector<std::string>)> done) const;  // cluster-wide
+  std::vector<std::string> rooms_of(std::string_view client_id) const;   // a client here
 
-  // Clients (the hub's own; see App for the app-wide registry).
+  // Clients (the hub's own; see App for the app-wide registry). The calls by id reach a client
+  // on any node; their answer is node-local (true: the client is here), as App::send_to's.
   bool send(std::string_view client_id, std::string_view type, const json& data);
+  // To every client on every node; returns how many are on this node.
   std::size_t broadcast(const json& data);  // type: settings.broadcast_type
   std::size_t broadcast(std::string_view type, const json& data);
+  // To the listed clients wherever they are; returns how many are on this node.
   std::size_t broadcast_to(const std::vector<std::string>& client_ids, std::string_view type,
                            const json& data);
   // Sends {"type":"disconnect_notice","data":{"reason":reason}}, then closes with 1000 and
-  // `reason`; false if no such client.
+  // `reason`. Throws std::invalid_argument for a reason close() refuses.
   bool disconnect(std::string_view client_id, std::string_view reason = {});
+  // Node-local.
   bool is_connected(std::string_view client_id) const;
   std::size_t client_count() const;
   std::vector<std::string> client_ids() const;
   std::optional<ClientInfo> client(std::string_view client_id) const;
   std::vector<ClientInfo> clients(const std::function<bool(const ClientInfo&)>& filter) const;
   bool set_metadata(std::string_view client_id, std::string key, std::string value);
+  // Cluster-wide.
+  void is_connected(std::string_view client_id, std::function<void(bool)> done) const;
+  void client_count(std::function<void(std::size_t)> done) const;
 
   // Graceful shutdown of the whole app, every client first getting
   // {"type":"shutdown","data":message}.

@@ -7,6 +7,19 @@
 
 namespace wisp {
 
+// How the app's broker is doing (README "Scaling out"); counters since start.
+struct BrokerMetrics {
+  std::string kind = "local";    // "local" (one process) or "redis"
+  std::string node_id{};         // this node's id (the local broker: empty)
+  bool up = true;                // connected to what it needs (the local broker: always)
+  std::uint64_t reconnects = 0;  // connection attempts after a loss or a failed start
+  std::uint64_t published = 0;   // messages sent to other nodes
+  std::uint64_t received = 0;    // messages received from other nodes
+  std::uint64_t lost = 0;        // messages that could not reach other nodes
+  std::uint64_t malformed = 0;   // messages from other nodes that could not be used (ignored)
+  std::uint64_t pending = 0;     // messages waiting for the broker to come back
+};
+
 struct Metrics {
   std::uint64_t connections = 0;         // TCP connections now (handshaking, open or closing)
   std::uint64_t websockets = 0;          // WebSockets open now
@@ -25,6 +38,7 @@ struct Metrics {
   std::uint64_t input_paused = 0;
   std::uint64_t input_pauses = 0;
   unsigned threads = 0;  // event-loop threads configured (AppOptions::threads)
+  BrokerMetrics broker{};
 
   // The Prometheus text exposition format (version 0.0.4), every name prefixed "wisp_".
   std::string prometheus() const;

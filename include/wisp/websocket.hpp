@@ -52,6 +52,10 @@ class WebSocket {
   // With `compress` (the default), a data message is deflated when permessage-deflate was agreed
   // and it is at least the route's compression_threshold long.
   SendStatus send(std::string_view message, OpCode op = OpCode::Text, bool compress = true);
+  // Sends an answer to one of this socket's own requests given later (after App::offload, a
+  // deferred hub Reply): like a send from its own handlers, never dropped by the backpressure
+  // policy (the socket stops being read while its backlog is high instead). Same rules as send().
+  SendStatus send_answer(std::string_view message, OpCode op = OpCode::Text, bool compress = true);
   SendStatus send_text(std::string_view text) { return send(text, OpCode::Text); }
   SendStatus send_binary(std::span<const std::byte> bytes) {
     return send({reinterpret_cast<const char*>(bytes.data()), bytes.size()}, OpCode::Binary);
@@ -63,6 +67,9 @@ class WebSocket {
   // close_timeout. Throws std::invalid_argument for a code that may not be sent (RFC 6455 §7.4)
   // or a reason that is too long. Does nothing if already closed.
   void close(int code = close_code::normal, std::string_view reason = {});
+  // Throws std::invalid_argument where close(code, reason) would; else does nothing (to check a
+  // close before handing it to another thread or node).
+  static void check_close(int code, std::string_view reason);
   // Drops the TCP connection at once, without a closing handshake; the close handler sees 1006.
   void terminate();
   // True once a close frame was sent or received, or TCP closed; nothing is delivered after.

@@ -41,7 +41,12 @@ struct Publish {
   std::string_view message;
   OpCode op = OpCode::Text;
   bool compress = true;
-  std::string_view except_client{};  // a client id to leave out, on whatever node it is; empty: none
+  std::string_view
+      except_client{};  // a client id to leave out, on whatever node it is; empty: none
+  // The engine's own: a sender on this node to leave out of this node's delivery (a socket
+  // without a client id). A broker hands the same Publish to Node::deliver for this node and
+  // never sends it anywhere.
+  const void* except_here = nullptr;
 };
 
 // What arrives for this node; implemented by the engine.
@@ -63,15 +68,15 @@ class Node {
 
 // How the broker is doing, for /metrics and /healthz. Counters since start.
 struct BrokerStatus {
-  std::string kind;               // "local" or "redis"
-  std::string node_id;            // this node's id (the local broker: empty)
-  bool up = true;                 // connected to what it needs (always true for the local broker)
-  std::uint64_t reconnects = 0;   // connection attempts after a loss or a failed start
-  std::uint64_t published = 0;    // messages sent to other nodes
-  std::uint64_t received = 0;     // messages received from other nodes
-  std::uint64_t lost = 0;         // messages that could not reach other nodes (broker down, buffer full)
-  std::uint64_t malformed = 0;    // messages from the broker that could not be decoded (ignored)
-  std::uint64_t pending = 0;      // messages waiting for the broker to come back (bounded)
+  std::string kind;              // "local" or "redis"
+  std::string node_id;           // this node's id (the local broker: empty)
+  bool up = true;                // connected to what it needs (always true for the local broker)
+  std::uint64_t reconnects = 0;  // connection attempts after a loss or a failed start
+  std::uint64_t published = 0;   // messages sent to other nodes
+  std::uint64_t received = 0;    // messages received from other nodes
+  std::uint64_t lost = 0;  // messages that could not reach other nodes (broker down, buffer full)
+  std::uint64_t malformed = 0;  // messages from the broker that could not be decoded (ignored)
+  std::uint64_t pending = 0;    // messages waiting for the broker to come back (bounded)
 };
 
 class Broker {
@@ -87,6 +92,9 @@ class Broker {
   // Called on the primary loop's thread when App::run() starts it / before it ends.
   virtual void start(net::EventLoop& loop) = 0;
   virtual void stop() = 0;
+  // True when no other node can exist (the local broker): callers may skip work that is only
+  // for other nodes (encoding a command for clients not here).
+  virtual bool alone() const { return false; }
 
   // Topics: to every subscriber on every node (this node's at once, on the calling thread's loop
   // first), each publisher's messages in order, never twice.

@@ -1,9 +1,11 @@
 // Hub and Room: registration before the app runs, and rooms and clients from any thread.
+#include <algorithm>
 #include <stdexcept>
 
+#include "broker/answers.hpp"
+#include "broker/payload.hpp"
 #include "events/envelope_writer.hpp"
 #include "events/hub_impl.hpp"
-#include "server/connection.hpp"
 
 namespace wisp {
 namespace {
@@ -24,9 +26,10 @@ json builtin_room(Hub& hub, Event& event, bool join) {
 
 }  // namespace
 
-Hub::Impl::Impl(server::AppState& app, const std::atomic<bool>& app_started, std::string path,
-                HubSettings settings)
+Hub::Impl::Impl(App& app, events::HubCluster cluster, const std::atomic<bool>& app_started,
+                std::string path, HubSettings settings)
     : app(app),
+      cluster(cluster),
       app_started(app_started),
       path(std::move(path)),
       settings(std::move(settings)),
@@ -94,24 +97,42 @@ Hub& Hub::mount(const Blueprint& blueprint) {
 
 // ---- rooms --------------------------------------------------------------------------------------
 
-// The table answers at once; the topic subscription follows on the client's loop, before
-// anything posted there after this call (a room emit from this thread included).
+namespace {
+
+using broker::PayloadWriter;
+
+std::string two_texts(std::string_view first, std::string_view second) {
+  return PayloadWriter().text(first).text(second).take();
+}
+
+// Rooms named by several nodes are listed once.
+std::vector<std::string> distinct(std::vector<std::string> names) {
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  return names;
+}
+
+}  // namespace
+
 bool Hub::join(std::string_view client_id, std::string_view room) {
-  if (!impl_->members.join(client_id, room)) return false;
-  impl_->app.with_client(
-      client_id, [topic = impl_->room_topic(room)](server::Connection& c) { c.subscribe(topic); });
-  return true;
+  if (impl_->join_here(client_id, room)) return true;
+  impl_->forward(client_id, "join", two_texts(client_id, room));
+  return false;
 }
 
 bool Hub::leave(std::string_view client_id, std::string_view room) {
-  if (!impl_->members.leave(client_id, room)) return false;
-  impl_->app.with_client(client_id, [topic = impl_->room_topic(room)](server::Connection& c) {
-    c.unsubscribe(topic);
-  });
-  return true;
+  if (impl_->leave_here(client_id, room)) return true;
+  impl_->forward(client_id, "leave", two_texts(client_id, room));
+  return false;
 }
 
 std::vector<std::string> Hub::rooms() const { return impl_->members.rooms(); }
+
+void Hub::rooms(std::function<void(std::vector<std::string>)> done) const {
+  impl_->gather("rooms", {}, [table = &impl_->cluster.commands, done](auto answers) {
+    done(distinct(broker::all_of(answers, *table)));
+  });
+}
 
 std::vector<std::string> Hub::rooms_of(std::string_view client_id) const {
   return impl_->members.rooms_of(client_id);
@@ -120,8 +141,9 @@ std::vector<std::string> Hub::rooms_of(std::string_view client_id) const {
 void Room::emit(std::string_view type, const json& data) const {
   events::MessageBuffer buffer;
   events::append_envelope(buffer.text(), type, data);
-  hub_->impl_->app.publish(hub_->impl_->room_topic(name_), buffer.text(), OpCode::Text, true,
-                           nullptr, except_);
+  hub_->impl_->cluster.broker.publish({.topic = hub_->impl_->room_topic(name_),
+                                       .message = buffer.text(),
+                                       .except_client = except_});
 }
 
 Room Room::except(std::string_view client_id) const {
@@ -132,16 +154,29 @@ std::vector<std::string> Room::members() const {
   return hub_->impl_->members.members(name_, except_);
 }
 
+void Room::members(std::function<void(std::vector<std::string>)> done) const {
+  hub_->impl_->gather("members", two_texts(name_, except_),
+                      [table = &hub_->impl_->cluster.commands, done](auto answers) {
+                        done(broker::all_of(answers, *table));
+                      });
+}
+
 std::size_t Room::size() const { return hub_->impl_->members.size(name_, except_); }
+
+void Room::size(std::function<void(std::size_t)> done) const {
+  hub_->impl_->gather("size", two_texts(name_, except_),
+                      [table = &hub_->impl_->cluster.commands, done](auto answers) {
+                        done(broker::sum_of(answers, *table));
+                      });
+}
 
 // ---- clients ------------------------------------------------------------------------------------
 
 bool Hub::send(std::string_view client_id, std::string_view type, const json& data) {
-  if (!impl_->members.has_client(client_id)) return false;
-  return impl_->app.with_client(client_id,
-                                [message = events::envelope(type, data)](server::Connection& c) {
-                                  c.send(message, OpCode::Text, true);
-                                });
+  std::string message = events::envelope(type, data);
+  if (impl_->send_here(client_id, message)) return true;
+  impl_->forward(client_id, "send", two_texts(client_id, message));
+  return false;
 }
 
 std::size_t Hub::broadcast(const json& data) {
@@ -152,57 +187,69 @@ std::size_t Hub::broadcast(const json& data) {
 std::size_t Hub::broadcast(std::string_view type, const json& data) {
   events::MessageBuffer buffer;
   events::append_envelope(buffer.text(), type, data);
-  impl_->app.publish(impl_->topic, buffer.text(), OpCode::Text, true, nullptr);
+  impl_->app.publish(impl_->topic, buffer.text());
   return client_count();
 }
 
 std::size_t Hub::broadcast_to(const std::vector<std::string>& client_ids, std::string_view type,
                               const json& data) {
-  return impl_->app.broadcast_to(impl_->members.known(client_ids), events::envelope(type, data),
-                                 OpCode::Text);
+  const std::string message = events::envelope(type, data);
+  std::vector<std::string> elsewhere;
+  const std::size_t here = impl_->broadcast_to_here(client_ids, message, &elsewhere);
+  if (!elsewhere.empty() && !impl_->cluster.broker.alone()) {
+    impl_->to_all("broadcast_to", PayloadWriter().text(message).texts(elsewhere).bytes());
+  }
+  return here;
 }
 
 bool Hub::disconnect(std::string_view client_id, std::string_view reason) {
-  server::Connection::check_closable(close_code::normal, reason);  // throws on this thread
-  if (!impl_->members.has_client(client_id)) return false;
-  return impl_->app.with_client(
-      client_id, [notice = events::envelope("disconnect_notice", {{"reason", reason}}),
-                  reason = std::string(reason)](server::Connection& c) {
-        c.send(notice, OpCode::Text, true);
-        c.close(close_code::normal, reason);
-      });
+  WebSocket::check_close(close_code::normal, reason);  // throws on this thread
+  if (impl_->disconnect_here(client_id, reason)) return true;
+  impl_->forward(client_id, "disconnect", two_texts(client_id, reason));
+  return false;
 }
 
 bool Hub::is_connected(std::string_view client_id) const {
   return impl_->members.has_client(client_id);
 }
 
+void Hub::is_connected(std::string_view client_id, std::function<void(bool)> done) const {
+  impl_->gather("has", PayloadWriter().text(client_id).bytes(),
+                [table = &impl_->cluster.commands, done](auto answers) {
+                  done(broker::sum_of(answers, *table) > 0);
+                });
+}
+
 std::size_t Hub::client_count() const { return impl_->members.client_count(); }
+
+void Hub::client_count(std::function<void(std::size_t)> done) const {
+  impl_->gather("clients", {}, [table = &impl_->cluster.commands, done](auto answers) {
+    done(broker::sum_of(answers, *table));
+  });
+}
 
 std::vector<std::string> Hub::client_ids() const { return impl_->members.client_ids(); }
 
 std::optional<ClientInfo> Hub::client(std::string_view client_id) const {
   if (!impl_->members.has_client(client_id)) return std::nullopt;
-  return impl_->app.registry.info(client_id);
+  return impl_->app.client(client_id);
 }
 
 std::vector<ClientInfo> Hub::clients(const std::function<bool(const ClientInfo&)>& filter) const {
-  std::vector<ClientInfo> found = impl_->app.registry.all();
-  std::erase_if(found, [&](const ClientInfo& info) {
-    return info.route != impl_->path || !impl_->members.has_client(info.id) || !filter(info);
+  return impl_->app.find_clients([&](const ClientInfo& info) {
+    return info.route == impl_->path && impl_->members.has_client(info.id) && filter(info);
   });
-  return found;
 }
 
 bool Hub::set_metadata(std::string_view client_id, std::string key, std::string value) {
   return impl_->members.has_client(client_id) &&
-         impl_->app.registry.set_metadata(client_id, std::move(key), std::move(value));
+         impl_->app.set_metadata(client_id, std::move(key), std::move(value));
 }
 
 // The message goes out on every loop before the close frames: both are posted in this order.
 void Hub::shutdown(const json& message, std::chrono::milliseconds timeout) {
   broadcast("shutdown", message);
-  impl_->app.request_stop({.message = {}, .timeout = timeout});
+  impl_->app.shutdown({.message = {}, .timeout = timeout});
 }
 
 const std::string& Hub::path() const { return impl_->path; }

@@ -9,8 +9,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "events/hub_cluster.hpp"
 #include "events/membership.hpp"
-#include "server/app_state.hpp"
 #include "wisp/app.hpp"
 #include "wisp/hub.hpp"
 
@@ -21,10 +21,11 @@ class HubEvent;
 }
 
 struct Hub::Impl {
-  Impl(server::AppState& app, const std::atomic<bool>& app_started, std::string path,
+  Impl(App& app, events::HubCluster cluster, const std::atomic<bool>& app_started, std::string path,
        HubSettings settings);
 
-  server::AppState& app;
+  App& app;
+  const events::HubCluster cluster;
   const std::atomic<bool>& app_started;
   Hub* self = nullptr;
   const std::string path;
@@ -45,6 +46,27 @@ struct Hub::Impl {
   void check_not_running(std::string_view call) const;
   void add_handler(std::string type, Handler handler);
   std::string room_topic(std::string_view room) const;
+
+  // This node's part of the calls by client id (events/hub_cluster.cpp): false when the client
+  // is not here (or, for join/leave, already in / not in the room).
+  bool join_here(std::string_view id, std::string_view room);
+  bool leave_here(std::string_view id, std::string_view room);
+  bool send_here(std::string_view id, std::string message);
+  bool disconnect_here(std::string_view id, std::string_view reason);
+  std::size_t broadcast_to_here(const std::vector<std::string>& ids, std::string_view message,
+                                std::vector<std::string>* not_here = nullptr);
+  // The command `what` (a kind of this hub's) for the node holding a client not here.
+  void forward(std::string_view id, std::string_view what, std::string payload);
+  // The command to every node, this one included.
+  void to_all(std::string_view what, std::string_view payload);
+  // Asks every node `what`; `merge` gets the answers (on the caller's thread, as App's
+  // asynchronous calls).
+  void gather(std::string_view what, std::string_view payload,
+              std::function<void(std::vector<std::string>)> merge) const;
+  std::string kind(std::string_view what) const;  // this hub's name for a command
+
+  // Adds this hub's commands and questions to the node's table (when the hub is made).
+  void add_commands();
 
   // The route's callbacks (events/dispatch.cpp).
   WebSocketBehavior behavior();

@@ -42,11 +42,15 @@ std::vector<std::string> Membership::client_ids() const {
   return ids;
 }
 
-std::vector<std::string> Membership::known(const std::vector<std::string>& ids) const {
+std::vector<std::string> Membership::known(const std::vector<std::string>& ids,
+                                           std::vector<std::string>* unknown) const {
   std::lock_guard lock(mutex_);
   std::vector<std::string> found;
   for (const std::string& id : ids) {
-    if (rooms_of_client_.contains(id)) found.push_back(id);
+    if (rooms_of_client_.contains(id))
+      found.push_back(id);
+    else if (unknown)
+      unknown->push_back(id);
   }
   return found;
 }

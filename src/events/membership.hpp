@@ -22,8 +22,9 @@ class Membership {
   bool has_client(std::string_view id) const;
   std::size_t client_count() const;
   std::vector<std::string> client_ids() const;
-  // Of `ids`, those that are clients here.
-  std::vector<std::string> known(const std::vector<std::string>& ids) const;
+  // Of `ids`, those that are clients here; the others go to `unknown` if given.
+  std::vector<std::string> known(const std::vector<std::string>& ids,
+                                 std::vector<std::string>* unknown = nullptr) const;
 
   // False if `id` is not a client here, or already in the room.
   bool join(std::string_view id, std::string_view room);

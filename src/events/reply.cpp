@@ -3,7 +3,7 @@
 
 #include "events/envelope_writer.hpp"
 #include "events/reply_state.hpp"
-#include "server/connection.hpp"
+#include "wisp/app.hpp"
 
 namespace wisp {
 
@@ -18,9 +18,8 @@ Reply::State::~State() {
 
 void Reply::State::answer(std::string message) {
   answered = true;
-  app.with_client(client_id, [message = std::move(message)](server::Connection& connection) {
-    connection.send_reply(message);
-  });
+  app.with_client(client_id,
+                  [message = std::move(message)](WebSocket& ws) { ws.send_answer(message); });
 }
 
 Reply::~Reply() = default;

@@ -3,13 +3,13 @@
 
 #include <string>
 
-#include "server/app_state.hpp"
+#include "wisp/app.hpp"
 #include "wisp/hub.hpp"
 
 namespace wisp {
 
 struct Reply::State {
-  State(server::AppState& app, std::string client_id, std::string raw_id)
+  State(App& app, std::string client_id, std::string raw_id)
       : app(app), client_id(std::move(client_id)), raw_id(std::move(raw_id)) {}
   // Unanswered: the client gets error `timeout` (the promise was dropped).
   ~State();
@@ -19,7 +19,7 @@ struct Reply::State {
   // Sends `message` to the client on its loop, if it is still connected.
   void answer(std::string message);
 
-  server::AppState& app;
+  App& app;
   const std::string client_id;
   const std::string raw_id;  // the request id's JSON text; empty if none
   bool answered = false;

@@ -58,10 +58,7 @@ void EventLoop::modify(int fd, Pollable& target, std::uint32_t events) {
 void EventLoop::remove(int fd) { epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr); }
 
 void EventLoop::run() {
-  {
-    std::lock_guard lock(posted_mutex_);
-    stopping_ = stop_requested_;
-  }
+  stopping_ = stop_requested_.load(std::memory_order_acquire);
   while (!stopping_) {
     wait_and_dispatch();
     flush_deferred();
@@ -81,18 +78,13 @@ void EventLoop::wait_and_dispatch() {
 }
 
 void EventLoop::stop() {
-  {
-    std::lock_guard lock(posted_mutex_);
-    stop_requested_ = true;
-  }
+  stop_requested_.store(true, std::memory_order_release);
   post([this] { stopping_ = true; });
 }
 
 void EventLoop::post(std::function<void()> task) {
-  {
-    std::lock_guard lock(posted_mutex_);
-    posted_.push_back(std::move(task));
-  }
+  if (!inbox_.push(std::move(task))) return;  // the batch it joins already woke the loop
+  wakeups_.fetch_add(1, std::memory_order_relaxed);
   const std::uint64_t one = 1;
   // A full counter (never in practice) still leaves the fd readable, so the wake-up is not lost.
   [[maybe_unused]] auto written = ::write(wake_fd_, &one, sizeof one);
@@ -108,13 +100,10 @@ void EventLoop::drain_wakeup() {
   [[maybe_unused]] auto read = ::read(wake_fd_, &count, sizeof count);
 }
 
+// The eventfd is read before the batch is taken: a post that finds the inbox empty after the
+// take writes it again, so no post is left without a wake-up.
 void EventLoop::run_posted() {
-  std::vector<std::function<void()>> tasks;
-  {
-    std::lock_guard lock(posted_mutex_);
-    tasks.swap(posted_);
-  }
-  for (auto& task : tasks) task();
+  if (inbox_.run_all() > 0) ++batches_;
 }
 
 EventLoop::Staged EventLoop::stage(std::string_view first, std::string_view second) {

@@ -3,15 +3,16 @@
 
 #include <sys/epoll.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "net/inbox.hpp"
 #include "net/timer_wheel.hpp"
 
 namespace wisp::net {
@@ -52,8 +53,12 @@ class EventLoop {
   void run();
   // Thread-safe: makes run() return after the current iteration.
   void stop();
-  // Thread-safe: runs `task` on the loop thread, in posting order.
+  // Thread-safe: runs `task` on the loop thread, in posting order, in the next batch of posted
+  // work (one wake-up per batch). Never run if the loop has ended: destroyed with the loop.
   void post(std::function<void()> task);
+  // Wake-ups written / batches of posted work run, since construction (for tests and figures).
+  std::uint64_t wakeups() const { return wakeups_.load(std::memory_order_relaxed); }
+  std::uint64_t batches() const { return batches_; }
 
   // Deletes `object` after the current batch of events, when no event of this batch can still
   // reach it (it may have events pending behind the one that closed it).
@@ -122,9 +127,10 @@ class EventLoop {
   std::vector<Deferred> deferred_;  // which socket each piece is for, in order
   std::vector<std::pair<void*, void (*)(void*)>> retired_;
 
-  std::mutex posted_mutex_;
-  std::vector<std::function<void()>> posted_;
-  bool stop_requested_ = false;  // guarded by posted_mutex_
+  Inbox inbox_;
+  std::atomic<bool> stop_requested_ = false;  // stop() before run(): run() returns at once
+  std::atomic<std::uint64_t> wakeups_ = 0;
+  std::uint64_t batches_ = 0;  // loop thread only
 };
 
 }  // namespace wisp::net

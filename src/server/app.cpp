@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <iostream>
 #include <optional>
 #include <stdexcept>
@@ -77,6 +78,37 @@ class SignalWatch {
   std::thread thread_;
 };
 
+// JSON string contents: a node id is the user's text.
+std::string json_escaped(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    if (static_cast<unsigned char>(c) < 0x20) {
+      char escape[8];
+      std::snprintf(escape, sizeof escape, "\\u%04x", static_cast<unsigned>(c));
+      out.append(escape);
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+// /healthz: {"status":"ok","threads":N,"websockets":N,"broker":{"kind":..,"up":..,"node_id":..}}
+std::string health(const Metrics& m) {
+  std::string json = "{\"status\":\"ok\",\"threads\":";
+  json.append(std::to_string(m.threads))
+      .append(",\"websockets\":")
+      .append(std::to_string(m.websockets))
+      .append(",\"broker\":{\"kind\":\"")
+      .append(json_escaped(m.broker.kind))
+      .append("\",\"up\":")
+      .append(m.broker.up ? "true" : "false")
+      .append(",\"node_id\":\"")
+      .append(json_escaped(m.broker.node_id));
+  return json.append("\"}}");
+}
+
 net::TlsContext::ServerNames server_names(const TlsOptions& tls) {
   net::TlsContext::ServerNames names;
   for (const TlsServerName& name : tls.server_names) {
@@ -88,10 +120,9 @@ net::TlsContext::ServerNames server_names(const TlsOptions& tls) {
 
 }  // namespace
 
-App::App(AppOptions options) : impl_(std::make_unique<Impl>()) {
+App::App(AppOptions options) {
   if (options.threads == 0) throw std::invalid_argument("wisp::App: threads must be at least 1");
-  impl_->state.options = options;
-  impl_->state.workers = std::make_unique<server::WorkerPool>(options.workers);
+  impl_ = std::make_unique<Impl>(options);
 }
 
 App::~App() {
@@ -129,14 +160,7 @@ App& App::expose_metrics(std::string_view metrics_path, std::string_view health_
     res.header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
         .text(metrics().prometheus());
   });
-  return get(health_path, [this](Request&, Response& res) {
-    const Metrics m = metrics();
-    std::string json = "{\"status\":\"ok\",\"threads\":";
-    json.append(std::to_string(m.threads))
-        .append(",\"websockets\":")
-        .append(std::to_string(m.websockets));
-    res.json(json.append("}"));
-  });
+  return get(health_path, [this](Request&, Response& res) { res.json(health(metrics())); });
 }
 
 App& App::listen(std::string_view host, std::uint16_t port) {
@@ -211,11 +235,11 @@ void App::run() {
   if (impl_->stop_on_signals || impl_->reload_on_sighup)
     signal_watch.emplace(*this, impl_->stop_on_signals, impl_->reload_on_sighup);
   std::vector<std::thread> threads;
-  for (std::size_t i = 1; i < sockets.size(); ++i) {
+  for (unsigned i = 1; i < sockets.size(); ++i) {
     threads.emplace_back(
-        [this, &loop_sockets = sockets[i]] { impl_->run_loop(loop_sockets, false); });
+        [this, i, &loop_sockets = sockets[i]] { impl_->run_loop(loop_sockets, i); });
   }
-  impl_->run_loop(sockets[0], true);
+  impl_->run_loop(sockets[0], 0);
   for (auto& thread : threads) thread.join();
 }
 
@@ -230,60 +254,19 @@ std::vector<std::vector<server::ListenSocket>> App::Impl::take_listen_sockets() 
   return sockets;
 }
 
-void App::Impl::run_loop(const std::vector<server::ListenSocket>& sockets, bool primary) {
+// The broker runs its I/O on the primary loop, from before it serves until it ends.
+void App::Impl::run_loop(const std::vector<server::ListenSocket>& sockets, unsigned index) {
   server::LoopServer server(state, sockets);
-  state.attach(server, primary);
+  state.loops.attach(server, index);
+  if (index == 0) state.broker->start(server.loop());
   server.run();
-  state.detach(server);
+  if (index == 0) state.broker->stop();
+  state.loops.detach();
 }
 
 void App::shutdown(const ShutdownOptions& options) {
   server::Connection::check_closable(options.code, options.reason);
-  impl_->state.request_stop(options);
-}
-
-void App::publish(std::string_view topic, std::string_view message, OpCode op, bool compress) {
-  impl_->state.publish(topic, message, op, compress, nullptr);
-}
-
-bool App::send_to(std::string_view client_id, std::string_view message, OpCode op) {
-  return impl_->state.with_client(
-      client_id,
-      [payload = std::string(message), op](server::Connection& c) { c.send(payload, op, true); });
-}
-
-std::size_t App::broadcast(std::string_view message, OpCode op) {
-  return impl_->state.broadcast(message, op);
-}
-
-std::size_t App::broadcast_to(const std::vector<std::string>& client_ids, std::string_view message,
-                              OpCode op) {
-  return impl_->state.broadcast_to(client_ids, message, op);
-}
-
-bool App::disconnect(std::string_view client_id, int code, std::string_view reason) {
-  server::Connection::check_closable(code, reason);  // throws here, on the caller's thread
-  return impl_->state.with_client(client_id, [code, reason = std::string(reason)](
-                                                 server::Connection& c) { c.close(code, reason); });
-}
-
-bool App::is_connected(std::string_view client_id) const {
-  return impl_->state.registry.find(client_id).first != nullptr;
-}
-
-std::size_t App::client_count() const { return impl_->state.registry.size(); }
-
-std::vector<std::string> App::client_ids() const { return impl_->state.registry.ids(); }
-
-std::optional<ClientInfo> App::client(std::string_view client_id) const {
-  return impl_->state.registry.info(client_id);
-}
-
-std::vector<ClientInfo> App::find_clients(
-    const std::function<bool(const ClientInfo&)>& predicate) const {
-  std::vector<ClientInfo> found = impl_->state.registry.all();
-  std::erase_if(found, [&](const ClientInfo& info) { return !predicate(info); });
-  return found;
+  impl_->state.loops.request_stop(options);
 }
 
 Metrics App::metrics() const { return impl_->state.metrics(); }
@@ -320,10 +303,6 @@ void App::post_back(void* loop, detail::Job job) {
                         std::cerr << "wisp: offload's then failed: " << error.what() << std::endl;
                       }
                     });
-}
-
-std::size_t App::subscriber_count(std::string_view topic) const {
-  return impl_->state.subscriber_count(topic);
 }
 
 }  // namespace wisp

@@ -14,6 +14,8 @@
 namespace wisp {
 
 struct App::Impl {
+  explicit Impl(const AppOptions& options) : state(options) {}
+
   server::AppState state;
   std::atomic<bool> started = false;  // read by hubs, which refuse registrations from then
   bool stop_on_signals = false;
@@ -24,7 +26,8 @@ struct App::Impl {
 
   void bind(std::string_view host, std::uint16_t port, std::shared_ptr<net::TlsContext> tls);
   std::vector<std::vector<server::ListenSocket>> take_listen_sockets();
-  void run_loop(const std::vector<server::ListenSocket>& sockets, bool primary);
+  // Loop `index` (0: the primary one, on run()'s thread).
+  void run_loop(const std::vector<server::ListenSocket>& sockets, unsigned index);
 };
 
 }  // namespace wisp

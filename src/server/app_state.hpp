@@ -1,21 +1,25 @@
-// What the loops of one App share: routes, options, the running loops, app-wide topic counts.
+// What the loops of one App share: routes and options (fixed once it runs), and the pieces that
+// reach across loops and nodes: the loops themselves, the client registry, topic counts,
+// admission, this node as the broker sees it, and the broker.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
-#include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
+#include "broker/broker.hpp"
+#include "server/admission.hpp"
+#include "server/cluster_node.hpp"
 #include "server/http_router.hpp"
+#include "server/loops.hpp"
 #include "server/registry.hpp"
 #include "server/router.hpp"
 #include "server/scheduled_task.hpp"
+#include "server/topic_counts.hpp"
 #include "server/worker_pool.hpp"
 #include "wisp/http.hpp"
 #include "wisp/metrics.hpp"
@@ -35,7 +39,11 @@ using HttpHandler = std::function<void(Request&, Response&)>;
 
 class AppState {
  public:
-  AppOptions options;
+  // Makes the broker: the local one without options.redis.url, else the Redis one (which
+  // throws std::invalid_argument for a url it cannot parse).
+  explicit AppState(const AppOptions& app_options);
+
+  const AppOptions options;
   Router router;  // WebSocket routes
   std::vector<UpgradeMiddleware> ws_middleware;
   HttpRouter<HttpHandler> http_routes;
@@ -49,68 +57,40 @@ class AppState {
   };
   std::vector<Listener> listeners;
 
-  // Loop threads come and go with App::run(); the primary one (run()'s own thread) runs the
-  // background tasks.
-  void attach(LoopServer& loop, bool primary);
-  void detach(LoopServer& loop);
-  void request_stop(const ShutdownOptions& options);
-
-  // Sends a message to every subscriber of `topic` on every loop but `except` (which is on the
-  // calling thread's loop, if not null) and the client `except_client` (any loop; empty: none).
-  // Local subscribers get it at once; other loops get the frame, built once and shared, as a
-  // posted task. Safe from any thread.
-  void publish(std::string_view topic, std::string_view message, OpCode op, bool compress,
-               const Connection* except, std::string_view except_client = {});
-
-  // The client registry, and what may be done with a client by id from any thread: the work
-  // runs on the client's own loop thread (at once when that is the calling thread).
+  Loops loops;
+  // The client registry; each client added and removed is told to the broker's directory.
   Registry registry;
-  // False if no client has that id now; else `action` runs if the client is still connected
-  // when its loop gets to it.
-  bool with_client(std::string_view id, std::function<void(Connection&)> action);
-  // Sends to every registered client, or to the listed ones; returns how many it addressed.
-  std::size_t broadcast(std::string_view message, OpCode op);
-  std::size_t broadcast_to(const std::vector<std::string>& ids, std::string_view message,
-                           OpCode op);
+  TopicCounts topic_counts;
+  Admission admission;
+  ClusterNode node;
+  std::unique_ptr<broker::Broker> broker;
 
-  // Starts a background task on the primary loop (at once if it runs on the calling thread,
-  // posted if it runs elsewhere, when it starts if it has not yet).
+  // A publish from a socket (`except`, on the calling thread's loop) or from the app (null).
+  void publish(std::string_view topic, std::string_view message, OpCode op, bool compress,
+               const Connection* except);
+
+  // This node's part of the calls by client id, safe from any thread: the work runs on the
+  // client's own loop thread (at once when that is the calling thread).
+  // False if no client has that id here now; else `action` runs if the client is still
+  // connected when its loop gets to it.
+  bool with_client(std::string_view id, std::function<void(Connection&)> action);
+  // Sends to every client registered here; returns how many.
+  std::size_t broadcast_here(std::string_view message, OpCode op);
+  // Sends to those of `ids` that are here, returning how many; adds the others to `not_here`.
+  std::size_t broadcast_to_here(const std::vector<std::string>& ids, std::string_view message,
+                                OpCode op, std::vector<std::string>* not_here = nullptr);
+
+  // Starts a background task on the primary loop (now, posted, or when it starts).
   void schedule(std::shared_ptr<ScheduledTask> task);
 
-  // The loops' counters, summed.
+  // The loops' counters, summed, and the broker's.
   Metrics metrics() const;
 
-  // Counts a new connection from `ip` against options.connections_per_ip_per_minute; false when
-  // it is one too many this minute.
-  bool admit_connection(std::string_view ip);
+  // For the connections (connection_http.cpp, loop_server.cpp).
+  bool admit_connection(std::string_view ip) { return admission.admit(ip); }
+  void count_subscriber(std::string_view topic, int change) { topic_counts.change(topic, change); }
+  void post(LoopServer& loop, std::function<void()> task) { loops.post(loop, std::move(task)); }
 
-  // Posts `task` to `loop` (even from its own thread: it runs in a later iteration); dropped if
-  // the loop no longer runs. Safe from any thread.
-  void post(LoopServer& loop, std::function<void()> task);
-
-  // App-wide subscriber counts, kept by the loops' topic tables.
-  void count_subscriber(std::string_view topic, int change);
-  std::size_t subscriber_count(std::string_view topic) const;
-
- private:
-  // The connection of client `id` if it is on `loop` (looked up on that loop's thread).
-  Connection* connection_on(const LoopServer* loop, std::string_view id) const;
-  // Runs `task` on `loop` now if it is the calling thread's, else posts it there (if it runs).
-  void run_on(LoopServer* loop, std::function<void()> task);
-
-  mutable std::mutex mutex_;  // guards the members below; never held while handlers run
-  std::vector<LoopServer*> running_;
-  LoopServer* primary_ = nullptr;
-  std::vector<std::shared_ptr<ScheduledTask>> pending_tasks_;  // scheduled before run()
-  std::optional<ShutdownOptions> stop_requested_;
-  std::unordered_map<std::string, std::size_t> subscriber_counts_;
-  struct IpWindow {
-    std::int64_t minute = 0;
-    std::uint32_t connections = 0;
-  };
-  std::unordered_map<std::string, IpWindow> connections_by_ip_;
-
- public:
   // App::offload's threads; last, so that they end (running what is queued) first.
   std::unique_ptr<WorkerPool> workers;
 };

@@ -45,11 +45,11 @@ class Connection final : public net::Socket, public WebSocket, private net::Time
 
   // The WebSocket calls (see include/wisp/websocket.hpp).
   SendStatus send(std::string_view message, OpCode op, bool compress);
-  // A reply to one of this socket's own requests, given later (the hub's deferred Reply): an
-  // answer like those of its handlers, never dropped by the backpressure policy.
-  SendStatus send_reply(std::string_view message) {
+  // An answer to one of this socket's own requests, given later (WebSocket::send_answer): like
+  // what its handlers send, never dropped by the backpressure policy.
+  SendStatus send_answer(std::string_view message, OpCode op, bool compress) {
     Answering answering(*this);
-    return send(message, OpCode::Text, true);
+    return send(message, op, compress);
   }
   void close(int code, std::string_view reason);
   // Throws std::invalid_argument for a code that may not be sent or a bad reason.

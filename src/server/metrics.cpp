@@ -41,6 +41,17 @@ std::string Metrics::prometheus() const {
   counter(out, "input_pauses_total", "Times a socket stopped being read for its backlog.",
           input_pauses);
   counter(out, "threads", "Event-loop threads.", threads, "gauge");
+  counter(out, "broker_up", "Whether the broker is connected (1) or not (0).", broker.up ? 1 : 0,
+          "gauge");
+  counter(out, "broker_reconnects_total", "Broker connection attempts after a loss.",
+          broker.reconnects);
+  counter(out, "broker_published_total", "Messages sent to other nodes.", broker.published);
+  counter(out, "broker_received_total", "Messages received from other nodes.", broker.received);
+  counter(out, "broker_lost_total", "Messages that could not reach other nodes.", broker.lost);
+  counter(out, "broker_malformed_total", "Messages from other nodes that could not be used.",
+          broker.malformed);
+  counter(out, "broker_pending", "Messages waiting for the broker to come back.", broker.pending,
+          "gauge");
   return out;
 }
 

@@ -3,7 +3,6 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
-
 #include <stdexcept>
 
 #include "server/router.hpp"
@@ -48,14 +47,22 @@ std::string random_client_id() {
 }
 
 bool Registry::add(ClientRecord& record) {
-  std::lock_guard lock(mutex_);
-  return clients_.emplace(record.id, &record).second;
+  {
+    std::lock_guard lock(mutex_);
+    if (!clients_.emplace(record.id, &record).second) return false;
+  }
+  directory_(record.id, true);
+  return true;
 }
 
 void Registry::remove(ClientRecord& record) {
-  std::lock_guard lock(mutex_);
-  const auto found = clients_.find(record.id);
-  if (found != clients_.end() && found->second == &record) clients_.erase(found);
+  {
+    std::lock_guard lock(mutex_);
+    const auto found = clients_.find(record.id);
+    if (found == clients_.end() || found->second != &record) return;
+    clients_.erase(found);
+  }
+  directory_(record.id, false);
 }
 
 std::pair<LoopServer*, Connection*> Registry::find(std::string_view id) const {
@@ -66,12 +73,15 @@ std::pair<LoopServer*, Connection*> Registry::find(std::string_view id) const {
 }
 
 std::vector<std::pair<LoopServer*, std::vector<std::string>>> Registry::by_loop(
-    const std::vector<std::string>& ids) const {
+    const std::vector<std::string>& ids, std::vector<std::string>* unknown) const {
   std::vector<std::pair<LoopServer*, std::vector<std::string>>> groups;
   std::lock_guard lock(mutex_);
   for (const std::string& id : ids) {
     const auto found = clients_.find(id);
-    if (found == clients_.end()) continue;
+    if (found == clients_.end()) {
+      if (unknown) unknown->push_back(id);
+      continue;
+    }
     LoopServer* loop = found->second->loop;
     auto group =
         std::find_if(groups.begin(), groups.end(), [&](auto& g) { return g.first == loop; });

@@ -44,6 +44,10 @@ std::string random_client_id();
 
 class Registry {
  public:
+  // Told of every id added and removed (the broker's directory), outside the lock.
+  using Directory = std::function<void(std::string_view id, bool added)>;
+  explicit Registry(Directory directory) : directory_(std::move(directory)) {}
+
   // False if the id is taken (a custom generator gave it twice).
   bool add(ClientRecord& record);
   void remove(ClientRecord& record);
@@ -51,9 +55,9 @@ class Registry {
   // The loop and connection of `id`, or {nullptr, nullptr}; the connection may be used only on
   // its own loop thread.
   std::pair<LoopServer*, Connection*> find(std::string_view id) const;
-  // Groups the known ids by loop (for sends to a list); unknown ids are skipped.
+  // Groups the known ids by loop (for sends to a list); unknown ids go to `unknown` if given.
   std::vector<std::pair<LoopServer*, std::vector<std::string>>> by_loop(
-      const std::vector<std::string>& ids) const;
+      const std::vector<std::string>& ids, std::vector<std::string>* unknown = nullptr) const;
 
   std::vector<std::string> ids() const;
   std::size_t size() const;
@@ -68,6 +72,7 @@ class Registry {
   };
   static ClientInfo snapshot(const ClientRecord& record);
 
+  Directory directory_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, ClientRecord*, Hash, std::equal_to<>> clients_;
 };

@@ -14,8 +14,16 @@ SendStatus WebSocket::send(std::string_view message, OpCode op, bool compress) {
   return Connection::of(*this).send(message, op, compress);
 }
 
+SendStatus WebSocket::send_answer(std::string_view message, OpCode op, bool compress) {
+  return Connection::of(*this).send_answer(message, op, compress);
+}
+
 void WebSocket::close(int code, std::string_view reason) {
   Connection::of(*this).close(code, reason);
+}
+
+void WebSocket::check_close(int code, std::string_view reason) {
+  Connection::check_closable(code, reason);
 }
 
 void WebSocket::terminate() { Connection::of(*this).terminate(); }

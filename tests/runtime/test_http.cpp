@@ -159,9 +159,12 @@ TEST(Observability, MetricsAndHealthz) {
   EXPECT_EQ(metrics.status, 200);
   EXPECT_TRUE(metrics.header("Content-Type")->starts_with("text/plain; version=0.0.4"));
   EXPECT_NE(metrics.body.find("\nwisp_websockets 1\n"), std::string::npos) << metrics.body;
+  EXPECT_NE(metrics.body.find("\nwisp_broker_up 1\n"), std::string::npos) << metrics.body;
+  EXPECT_NE(metrics.body.find("\nwisp_broker_malformed_total 0\n"), std::string::npos);
   const auto health = ask(server.port(), get("/healthz"));
   EXPECT_EQ(health.status, 200);
-  EXPECT_EQ(health.body, R"({"status":"ok","threads":1,"websockets":1})");
+  EXPECT_EQ(health.body, R"({"status":"ok","threads":1,"websockets":1,)"
+                         R"("broker":{"kind":"local","up":true,"node_id":""}})");
 }
 
 }  // namespace
