@@ -41,7 +41,8 @@ struct Publish {
   std::string_view message;
   OpCode op = OpCode::Text;
   bool compress = true;
-  std::string_view except_client{};  // a client id to leave out, on whatever node it is; empty: none
+  std::string_view
+      except_client{};  // a client id to leave out, on whatever node it is; empty: none
 };
 
 // What arrives for this node; implemented by the engine.
@@ -63,15 +64,15 @@ class Node {
 
 // How the broker is doing, for /metrics and /healthz. Counters since start.
 struct BrokerStatus {
-  std::string kind;               // "local" or "redis"
-  std::string node_id;            // this node's id (the local broker: empty)
-  bool up = true;                 // connected to what it needs (always true for the local broker)
-  std::uint64_t reconnects = 0;   // connection attempts after a loss or a failed start
-  std::uint64_t published = 0;    // messages sent to other nodes
-  std::uint64_t received = 0;     // messages received from other nodes
-  std::uint64_t lost = 0;         // messages that could not reach other nodes (broker down, buffer full)
-  std::uint64_t malformed = 0;    // messages from the broker that could not be decoded (ignored)
-  std::uint64_t pending = 0;      // messages waiting for the broker to come back (bounded)
+  std::string kind;              // "local" or "redis"
+  std::string node_id;           // this node's id (the local broker: empty)
+  bool up = true;                // connected to what it needs (always true for the local broker)
+  std::uint64_t reconnects = 0;  // connection attempts after a loss or a failed start
+  std::uint64_t published = 0;   // messages sent to other nodes
+  std::uint64_t received = 0;    // messages received from other nodes
+  std::uint64_t lost = 0;  // messages that could not reach other nodes (broker down, buffer full)
+  std::uint64_t malformed = 0;  // messages from the broker that could not be decoded (ignored)
+  std::uint64_t pending = 0;    // messages waiting for the broker to come back (bounded)
 };
 
 class Broker {
