@@ -160,9 +160,13 @@ class RedisServer {
   }
   // SIGKILL: a crash, nothing written back.
   void kill() { stop(SIGKILL); }
+  // SIGSTOP / SIGCONT: a server that stops answering, its connections open, and comes back.
+  void pause() { ::kill(pid_, SIGSTOP); }
+  void resume() { ::kill(pid_, SIGCONT); }
   void stop(int signal) {
     if (pid_ <= 0) return;
     ::kill(pid_, signal);
+    ::kill(pid_, SIGCONT);  // a paused server acts on the signal only once it runs
     int status = 0;
     waitpid(pid_, &status, 0);
     pid_ = -1;
