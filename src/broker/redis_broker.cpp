@@ -1,8 +1,8 @@
 #include "broker/redis_broker.hpp"
 
-#include <random>
 #include <stdexcept>
 
+#include "broker/random_id.hpp"
 #include "broker/redis_scripts.hpp"
 #include "net/event_loop.hpp"
 
@@ -13,18 +13,10 @@ constexpr std::size_t max_node_id = 255;
 constexpr std::size_t directory_batch = 512;  // ids per HSET/SADD when the directory is rewritten
 constexpr std::size_t subscribe_batch = 512;  // channels per SUBSCRIBE after a reconnection
 
-std::string random_node_id() {
-  std::random_device device;
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string id;
-  for (int i = 0; i < 16; ++i) id += hex[device() & 0xf];
-  return id;
-}
-
 std::string checked_node_id(const RedisOptions& options) {
   if (options.node_id.size() > max_node_id)
     throw std::invalid_argument("redis node id longer than 255 bytes");
-  return options.node_id.empty() ? random_node_id() : options.node_id;
+  return options.node_id.empty() ? random_id() : options.node_id;
 }
 
 std::string_view text_of(const redisReply& reply) { return {reply.str, reply.len}; }
