@@ -40,7 +40,8 @@ class ActionsNode {
       task();
       done.set_value();
     });
-    done.get_future().wait();
+    if (done.get_future().wait_for(10s) != std::future_status::ready)
+      throw std::runtime_error("the loop did not run a task in 10 s");
   }
   // A call and its result, waited for at most 10 s.
   std::optional<ActionResult> call(const std::string& service, const std::string& action,
