@@ -28,6 +28,7 @@ class RecordingNode final : public broker::Node {
     OpCode op;
     bool compress;
     std::string except_client;
+    std::chrono::steady_clock::time_point at;  // when it arrived
   };
   struct Command {
     std::string kind, payload;
@@ -38,7 +39,8 @@ class RecordingNode final : public broker::Node {
   void deliver(const broker::Publish& message) override {
     std::lock_guard lock(mutex_);
     deliveries_.push_back({std::string(message.topic), std::string(message.message), message.op,
-                           message.compress, std::string(message.except_client)});
+                           message.compress, std::string(message.except_client),
+                           std::chrono::steady_clock::now()});
     changed_.notify_all();
   }
   bool holds(std::string_view client_id) const override {
