@@ -1,4 +1,5 @@
-// The `wisp` program: `wisp serve` runs the demo server.
+// The `wisp` program: `wisp serve` runs the demo server, `wisp bench` measures, `wisp call`
+// calls a service action over Redis.
 #include <exception>
 #include <iostream>
 #include <vector>
@@ -11,6 +12,7 @@ int main(int argc, char** argv) {
   const std::vector<wisp::tool::Command> commands = {
       wisp::tool::add_serve_command(cli),
       wisp::tool::add_bench_command(cli),
+      wisp::tool::add_call_command(cli),
   };
   CLI11_PARSE(cli, argc, argv);
   try {
