@@ -286,7 +286,11 @@ std::vector<ClientInfo> App::find_clients(
   return found;
 }
 
-Metrics App::metrics() const { return impl_->state.metrics(); }
+Metrics App::metrics() const {
+  Metrics total = impl_->state.metrics();
+  impl_->state.router.add_drops_to(total);
+  return total;
+}
 
 TimerHandle App::every(std::chrono::milliseconds interval, std::function<void()> task) {
   if (interval.count() <= 0)
