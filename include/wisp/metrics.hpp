@@ -31,6 +31,7 @@ struct Metrics {
   std::uint64_t bytes_in = 0;   // message bytes (after decompression)
   std::uint64_t bytes_out = 0;  // message bytes (before compression)
   std::uint64_t dropped = 0;    // messages dropped by the backpressure policy
+  std::map<std::string, std::uint64_t> dropped_by_route;  // the same, by WebSocket route pattern
   std::uint64_t backpressure_closes = 0;
   std::uint64_t rate_limited = 0;  // messages past a rate limit
   // Flow control: sockets not read now because their unsent bytes are over

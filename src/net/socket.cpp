@@ -329,8 +329,8 @@ void Socket::close_fd() {
   file_.reset();
 }
 
-// Called when the backlog grew or shrank. During a TLS handshake the socket must read to make
-// progress (nor can its peer be answering anything yet), so it is never paused then.
+// Called when the backlog grew or shrank. A TLS socket is never paused during its handshake: it
+// must read for the handshake to end, and nothing it holds then is an answer to its peer.
 void Socket::check_backlog() {
   const BacklogMarks marks = backlog_marks();
   const std::size_t held = buffered();

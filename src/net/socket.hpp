@@ -37,9 +37,6 @@ class WriteBuffer {
   std::unique_ptr<Pending> pending_;
 };
 
-class TlsContext;
-class TlsSession;
-
 // Flow control: a socket holding more than `high` unsent bytes is not read until it holds no more
 // than `low`, so that a peer sending faster than it reads is slowed by TCP instead of growing the
 // socket's backlog.
@@ -47,6 +44,9 @@ struct BacklogMarks {
   std::size_t high;
   std::size_t low;
 };
+
+class TlsContext;
+class TlsSession;
 std::size_t tls_pending_size(const TlsSession& session);
 
 class Socket : public Pollable {
@@ -76,8 +76,6 @@ class Socket : public Pollable {
   }
   // The kernel refused bytes: the socket waits to be writable (a slow or stalled peer).
   bool backpressured() const { return watching_writable_; }
-  // Reading stopped because the backlog passed its high-water mark (see BacklogMarks).
-  bool input_paused() const { return backlogged_; }
   // Writes bytes staged in the loop's arena (a frame shared by many sockets) without copying
   // them again where it can.
   void write_staged(EventLoop::Staged bytes);

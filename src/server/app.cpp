@@ -269,7 +269,11 @@ void App::shutdown(const ShutdownOptions& options) {
   impl_->state.loops.request_stop(options);
 }
 
-Metrics App::metrics() const { return impl_->state.metrics(); }
+Metrics App::metrics() const {
+  Metrics total = impl_->state.metrics();
+  impl_->state.router.add_drops_to(total);
+  return total;
+}
 
 TimerHandle App::every(std::chrono::milliseconds interval, std::function<void()> task) {
   if (interval.count() <= 0)

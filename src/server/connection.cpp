@@ -319,6 +319,7 @@ void Connection::refuse(std::string_view message, OpCode op) {
     return fail_with_close(close_code::policy_violation, "backpressure limit");
   }
   LoopMetrics::add(server().metrics().dropped);
+  route_->dropped.fetch_add(1, std::memory_order_relaxed);
   if (route_->behavior.dropped) route_->behavior.dropped(*this, message, op);
 }
 

@@ -1,6 +1,7 @@
 #include "server/metrics.hpp"
 
 #include <string>
+#include <string_view>
 
 namespace wisp {
 namespace {
@@ -10,6 +11,18 @@ void counter(std::string& out, const char* name, const char* help, std::uint64_t
   out.append("# HELP wisp_").append(name).append(" ").append(help).append("\n");
   out.append("# TYPE wisp_").append(name).append(" ").append(type).append("\n");
   out.append("wisp_").append(name).append(" ").append(std::to_string(value)).append("\n");
+}
+
+// A label value as the text format wants it: backslash, double quote and newline escaped.
+void append_label_value(std::string& out, std::string_view value) {
+  for (const char c : value) {
+    if (c == '\\' || c == '"') out.push_back('\\');
+    if (c == '\n') {
+      out.append("\\n");
+      continue;
+    }
+    out.push_back(c);
+  }
 }
 
 }  // namespace
@@ -32,6 +45,14 @@ std::string Metrics::prometheus() const {
   counter(out, "bytes_in_total", "Message bytes received.", bytes_in);
   counter(out, "bytes_out_total", "Message bytes sent.", bytes_out);
   counter(out, "dropped_total", "Messages dropped by the backpressure policy.", dropped);
+  out.append(
+      "# HELP wisp_route_dropped_total Messages dropped by the backpressure policy, by route.\n");
+  out.append("# TYPE wisp_route_dropped_total counter\n");
+  for (const auto& [route, count] : dropped_by_route) {
+    out.append("wisp_route_dropped_total{route=\"");
+    append_label_value(out, route);
+    out.append("\"} ").append(std::to_string(count)).append("\n");
+  }
   counter(out, "backpressure_closes_total", "Sockets closed by the backpressure policy.",
           backpressure_closes);
   counter(out, "rate_limited_total", "Messages past a rate limit.", rate_limited);

@@ -35,6 +35,12 @@ void Router::add(std::string pattern, WebSocketBehavior behavior, detail::UserDa
   routes_.push_back(std::move(route));
 }
 
+void Router::add_drops_to(Metrics& total) const {
+  for (const auto& route : routes_) {
+    total.dropped_by_route[route->pattern] += route->dropped.load(std::memory_order_relaxed);
+  }
+}
+
 Router::Match Router::match(std::string_view path, RouteParams& params) const {
   const RouteMatch m = table_.match(path, params);
   return {m.status, m.status == RouteStatus::Found ? routes_[m.route].get() : nullptr};

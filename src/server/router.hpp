@@ -2,6 +2,8 @@
 // HTTP routes' RouteTable (exact, {params}, "/prefix/*"), so both kinds of route read alike.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -11,6 +13,7 @@
 #include "protocol/reader.hpp"
 #include "server/http_router.hpp"
 #include "wisp/app.hpp"
+#include "wisp/metrics.hpp"
 
 namespace wisp::server {
 
@@ -21,6 +24,9 @@ struct Route {
   protocol::ReaderConfig reader;          // the settings, as the frame reader wants them
   protocol::ReaderConfig deflate_reader;  // the same, for sockets that agreed permessage-deflate
   protocol::ServerDeflatePolicy deflate;  // what clients may agree to, if compression is on
+  // Messages the backpressure policy dropped for this route's sockets, from every loop (a rare
+  // event: one shared counter is cheap enough).
+  mutable std::atomic<std::uint64_t> dropped{0};
 };
 
 // A route's per-socket user data: allocated and constructed / destroyed and freed.
@@ -38,6 +44,8 @@ class Router {
   };
   // The route for `path` by the RouteTable's precedence; `params` as RouteTable::match.
   Match match(std::string_view path, RouteParams& params) const;
+  // Adds each route's drops to `total.dropped_by_route`, by pattern.
+  void add_drops_to(Metrics& total) const;
 
  private:
   RouteTable table_;

@@ -10,6 +10,7 @@ a timeout, so a hung server fails the test instead of hanging the run.
 
 import asyncio
 import os
+import random
 import re
 import shutil
 import signal
@@ -247,6 +248,45 @@ class SharedCompressionTest(ServerTestCase):
 class DedicatedCompressionTest(SharedCompressionTest):
     server_args = ("--compression", "dedicated")
     expected_answer = "permessage-deflate"
+
+
+class FlowControlTest(ServerTestCase):
+    """Issue 14's user: ~30 MiB of frames of random sizes written to /echo while the echoes are read
+    at the same time, more slowly. The server must stop reading the client instead of dropping
+    echoes: every one comes back, in order, byte for byte, and nothing is counted as dropped."""
+
+    async def metrics(self):
+        reader, writer = await wait(asyncio.open_connection("127.0.0.1", self.server.port), "connect")
+        writer.write(b"GET /metrics HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        text = (await wait(reader.read(), "the metrics")).decode()
+        writer.close()
+        return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(wisp_\w+) (\d+)$", text, re.M)}
+
+    async def test_slow_reader_gets_every_echo(self):
+        rng = random.Random(14)
+        messages, total = [], 0
+        while total < 30 * MIB:
+            messages.append(rng.randbytes(rng.randint(1, 32 * 1024)))
+            total += len(messages[-1])
+
+        async with self.server.connect(max_queue=4) as ws:
+            async def write():
+                for m in messages:
+                    await wait(ws.send(m), "send")
+
+            writer = asyncio.ensure_future(write())
+            try:
+                for i, m in enumerate(messages):
+                    if i % 2 == 0:
+                        await asyncio.sleep(0.001)  # the slow reader (not a wait for anything)
+                    self.assertSameMessage(await wait(ws.recv(), f"echo #{i} of {len(messages)}"), m,
+                                           f"echo #{i}")
+                await wait(writer, "the writer")
+            finally:
+                writer.cancel()
+        counts = await self.metrics()
+        self.assertEqual(counts["wisp_dropped_total"], 0)
+        self.assertGreaterEqual(counts.get("wisp_input_pauses_total", 0), 1, "the server never paused the client")
 
 
 class ShutdownTest(ServerTestCase):

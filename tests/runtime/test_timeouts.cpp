@@ -195,7 +195,12 @@ TEST(Backpressure, DropPolicyDropsAndReportsSendsFromElsewhereAndBoundsMemory) {
   std::lock_guard lock(seen.mutex);
   EXPECT_GT(seen.dropped, 0);
   EXPECT_EQ(seen.sent_ok + seen.dropped, 400);
-  EXPECT_EQ(server.metrics().dropped, static_cast<std::uint64_t>(seen.dropped));
+  const Metrics metrics = server.metrics();
+  EXPECT_EQ(metrics.dropped, static_cast<std::uint64_t>(seen.dropped));
+  EXPECT_EQ(metrics.dropped_by_route.at("/t"), metrics.dropped);
+  EXPECT_NE(metrics.prometheus().find("wisp_route_dropped_total{route=\"/t\"} " +
+                                      std::to_string(seen.dropped) + "\n"),
+            std::string::npos);
   EXPECT_LE(seen.max_buffered, 256u * 1024 + 64 * 1024 + 16);  // the limit plus one message
 }
 
@@ -266,6 +271,7 @@ TEST(Backpressure, PublishToASlowSubscriberDropsCountsAndReports) {
   std::lock_guard lock(seen.mutex);
   EXPECT_GT(seen.dropped, 0);
   EXPECT_EQ(server.metrics().dropped, static_cast<std::uint64_t>(seen.dropped));
+  EXPECT_EQ(server.metrics().dropped_by_route.at("/t"), static_cast<std::uint64_t>(seen.dropped));
   EXPECT_LE(seen.max_buffered, 256u * 1024 + 64 * 1024 + 16);
 }
 
