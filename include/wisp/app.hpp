@@ -216,7 +216,8 @@ class App {
   bool set_metadata(std::string_view client_id, std::string key, std::string value);
   // Node-local: runs `action` with the client's socket on its loop thread (at once when that is
   // the calling thread, else posted), if it is still connected then; false if the client is not
-  // on this node. The socket is valid during the action only.
+  // on this node. The socket is valid during the action only; an action that throws is reported
+  // on stderr.
   bool with_client(std::string_view client_id, std::function<void(WebSocket&)> action);
 
   // Cluster-wide, asynchronous: the callback gets the answer of every node. It never blocks the

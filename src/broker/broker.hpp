@@ -41,8 +41,8 @@ struct Publish {
   std::string_view message;
   OpCode op = OpCode::Text;
   bool compress = true;
-  std::string_view
-      except_client{};  // a client id to leave out, on whatever node it is; empty: none
+  // A client id to leave out, on whatever node it is; empty: none.
+  std::string_view except_client{};
   // The engine's own: a sender on this node to leave out of this node's delivery (a socket
   // without a client id). A broker hands the same Publish to Node::deliver for this node and
   // never sends it anywhere.
@@ -74,7 +74,8 @@ struct BrokerStatus {
   std::uint64_t reconnects = 0;  // connection attempts after a loss or a failed start
   std::uint64_t published = 0;   // messages sent to other nodes
   std::uint64_t received = 0;    // messages received from other nodes
-  std::uint64_t lost = 0;  // messages that could not reach other nodes (broker down, buffer full)
+  // Messages that could not reach other nodes (broker down, buffer full).
+  std::uint64_t lost = 0;
   std::uint64_t malformed = 0;  // messages from the broker that could not be decoded (ignored)
   std::uint64_t pending = 0;    // messages waiting for the broker to come back (bounded)
 };

@@ -116,13 +116,13 @@ std::vector<std::string> distinct(std::vector<std::string> names) {
 
 bool Hub::join(std::string_view client_id, std::string_view room) {
   if (impl_->join_here(client_id, room)) return true;
-  impl_->forward(client_id, "join", two_texts(client_id, room));
+  impl_->forward(client_id, "join", [&] { return two_texts(client_id, room); });
   return false;
 }
 
 bool Hub::leave(std::string_view client_id, std::string_view room) {
   if (impl_->leave_here(client_id, room)) return true;
-  impl_->forward(client_id, "leave", two_texts(client_id, room));
+  impl_->forward(client_id, "leave", [&] { return two_texts(client_id, room); });
   return false;
 }
 
@@ -175,7 +175,7 @@ void Room::size(std::function<void(std::size_t)> done) const {
 bool Hub::send(std::string_view client_id, std::string_view type, const json& data) {
   std::string message = events::envelope(type, data);
   if (impl_->send_here(client_id, message)) return true;
-  impl_->forward(client_id, "send", two_texts(client_id, message));
+  impl_->forward(client_id, "send", [&] { return two_texts(client_id, message); });
   return false;
 }
 
@@ -205,7 +205,7 @@ std::size_t Hub::broadcast_to(const std::vector<std::string>& client_ids, std::s
 bool Hub::disconnect(std::string_view client_id, std::string_view reason) {
   WebSocket::check_close(close_code::normal, reason);  // throws on this thread
   if (impl_->disconnect_here(client_id, reason)) return true;
-  impl_->forward(client_id, "disconnect", two_texts(client_id, reason));
+  impl_->forward(client_id, "disconnect", [&] { return two_texts(client_id, reason); });
   return false;
 }
 

@@ -60,9 +60,10 @@ std::size_t Hub::Impl::broadcast_to_here(const std::vector<std::string>& ids,
   return app.broadcast_to(members.known(ids, not_here), message, OpCode::Text);
 }
 
-void Hub::Impl::forward(std::string_view id, std::string_view what, std::string payload) {
+void Hub::Impl::forward(std::string_view id, std::string_view what,
+                        const std::function<std::string()>& payload) {
   if (cluster.broker.alone() || members.has_client(id)) return;
-  cluster.broker.to_client(id, kind(what), payload, nullptr);
+  cluster.broker.to_client(id, kind(what), payload(), nullptr);
 }
 
 void Hub::Impl::to_all(std::string_view what, std::string_view payload) {

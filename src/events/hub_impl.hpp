@@ -55,8 +55,10 @@ struct Hub::Impl {
   bool disconnect_here(std::string_view id, std::string_view reason);
   std::size_t broadcast_to_here(const std::vector<std::string>& ids, std::string_view message,
                                 std::vector<std::string>* not_here = nullptr);
-  // The command `what` (a kind of this hub's) for the node holding a client not here.
-  void forward(std::string_view id, std::string_view what, std::string payload);
+  // The command `what` (a kind of this hub's) for the node holding a client not here; the
+  // payload is made only then.
+  void forward(std::string_view id, std::string_view what,
+               const std::function<std::string()>& payload);
   // The command to every node, this one included.
   void to_all(std::string_view what, std::string_view payload);
   // Asks every node `what`; `merge` gets the answers (on the caller's thread, as App's

@@ -4,12 +4,16 @@ namespace wisp::net {
 
 Inbox::~Inbox() { destroy(head_.exchange(nullptr, std::memory_order_acquire)); }
 
+// Once the exchange succeeds the node is the consumer's (it may run and free it at once): what
+// was there before is read from `head`, never from the node.
 bool Inbox::push(std::function<void()> task) {
-  Node* node = new Node{std::move(task), head_.load(std::memory_order_relaxed)};
-  while (!head_.compare_exchange_weak(node->next, node, std::memory_order_release,
-                                      std::memory_order_relaxed)) {
-  }
-  return node->next == nullptr;
+  Node* node = new Node{std::move(task), nullptr};
+  Node* head = head_.load(std::memory_order_relaxed);
+  do {
+    node->next = head;
+  } while (!head_.compare_exchange_weak(head, node, std::memory_order_release,
+                                        std::memory_order_relaxed));
+  return head == nullptr;
 }
 
 std::size_t Inbox::run_all() {

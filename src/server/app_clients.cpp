@@ -202,8 +202,13 @@ bool App::set_metadata(std::string_view client_id, std::string key, std::string 
 }
 
 bool App::with_client(std::string_view client_id, std::function<void(WebSocket&)> action) {
-  return impl_->state.with_client(
-      client_id, [action = std::move(action)](server::Connection& c) { action(c); });
+  return impl_->state.with_client(client_id, [action = std::move(action)](server::Connection& c) {
+    try {
+      action(c);
+    } catch (const std::exception& error) {  // it may run later, on a loop: never past the loop
+      std::cerr << "wisp: a with_client action threw: " << error.what() << std::endl;
+    }
+  });
 }
 
 }  // namespace wisp

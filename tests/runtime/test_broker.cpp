@@ -169,6 +169,19 @@ TEST(LocalBroker, AsyncFormsAnswerAtOnceOnAPlainThread) {
   EXPECT_EQ(close->close_code(), 4000);
 }
 
+TEST(LocalBroker, WithClientAndSetMetadataById) {
+  AsyncServer server;
+  auto [a, a_id] = server.join();
+  App& app = server.app();
+  EXPECT_FALSE(app.with_client("nobody", [](WebSocket&) {}));
+  EXPECT_TRUE(app.with_client(a_id, [](WebSocket&) { throw std::runtime_error("reported"); }));
+  EXPECT_TRUE(app.with_client(a_id, [](WebSocket& ws) { ws.send("via with_client"); }));
+  EXPECT_EQ(next_text(*a), "via with_client");  // the throwing action hurt nothing
+  EXPECT_FALSE(app.set_metadata("nobody", "k", "v"));
+  EXPECT_TRUE(app.set_metadata(a_id, "k", "v"));
+  EXPECT_EQ(app.client(a_id)->metadata.at("k"), "v");
+}
+
 TEST(LocalBroker, CallsAfterTheAppStoppedAreDroppedSafely) {
   auto server = std::make_unique<AsyncServer>();
   auto [a, a_id] = server->join();
