@@ -151,6 +151,9 @@ void RedisConnection::schedule_retry() {
   retry_timer_.schedule(loop_.timers(), std::chrono::milliseconds(pick(rng_)));
 }
 
+// One read of up to the loop's whole buffer, handed to hiredis' reader in slices: the reader
+// moves its unparsed rest to the front whenever 1 KiB has been parsed, so a big feed would be
+// moved again and again (quadratic); a slice bounds each move.
 void RedisConnection::read_replies() {
   redisContext* c = ctx_;
   ssize_t got = ::read(c->fd, loop_.read_buffer(), net::EventLoop::read_buffer_size);
@@ -159,8 +162,15 @@ void RedisConnection::read_replies() {
     if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) fail(std::strerror(errno));
     return;
   }
-  redisReaderFeed(c->reader, reinterpret_cast<const char*>(loop_.read_buffer()),
-                  static_cast<std::size_t>(got));
+  constexpr std::size_t slice = 4096;
+  const char* bytes = reinterpret_cast<const char*>(loop_.read_buffer());
+  for (std::size_t at = 0; at < static_cast<std::size_t>(got) && ctx_ == c; at += slice) {
+    redisReaderFeed(c->reader, bytes + at, std::min(slice, static_cast<std::size_t>(got) - at));
+    parse_replies(c);
+  }
+}
+
+void RedisConnection::parse_replies(redisContext* c) {
   while (ctx_ == c) {
     void* reply = nullptr;
     if (redisReaderGetReply(c->reader, &reply) != REDIS_OK) return fail("bad reply from Redis");

@@ -82,6 +82,7 @@ class RedisConnection final : public net::Pollable {
   void teardown();
   void schedule_retry();
   void read_replies();
+  void parse_replies(redisContext* c);
   void write_out();
   void dispatch(const redisReply& reply);
   void append(std::span<const std::string_view> args);
