@@ -344,6 +344,7 @@ void RedisBroker::on_commands_ready() {
 }
 
 void RedisBroker::on_subscriber_ready() {
+  subscriber_ping_waiting_ = false;
   std::string_view own[] = {"SUBSCRIBE", node_channel_, all_channel_};
   subscriber_->push_command(own);
   subscribe_topics(std::vector<std::string>(topics_.begin(), topics_.end()), true);
@@ -387,11 +388,26 @@ void RedisBroker::write_directory() {
 
 void RedisBroker::heartbeat() {
   heartbeat_timer_.schedule(loop_->timers(), options_.heartbeat_interval);
+  ping_subscriber();
   if (!commands_->ready()) return;
   if (!heartbeat_waiting_) return send_heartbeat(true);
   // A connection that stays up but stops answering (a stopped or wedged Redis) is dropped.
   if (loop_->now() - heartbeat_sent_ >= options_.node_timeout)
     commands_->reset("Redis did not answer a heartbeat");
+}
+
+// The subscriber connection is checked too (PING in subscribe mode answers a "pong" push): one
+// that died silently would otherwise leave this node deaf for ever.
+void RedisBroker::ping_subscriber() {
+  if (!subscriber_->ready()) return;
+  if (!subscriber_ping_waiting_) {
+    subscriber_ping_waiting_ = true;
+    subscriber_ping_sent_ = loop_->now();
+    std::string_view ping[] = {"PING"};
+    return subscriber_->push_command(ping);
+  }
+  if (loop_->now() - subscriber_ping_sent_ >= options_.node_timeout)
+    subscriber_->reset("Redis did not answer a PING on the subscriber connection");
 }
 
 void RedisBroker::send_heartbeat(bool rewrite_if_unknown) {
@@ -411,6 +427,11 @@ void RedisBroker::send_heartbeat(bool rewrite_if_unknown) {
 // --- what arrives ---
 
 void RedisBroker::on_push(const redisReply& push) {
+  if (push.type == REDIS_REPLY_ARRAY && push.elements == 2 && is_text(push.element[0]) &&
+      text_of(*push.element[0]) == "pong") {
+    subscriber_ping_waiting_ = false;
+    return;
+  }
   if (push.type != REDIS_REPLY_ARRAY || push.elements < 3 || !is_text(push.element[0]) ||
       !is_text(push.element[1])) {
     malformed_.fetch_add(1, std::memory_order_relaxed);

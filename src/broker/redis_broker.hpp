@@ -76,6 +76,7 @@ class RedisBroker final : public Broker {
   void write_directory();
   void heartbeat();
   void send_heartbeat(bool rewrite_if_unknown);
+  void ping_subscriber();
   void directory_command(std::span<const std::string_view> args);
 
   void subscribe_topics(const std::vector<std::string>& topics, bool on);
@@ -119,6 +120,8 @@ class RedisBroker final : public Broker {
   LoopTimer heartbeat_timer_;
   bool heartbeat_waiting_ = false;
   std::chrono::steady_clock::time_point heartbeat_sent_{};
+  bool subscriber_ping_waiting_ = false;
+  std::chrono::steady_clock::time_point subscriber_ping_sent_{};
 
   std::vector<std::string_view> args_;  // scratch for issue()
   std::atomic<bool> up_{false};

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <system_error>
 
 namespace wisp::broker {
 
@@ -51,8 +52,15 @@ void RedisConnection::connect() {
     return;
   }
   if (endpoint_.unix_path.empty()) redisEnableKeepAlive(c);
+  try {
+    loop_.add(c->fd, *this, EPOLLIN | EPOLLOUT);
+  } catch (const std::system_error& error) {  // out of epoll resources: try again later
+    last_error_ = error.what();
+    redisFree(c);
+    schedule_retry();
+    return;
+  }
   ctx_ = c;
-  loop_.add(c->fd, *this, EPOLLIN | EPOLLOUT);
   write_armed_ = true;
   connect_timer_.schedule(loop_.timers(), retry_.connect_timeout);
 }
