@@ -170,6 +170,7 @@ void RedisConnection::read_replies() {
     if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) fail(std::strerror(errno));
     return;
   }
+  last_read_ = loop_.now();
   constexpr std::size_t slice = 4096;
   const char* bytes = reinterpret_cast<const char*>(loop_.read_buffer());
   for (std::size_t at = 0; at < static_cast<std::size_t>(got) && ctx_ == c; at += slice) {
