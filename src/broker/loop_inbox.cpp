@@ -5,13 +5,11 @@
 namespace wisp::broker {
 
 void LoopInbox::attach(net::EventLoop& loop) {
-  std::vector<Task> kept;
   {
     std::lock_guard lock(mutex_);
     loop_ = &loop;
-    kept.swap(tasks_);
   }
-  for (auto& task : kept) task();
+  drain();  // what was kept, now, on the loop
 }
 
 void LoopInbox::detach() {
@@ -26,7 +24,11 @@ void LoopInbox::detach() {
 
 void LoopInbox::run(Task task) {
   std::unique_lock lock(mutex_);
-  if (detached_ || (loop_ != nullptr && net::EventLoop::current() == loop_)) {
+  // On the loop, at once, unless that would overtake work given earlier (queued by another
+  // thread, or still in the batch being run): the order of calls is the order they came in (a
+  // topic_active from one loop and the topic_idle that follows it from another must not swap).
+  bool on_loop = loop_ != nullptr && net::EventLoop::current() == loop_;
+  if (detached_ || (on_loop && tasks_.empty() && !draining_)) {
     lock.unlock();
     task();
     return;
@@ -44,9 +46,12 @@ void LoopInbox::drain() {
   {
     std::lock_guard lock(mutex_);
     posted_ = false;
+    draining_ = true;
     batch.swap(tasks_);
   }
   for (auto& task : batch) task();
+  std::lock_guard lock(mutex_);
+  draining_ = false;
 }
 
 }  // namespace wisp::broker

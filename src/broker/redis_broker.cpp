@@ -1,5 +1,6 @@
 #include "broker/redis_broker.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "broker/random_id.hpp"
@@ -344,6 +345,8 @@ void RedisBroker::on_commands_ready() {
 }
 
 void RedisBroker::on_subscriber_ready() {
+  subscriber_ping_waiting_ = false;
+  all_subscribed_ = false;
   std::string_view own[] = {"SUBSCRIBE", node_channel_, all_channel_};
   subscriber_->push_command(own);
   subscribe_topics(std::vector<std::string>(topics_.begin(), topics_.end()), true);
@@ -351,7 +354,8 @@ void RedisBroker::on_subscriber_ready() {
 }
 
 void RedisBroker::on_link_change() {
-  up_.store(commands_->ready() && subscriber_->ready(), std::memory_order_relaxed);
+  up_.store(commands_->ready() && subscriber_->ready() && all_subscribed_,
+            std::memory_order_relaxed);
 }
 
 void RedisBroker::load_scripts() {
@@ -385,13 +389,35 @@ void RedisBroker::write_directory() {
   flush();
 }
 
+// Whether a connection has received nothing for node_timeout since `asked` (a command still
+// unanswered): Redis stopped, or the connection died without a word.
+bool RedisBroker::silent_since(const RedisConnection& connection,
+                               std::chrono::steady_clock::time_point asked) const {
+  return loop_->now() - std::max(asked, connection.last_read()) >= options_.node_timeout;
+}
+
 void RedisBroker::heartbeat() {
   heartbeat_timer_.schedule(loop_->timers(), options_.heartbeat_interval);
+  ping_subscriber();
   if (!commands_->ready()) return;
   if (!heartbeat_waiting_) return send_heartbeat(true);
   // A connection that stays up but stops answering (a stopped or wedged Redis) is dropped.
-  if (loop_->now() - heartbeat_sent_ >= options_.node_timeout)
+  if (silent_since(*commands_, heartbeat_sent_))
     commands_->reset("Redis did not answer a heartbeat");
+}
+
+// The subscriber connection is checked too (PING in subscribe mode answers a "pong" push): one
+// that died silently would otherwise leave this node deaf for ever.
+void RedisBroker::ping_subscriber() {
+  if (!subscriber_->ready()) return;
+  if (!subscriber_ping_waiting_) {
+    subscriber_ping_waiting_ = true;
+    subscriber_ping_sent_ = loop_->now();
+    std::string_view ping[] = {"PING"};
+    return subscriber_->push_command(ping);
+  }
+  if (silent_since(*subscriber_, subscriber_ping_sent_))
+    subscriber_->reset("Redis did not answer a PING on the subscriber connection");
 }
 
 void RedisBroker::send_heartbeat(bool rewrite_if_unknown) {
@@ -411,6 +437,11 @@ void RedisBroker::send_heartbeat(bool rewrite_if_unknown) {
 // --- what arrives ---
 
 void RedisBroker::on_push(const redisReply& push) {
+  if (push.type == REDIS_REPLY_ARRAY && push.elements == 2 && is_text(push.element[0]) &&
+      text_of(*push.element[0]) == "pong") {
+    subscriber_ping_waiting_ = false;
+    return;
+  }
   if (push.type != REDIS_REPLY_ARRAY || push.elements < 3 || !is_text(push.element[0]) ||
       !is_text(push.element[1])) {
     malformed_.fetch_add(1, std::memory_order_relaxed);
@@ -419,6 +450,10 @@ void RedisBroker::on_push(const redisReply& push) {
   std::string_view type = text_of(*push.element[0]);
   if ((type == "message" || type == "smessage") && is_text(push.element[2]))
     return on_message(text_of(*push.element[1]), text_of(*push.element[2]));
+  if (type == "subscribe" && text_of(*push.element[1]) == all_channel_) {
+    all_subscribed_ = true;  // SUBSCRIBE's channels are confirmed in order: the node's too
+    return on_link_change();
+  }
   if (type == "subscribe" || type == "unsubscribe" || type == "ssubscribe" ||
       type == "sunsubscribe")
     return;  // confirmations

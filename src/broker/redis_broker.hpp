@@ -76,6 +76,9 @@ class RedisBroker final : public Broker {
   void write_directory();
   void heartbeat();
   void send_heartbeat(bool rewrite_if_unknown);
+  void ping_subscriber();
+  bool silent_since(const RedisConnection& connection,
+                    std::chrono::steady_clock::time_point asked) const;
   void directory_command(std::span<const std::string_view> args);
 
   void subscribe_topics(const std::vector<std::string>& topics, bool on);
@@ -119,6 +122,9 @@ class RedisBroker final : public Broker {
   LoopTimer heartbeat_timer_;
   bool heartbeat_waiting_ = false;
   std::chrono::steady_clock::time_point heartbeat_sent_{};
+  bool all_subscribed_ = false;  // Redis confirmed this node's and the all-nodes channels
+  bool subscriber_ping_waiting_ = false;
+  std::chrono::steady_clock::time_point subscriber_ping_sent_{};
 
   std::vector<std::string_view> args_;  // scratch for issue()
   std::atomic<bool> up_{false};

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <system_error>
 
 namespace wisp::broker {
 
@@ -51,8 +52,15 @@ void RedisConnection::connect() {
     return;
   }
   if (endpoint_.unix_path.empty()) redisEnableKeepAlive(c);
+  try {
+    loop_.add(c->fd, *this, EPOLLIN | EPOLLOUT);
+  } catch (const std::system_error& error) {  // out of epoll resources: try again later
+    last_error_ = error.what();
+    redisFree(c);
+    schedule_retry();
+    return;
+  }
   ctx_ = c;
-  loop_.add(c->fd, *this, EPOLLIN | EPOLLOUT);
   write_armed_ = true;
   connect_timer_.schedule(loop_.timers(), retry_.connect_timeout);
 }
@@ -151,6 +159,9 @@ void RedisConnection::schedule_retry() {
   retry_timer_.schedule(loop_.timers(), std::chrono::milliseconds(pick(rng_)));
 }
 
+// One read of up to the loop's whole buffer, handed to hiredis' reader in slices: the reader
+// moves its unparsed rest to the front whenever 1 KiB has been parsed, so a big feed would be
+// moved again and again (quadratic); a slice bounds each move.
 void RedisConnection::read_replies() {
   redisContext* c = ctx_;
   ssize_t got = ::read(c->fd, loop_.read_buffer(), net::EventLoop::read_buffer_size);
@@ -159,8 +170,16 @@ void RedisConnection::read_replies() {
     if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) fail(std::strerror(errno));
     return;
   }
-  redisReaderFeed(c->reader, reinterpret_cast<const char*>(loop_.read_buffer()),
-                  static_cast<std::size_t>(got));
+  last_read_ = loop_.now();
+  constexpr std::size_t slice = 4096;
+  const char* bytes = reinterpret_cast<const char*>(loop_.read_buffer());
+  for (std::size_t at = 0; at < static_cast<std::size_t>(got) && ctx_ == c; at += slice) {
+    redisReaderFeed(c->reader, bytes + at, std::min(slice, static_cast<std::size_t>(got) - at));
+    parse_replies(c);
+  }
+}
+
+void RedisConnection::parse_replies(redisContext* c) {
   while (ctx_ == c) {
     void* reply = nullptr;
     if (redisReaderGetReply(c->reader, &reply) != REDIS_OK) return fail("bad reply from Redis");

@@ -70,6 +70,9 @@ class RedisConnection final : public net::Pollable {
   void flush_now();
 
   const std::string& last_error() const { return last_error_; }
+  // When bytes last came in (the loop's clock): a connection still receiving is alive, however
+  // long the answer to a given command takes behind what it receives first.
+  net::EventLoop::Clock::time_point last_read() const { return last_read_; }
 
  private:
   enum class State { closed, waiting, connecting, handshaking, ready };
@@ -82,6 +85,7 @@ class RedisConnection final : public net::Pollable {
   void teardown();
   void schedule_retry();
   void read_replies();
+  void parse_replies(redisContext* c);
   void write_out();
   void dispatch(const redisReply& reply);
   void append(std::span<const std::string_view> args);
@@ -100,6 +104,7 @@ class RedisConnection final : public net::Pollable {
   unsigned failures_ = 0;
   std::atomic<std::uint64_t>& reconnects_;
   std::string last_error_;
+  net::EventLoop::Clock::time_point last_read_{};
   std::minstd_rand rng_;
   std::vector<const char*> argv_;  // scratch for append()
   std::vector<std::size_t> argv_len_;

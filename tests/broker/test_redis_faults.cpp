@@ -1,5 +1,6 @@
 // The Redis broker when Redis is not there, goes away mid-traffic, or sends what no wisp node
 // wrote; and the ways of reaching it (password, db number, unix socket).
+#include <algorithm>
 #include <atomic>
 #include <thread>
 
@@ -50,6 +51,45 @@ TEST(RedisFaults, WhatWaitedForRedisGoesOutInOrderWhenItAnswers) {
   EXPECT_EQ(b.node.deliveries()[0].message, "one");
   EXPECT_EQ(b.node.deliveries()[1].message, "two");
   EXPECT_TRUE(eventually([&] { return a.status().published == 2 && a.status().pending == 0; }));
+}
+
+// The ids of Redis' clients in subscribe mode (CLIENT LIST TYPE pubsub).
+std::vector<std::string> pubsub_clients(RedisClient& client) {
+  std::string list = client.command({"CLIENT", "LIST", "TYPE", "pubsub"}).value_or("");
+  std::vector<std::string> ids;
+  for (auto at = list.find("id="); at != std::string::npos; at = list.find("\nid=", at + 1))
+    ids.push_back(list.substr(list.find('=', at) + 1, list.find(' ', at) - list.find('=', at) - 1));
+  return ids;
+}
+
+// A Redis that stops answering for longer than node_timeout, its connections open: both of the
+// broker's connections are given up and made again (the subscriber's too: a dead subscriber
+// connection would leave the node deaf), and delivery goes on once it answers.
+TEST(RedisFaults, ARedisThatStopsAnsweringIsLeftAndReconnected) {
+  RedisServer redis;
+  RedisClient client = redis.client();
+  BrokerNode a{"a", test_options(redis.url())};
+  BrokerNode b{"b", test_options(redis.url())};
+  ASSERT_TRUE(all_up({&a, &b}));
+  b.broker->topic_active("news");
+  ASSERT_TRUE(subscribed(client, "wisp:t:news", 1));
+  auto before = pubsub_clients(client);
+  ASSERT_EQ(before.size(), 2u);
+  redis.pause();
+  ASSERT_TRUE(eventually([&] { return !a.status().up && !b.status().up; }));
+  redis.resume();
+  RedisClient after_pause = redis.client();
+  ASSERT_TRUE(all_up({&a, &b}));
+  ASSERT_TRUE(eventually([&] {
+    auto now = pubsub_clients(after_pause);
+    return now.size() == 2 && std::find(now.begin(), now.end(), before[0]) == now.end() &&
+           std::find(now.begin(), now.end(), before[1]) == now.end();
+  }));
+  ASSERT_TRUE(subscribed(after_pause, "wisp:t:news", 1));
+  a.broker->publish(text("news", "after the pause"));
+  ASSERT_TRUE(b.node.wait_deliveries(1));
+  EXPECT_EQ(b.node.deliveries()[0].message, "after the pause");
+  EXPECT_EQ(b.status().malformed, 0u);  // the PINGs' "pong" pushes are expected
 }
 
 // A publisher keeps publishing while Redis is SIGKILLed and started again, empty, on its port.

@@ -89,7 +89,7 @@ TEST_F(RedisTopics, AnIdleTopicIsUnsubscribed) {
 }
 
 TEST_F(RedisTopics, EachPublishersMessagesArriveInOrderAtEveryNode) {
-  constexpr int count = 10000;
+  constexpr int count = 5000;  // per publisher: 10,000 in all
   b.broker->topic_active("seq");
   c.broker->topic_active("seq");
   ASSERT_TRUE(subscribed(client, "wisp:t:seq", 2));
@@ -106,7 +106,10 @@ TEST_F(RedisTopics, EachPublishersMessagesArriveInOrderAtEveryNode) {
   second.join();
   for (BrokerNode* node : {&b, &c}) {
     ASSERT_TRUE(node->node.wait_deliveries(2 * count, 30s))
-        << node->node.deliveries().size() << " delivered; lost " << a.status().lost;
+        << node->node.deliveries().size() << " delivered, received " << node->status().received
+        << ", reconnects " << node->status().reconnects << "; a: published " << a.status().published
+        << ", lost " << a.status().lost << ", pending " << a.status().pending << ", reconnects "
+        << a.status().reconnects;
     int next_x = 0, next_y = 0;
     for (const auto& delivery : node->node.deliveries()) {
       int& next = delivery.message[0] == 'x' ? next_x : next_y;
