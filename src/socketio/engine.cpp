@@ -58,6 +58,15 @@ Session* SocketIoServer::find(std::string_view sid) {
   return it == sessions.end() || it->second->closed ? nullptr : it->second.get();
 }
 
+NspSocket* SocketIoServer::socket_of(std::string_view sid, std::string_view nsp,
+                                     std::string_view socket_id) {
+  Session* session = find(sid);
+  if (!session) return nullptr;
+  auto it = session->sockets.find(nsp);
+  if (it == session->sockets.end() || it->second->id() != socket_id) return nullptr;
+  return it->second.get();
+}
+
 void SocketIoServer::send(Session& session, EioPacket packet) {
   if (session.closed) return;
   if (session.transport == Transport::WebSocket) {

@@ -133,6 +133,8 @@ struct SocketIoServer : std::enable_shared_from_this<SocketIoServer> {
   // engine.cpp: sessions.
   Session* open_session(Transport transport, std::string ws_client);
   Session* find(std::string_view sid);
+  // The socket `socket_id` if it is still connected to `nsp` in session `sid`.
+  NspSocket* socket_of(std::string_view sid, std::string_view nsp, std::string_view socket_id);
   void send(Session& session, EioPacket packet);
   void send_sio(Session& session, const socketio::EncodedSio& packet);
   void flush_poll(Session& session);

@@ -46,14 +46,12 @@ bool NspSocket::emit_with_ack(std::string_view event, const json& args,
     auto owner = weak.lock();
     if (!owner) return;
     SocketIoServer::Guard guard(*owner);
-    Session* session = owner->find(sid);
-    auto it = session ? session->sockets.find(nsp) : decltype(session->sockets.end()){};
-    if (!session || it == session->sockets.end() || it->second->id() != socket_id) return;
-    auto& acks = it->second->acks;
-    auto pending = acks.find(ack_id);
-    if (pending == acks.end()) return;
+    NspSocket* socket = owner->socket_of(sid, nsp, socket_id);
+    if (!socket) return;
+    auto pending = socket->acks.find(ack_id);
+    if (pending == socket->acks.end()) return;  // answered before the timeout
     auto done = std::move(pending->second.callback);
-    acks.erase(pending);
+    socket->acks.erase(pending);
     done("timeout", nullptr);
   };
   acks.emplace(ack_id, PendingAck{std::move(callback), server.app.after(timeout, expire)});

@@ -140,12 +140,10 @@ void IoAck::operator()(const json& args) {
   SocketIoServer::Guard guard(*server);
   if (state_->done) throw std::logic_error("wisp::IoAck: already sent");
   state_->done = true;
-  detail::Session* session = server->find(state_->sid);
-  if (!session) return;
-  auto it = session->sockets.find(state_->nsp);
-  if (it == session->sockets.end() || it->second->id() != state_->socket_id) return;
-  server->send_sio(*session, socketio::encode_sio(socketio::SioType::Ack, state_->nsp, state_->id,
-                                                  detail::spread(args)));
+  detail::NspSocket* socket = server->socket_of(state_->sid, state_->nsp, state_->socket_id);
+  if (!socket) return;
+  server->send_sio(socket->session, socketio::encode_sio(socketio::SioType::Ack, state_->nsp,
+                                                         state_->id, detail::spread(args)));
 }
 
 }  // namespace wisp
