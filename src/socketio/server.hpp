@@ -11,6 +11,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <thread>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -81,6 +82,10 @@ struct Session {
   std::string sid;
   Transport transport = Transport::Polling;
   std::string ws_client;     // the WebSocket carrying it (the app registry's id), once upgraded
+  // That WebSocket itself, for sends from its own loop thread (the registry's send_to from the
+  // others); cleared by its close handler.
+  WebSocket* ws = nullptr;
+  std::thread::id ws_thread{};
   std::string probe_client;  // a WebSocket probing to take over from polling
   // Polling: what waits for the next GET, and the GET held for it.
   std::vector<EioPacket> queue;

@@ -61,6 +61,8 @@ void open(SocketIoServer& server, WebSocket& ws) {
   }
   Session* session = server.open_session(Transport::WebSocket, std::string(ws.client_id()));
   if (!session) return ws.close(close_code::try_again_later, "too many sessions");
+  session->ws = &ws;
+  session->ws_thread = std::this_thread::get_id();
   session->query = std::move(data.query);
   session->headers = std::move(data.headers);
   data.sid = session->sid;
@@ -86,6 +88,8 @@ void probe(SocketIoServer& server, WebSocket& ws, Session& session, const EioPac
   }
   session.transport = Transport::WebSocket;
   session.ws_client = std::move(session.probe_client);
+  session.ws = &ws;
+  session.ws_thread = std::this_thread::get_id();
   session.probe_client.clear();
   ws.data<WsData>().probing = false;
   for (auto& queued : pending) server.send(session, std::move(queued));
@@ -118,6 +122,7 @@ void close(SocketIoServer& server, WebSocket& ws) {
   }
   if (session->ws_client != ws.client_id()) return;
   session->ws_client.clear();  // closed already: nothing to disconnect
+  session->ws = nullptr;
   server.close_session(*session, "transport close");
 }
 
