@@ -122,6 +122,16 @@ serveTest('a malformed Socket.IO packet closes that WebSocket session only', asy
   assert.deepEqual(await call(bystander, 'echo', 1), [1]);
 });
 
+serveTest('a WebSocket message over maxPayload closes that session with 1009', async ({ server, url, open }) => {
+  const bystander = await connected(open(url, { transports: ['websocket'] }));
+  const raw = new WebSocket(server.ws('/socket.io/?EIO=4&transport=websocket'));
+  const code = new Promise((resolve) => raw.once('close', (c) => resolve(c)));
+  await withTimeout(new Promise((resolve) => raw.once('message', resolve)), 'the open packet');
+  raw.send('4' + 'x'.repeat(1_000_000));
+  assert.equal(await withTimeout(code, 'the close'), 1009);
+  assert.deepEqual(await call(bystander, 'echo', 'unharmed'), ['unharmed']);
+});
+
 serveTest('a flood of handshakes and junk POSTs disturbs no one', async ({ server, url, open }) => {
   const s = await connected(open(url, { transports: ['polling'] }));
   const junk = Array.from({ length: 100 }, async (_, i) => {
