@@ -25,11 +25,18 @@ void run_hook(const char* what, F&& hook) {
 
 }  // namespace
 
-json spread(const json& args) { return args.is_array() ? args : json::array({args}); }
+socketio::EncodedSio encode_ack(std::string_view nsp, std::uint64_t id, const json& args) {
+  if (args.is_array()) return socketio::encode_sio(SioType::Ack, nsp, id, args);  // no copy
+  return socketio::encode_sio(SioType::Ack, nsp, id, json::array({args}));
+}
 
 json event_data(std::string_view event, const json& args) {
   json data = json::array({event});
-  for (const auto& arg : spread(args)) data.push_back(arg);
+  if (!args.is_array()) {
+    data.push_back(args);
+    return data;
+  }
+  for (const auto& arg : args) data.push_back(arg);
   return data;
 }
 
@@ -103,9 +110,9 @@ void SocketIoServer::connect_error(Session& session, std::string_view nsp,
 
 void SocketIoServer::dispatch_event(NspSocket& socket, SioPacket& packet) {
   NamespaceState& ns = *space(socket.nsp());
-  const std::string name = packet.data[0].get<std::string>();
-  json args = json::array();
-  for (std::size_t i = 1; i < packet.data.size(); ++i) args.push_back(std::move(packet.data[i]));
+  const std::string name = std::move(packet.data[0].get_ref<std::string&>());
+  json& args = packet.data;
+  args.erase(args.begin());  // the arguments, in place
   IoAck ack;
   if (packet.id) {
     ack = IoAck(std::make_shared<IoAck::State>(

@@ -11,8 +11,8 @@
 #include <mutex>
 #include <optional>
 #include <set>
-#include <thread>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -81,7 +81,7 @@ struct Session {
 
   std::string sid;
   Transport transport = Transport::Polling;
-  std::string ws_client;     // the WebSocket carrying it (the app registry's id), once upgraded
+  std::string ws_client;  // the WebSocket carrying it (the app registry's id), once upgraded
   // That WebSocket itself, for sends from its own loop thread (the registry's send_to from the
   // others); cleared by its close handler.
   WebSocket* ws = nullptr;
@@ -177,9 +177,9 @@ struct SocketIoServer : std::enable_shared_from_this<SocketIoServer> {
   TimerHandle sweep_timer;
 };
 
-// The args of an emit or ack, spread: an array as is, anything else as its one element.
-json spread(const json& args);
-// `event` then the args: an EVENT's data.
+// An ACK of `args` spread (an array as is, anything else as its one element).
+socketio::EncodedSio encode_ack(std::string_view nsp, std::uint64_t id, const json& args);
+// `event` then the args spread: an EVENT's data.
 json event_data(std::string_view event, const json& args);
 
 }  // namespace wisp::detail

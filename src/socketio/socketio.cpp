@@ -142,8 +142,7 @@ void IoAck::operator()(const json& args) {
   state_->done = true;
   detail::NspSocket* socket = server->socket_of(state_->sid, state_->nsp, state_->socket_id);
   if (!socket) return;
-  server->send_sio(socket->session, socketio::encode_sio(socketio::SioType::Ack, state_->nsp,
-                                                         state_->id, detail::spread(args)));
+  server->send_sio(socket->session, detail::encode_ack(state_->nsp, state_->id, args));
 }
 
 }  // namespace wisp
