@@ -149,7 +149,8 @@ void SocketIoServer::remove_socket(Session& session, std::string_view nsp,
     run_hook("disconnect hook", [&] { hook(*socket, reason); });
   }
   auto acks = std::move(socket->acks);
-  for (auto& [id, pending] : acks) {
+  for (auto& entry : acks) {
+    NspSocket::PendingAck& pending = entry.second;
     pending.timer.cancel();
     run_hook("ack callback", [&] { pending.callback("disconnected", nullptr); });
   }

@@ -18,6 +18,27 @@ std::optional<std::uint64_t> read_number(std::string_view& text, std::size_t max
   return value;
 }
 
+// Nesting within kMaxDepth: nlohmann's writer and the placeholder walks recurse, so a client's
+// deeply nested data must not reach them.
+bool within_depth(std::string_view text) {
+  std::size_t depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxDepth) return false;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return true;
+}
+
 bool has_binary_type(SioType type) {
   return type == SioType::BinaryEvent || type == SioType::BinaryAck;
 }
@@ -97,6 +118,7 @@ std::optional<SioPacket> decode_sio(std::string_view text, std::size_t max_attac
     packet.id = read_number(text, 15);  // JavaScript's safe integers
     if (!packet.id) return std::nullopt;
   }
+  if (!within_depth(text)) return std::nullopt;
   packet.data = text.empty() ? json(json::value_t::discarded) : json::parse(text, nullptr, false);
   if (!text.empty() && packet.data.is_discarded()) return std::nullopt;
   if (!valid_data(packet)) return std::nullopt;

@@ -33,10 +33,13 @@ struct SioPacket {
   std::size_t attachments = 0;
 };
 
+// Arrays and objects nested deeper than this in a packet's data make it malformed.
+inline constexpr std::size_t kMaxDepth = 128;
+
 // One packet's text. nullopt when malformed: unknown type, bad attachment count (over
-// `max_attachments` too), bad JSON, or data of the wrong shape for its type (an EVENT needs an
-// array starting with the event name, an ACK an array, a CONNECT an object or nothing, a
-// DISCONNECT nothing).
+// `max_attachments` too), bad JSON, nesting deeper than kMaxDepth, or data of the wrong shape for
+// its type (an EVENT needs an array starting with the event name, an ACK an array, a CONNECT an
+// object or nothing, a DISCONNECT nothing).
 std::optional<SioPacket> decode_sio(std::string_view text, std::size_t max_attachments);
 
 // A packet ready to go: its text, then its attachments (binary messages), in order.

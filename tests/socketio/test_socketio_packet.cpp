@@ -50,6 +50,17 @@ TEST(SocketIoPacket, RefusesDataOfTheWrongShape) {
   }
 }
 
+TEST(SocketIoPacket, RefusesDataNestedDeeperThanTheLimit) {
+  const auto nested = [](std::size_t depth) {
+    return "2[\"e\"," + std::string(depth - 1, '[') + std::string(depth - 1, ']') + "]";
+  };
+  EXPECT_TRUE(decode_sio(nested(kMaxDepth), 4));
+  EXPECT_FALSE(decode_sio(nested(kMaxDepth + 1), 4));
+  EXPECT_FALSE(
+      decode_sio("2[\"e\"," + std::string(500000, '[') + std::string(500000, ']') + "]", 4));
+  EXPECT_TRUE(decode_sio(R"(2["e","[[[[\"]]]"])", 1)) << "brackets inside strings do not nest";
+}
+
 TEST(SocketIoPacket, EncodesConnectErrorsAndDisconnects) {
   EXPECT_EQ(encode_sio(SioType::ConnectError, "/", std::nullopt, {{"message", "no"}}).text,
             R"(4{"message":"no"})");
