@@ -64,9 +64,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size == 0) return 0;
   const std::string_view input(reinterpret_cast<const char*>(data) + 1, size - 1);
   switch (data[0] % 3) {
-    case 0: payload_round_trip(input); break;
-    case 1: packet_round_trip(input); break;
-    default: gather(input); break;
+    case 0:
+      payload_round_trip(input);
+      break;
+    case 1:
+      packet_round_trip(input);
+      break;
+    default:
+      gather(input);
+      break;
   }
   return 0;
 }
