@@ -5,6 +5,7 @@
 #include "wisp/client.hpp"
 #include "wisp/http.hpp"
 #include "wisp/hub.hpp"
+#include "wisp/socketio.hpp"
 #include "wisp/job.hpp"
 #include "wisp/metrics.hpp"
 #include "wisp/middleware.hpp"

@@ -53,4 +53,19 @@ std::optional<std::size_t> base64_decoded_size(std::string_view text) {
   return text.size() / 4 * 3 - padding;
 }
 
+void base64_decode(std::string_view text, void* out) {
+  auto* to = static_cast<unsigned char*>(out);
+  std::uint32_t bits = 0;
+  int count = 0;
+  for (char c : text) {
+    if (c == '=') break;
+    bits = bits << 6 | static_cast<std::uint32_t>(kValue[static_cast<unsigned char>(c)]);
+    count += 6;
+    if (count >= 8) {
+      count -= 8;
+      *to++ = static_cast<unsigned char>(bits >> count);
+    }
+  }
+}
+
 }  // namespace wisp::protocol

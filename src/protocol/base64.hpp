@@ -17,4 +17,7 @@ void base64_encode(const void* data, std::size_t size, char* out);
 // (RFC 4648 §3.5 lets decoders refuse non-zero ones; no encoder produces them).
 std::optional<std::size_t> base64_decoded_size(std::string_view text);
 
+// Writes the bytes of `text`, which base64_decoded_size() accepted, to `out` (that many bytes).
+void base64_decode(std::string_view text, void* out);
+
 }  // namespace wisp::protocol

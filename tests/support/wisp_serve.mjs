@@ -15,8 +15,6 @@ export const STEP_MS = 10_000; // any single wait
 const LISTEN_LINE = /^wisp serve: listening on (\S+):(\d+)$/;
 
 export const WISP = process.env.WISP_BIN;
-if (!WISP) throw new Error('set WISP_BIN to the wisp executable');
-accessSync(WISP, constants.X_OK);
 
 /** Rejects with a message naming `what` if `promise` takes longer than `ms`. */
 export function withTimeout(promise, what, ms = STEP_MS) {
@@ -45,15 +43,26 @@ export function exited(proc) {
  * { proc, port, http(path), ws(path) } (https and wss when extraArgs has --tls-cert).
  */
 export async function startServer(extraArgs = [], port = 0) {
+  if (!WISP) throw new Error('set WISP_BIN to the wisp executable');
+  accessSync(WISP, constants.X_OK);
   const args = ['serve', '--host', '127.0.0.1', '--port', String(port), ...extraArgs];
-  const proc = spawn(WISP, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const tls = extraArgs.includes('--tls-cert') ? 's' : '';
+  return startProgram(WISP, args, { port, tls, listenLine: LISTEN_LINE });
+}
+
+/**
+ * Starts any server program whose first stdout line names its address (`listenLine`, its
+ * second group the port), as startServer does: an example, say.
+ */
+export async function startProgram(bin, args, { port = 0, tls = '', listenLine = /listening on (\S+):(\d+)$/ } = {}) {
+  const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   running.add(proc);
   proc.once('exit', () => running.delete(proc));
   const lines = createInterface({ input: proc.stdout }); // keeps draining stdout after the first line
-  const tls = extraArgs.includes('--tls-cert') ? 's' : '';
   const server = {
     proc,
     port: 0,
+    lines,
     http: (path) => `http${tls}://127.0.0.1:${server.port}${path}`,
     ws: (path) => `ws${tls}://127.0.0.1:${server.port}${path}`,
   };
@@ -61,15 +70,15 @@ export async function startServer(extraArgs = [], port = 0) {
     const first = await withTimeout(
       new Promise((resolve, reject) => {
         lines.once('line', resolve);
-        lines.once('close', () => reject(new Error(`wisp ${args.join(' ')} printed nothing (exit ${proc.exitCode})`)));
+        lines.once('close', () => reject(new Error(`${bin} ${args.join(' ')} printed nothing (exit ${proc.exitCode})`)));
         proc.once('error', reject);
       }),
-      "wisp serve's first stdout line",
+      `${bin}'s first stdout line`,
     );
-    const m = LISTEN_LINE.exec(first);
-    assert.ok(m, `first stdout line was ${JSON.stringify(first)}, expected 'wisp serve: listening on HOST:PORT'`);
+    const m = listenLine.exec(first);
+    assert.ok(m, `first stdout line was ${JSON.stringify(first)}, expected ${listenLine}`);
     server.port = Number(m[2]);
-    assert.ok(server.port > 0 && (port === 0 || server.port === port), `wisp serve listens on ${server.port}`);
+    assert.ok(server.port > 0 && (port === 0 || server.port === port), `${bin} listens on ${server.port}`);
     return server;
   } catch (err) {
     await killServer(server);
@@ -82,7 +91,7 @@ export async function stopServer({ proc }) {
   if (proc.exitCode !== null || proc.signalCode !== null) return;
   proc.kill('SIGTERM');
   try {
-    await withTimeout(exited(proc), 'wisp serve to exit after SIGTERM', 5000);
+    await withTimeout(exited(proc), 'the server to exit after SIGTERM', 5000);
   } catch {
     await killServer({ proc });
   }

@@ -14,6 +14,7 @@
 
 #include "commands.hpp"
 #include "demo/demo.hpp"
+#include "demo/socketio_echo.hpp"
 #include "wisp/wisp.hpp"
 
 namespace wisp::tool {
@@ -92,6 +93,7 @@ void print_banner(const ServeOptions& options, std::uint16_t port) {
   }
   std::cout << "  " << http << base << "/         the demo: chat rooms and a live dashboard\n"
             << "  " << ws << base << "/ws       the event hub (JSON {type, data, id}; wisp.js)\n"
+            << "  " << http << base << "/socket.io/  Socket.IO clients (echo acked with its args)\n"
             << "  " << ws << base << "/echo     every message comes back with its opcode\n"
             << "  " << ws << base << "/fanout   every message goes to every /fanout client\n"
             << "  " << http << base << "/metrics  Prometheus metrics; /healthz a health check\n"
@@ -107,6 +109,7 @@ int serve(const ServeOptions& options) {
   add_echo(app, options);
   add_fanout(app, options);
   add_demo(app, options.settings());
+  const auto io = add_socketio_echo(app);  // Socket.IO clients at /socket.io/
   app.expose_metrics();
   // A small fixed answer: what HTTP requests-per-second figures measure (bench/README.md).
   app.get("/hello", [](Request&, Response& res) { res.text("Hello world!"); });

@@ -1,0 +1,71 @@
+// Rooms and broadcasts of one namespace: IoBroadcast's targets.
+#include "socketio/server.hpp"
+
+namespace wisp::detail {
+
+NamespaceState* SocketIoServer::space(std::string_view nsp) {
+  auto it = namespaces.find(nsp);
+  return it == namespaces.end() ? nullptr : &it->second;
+}
+
+std::vector<NspSocket*> SocketIoServer::targets(const std::string& nsp,
+                                                const std::vector<std::string>& rooms,
+                                                const std::vector<std::string>& except) {
+  NamespaceState* ns = space(nsp);
+  if (!ns) return {};
+  std::set<NspSocket*> chosen;
+  if (rooms.empty()) {
+    for (const auto& [id, socket] : ns->sockets) chosen.insert(socket);
+  }
+  for (const auto& room : rooms) {
+    auto it = ns->rooms.find(room);
+    if (it != ns->rooms.end()) chosen.insert(it->second.begin(), it->second.end());
+  }
+  for (const auto& room : except) {
+    auto it = ns->rooms.find(room);
+    if (it == ns->rooms.end()) continue;
+    for (NspSocket* socket : it->second) chosen.erase(socket);
+  }
+  std::vector<NspSocket*> out;
+  for (NspSocket* socket : chosen) {
+    if (!socket->leaving) out.push_back(socket);
+  }
+  return out;
+}
+
+}  // namespace wisp::detail
+
+namespace wisp {
+
+IoBroadcast IoBroadcast::to(std::string_view room) const {
+  IoBroadcast next = *this;
+  next.rooms_.emplace_back(room);
+  return next;
+}
+
+IoBroadcast IoBroadcast::except(std::string_view room_or_socket_id) const {
+  IoBroadcast next = *this;
+  next.except_.emplace_back(room_or_socket_id);
+  return next;
+}
+
+std::size_t IoBroadcast::emit(std::string_view event, const json& args) const {
+  detail::SocketIoServer::Guard guard(*server_);
+  const auto targets = server_->targets(nsp_, rooms_, except_);
+  if (targets.empty()) return 0;
+  const auto packet = socketio::encode_sio(socketio::SioType::Event, nsp_, std::nullopt,
+                                           detail::event_data(event, args));
+  for (detail::NspSocket* socket : targets) server_->send_sio(socket->session, packet);
+  return targets.size();
+}
+
+std::vector<std::string> IoBroadcast::socket_ids() const {
+  detail::SocketIoServer::Guard guard(*server_);
+  std::vector<std::string> ids;
+  for (detail::NspSocket* socket : server_->targets(nsp_, rooms_, except_)) {
+    ids.push_back(socket->id());
+  }
+  return ids;
+}
+
+}  // namespace wisp
