@@ -164,8 +164,13 @@ WebSocketBehavior flood_route(Seen& seen, LimitPolicy policy) {
             ws.send(message);
           },
       .close =
-          [&seen](WebSocket& ws, int, std::string_view) {
-            if (seen.slow == &ws) seen.slow = nullptr;
+          [&seen](WebSocket& ws, int code, std::string_view reason) {
+            if (seen.slow != &ws) return;
+            seen.slow = nullptr;
+            std::lock_guard lock(seen.mutex);
+            seen.close_code = code;
+            seen.close_reason = reason;
+            seen.changed.notify_all();
           },
       .drain =
           [&seen](WebSocket&) {
@@ -210,9 +215,10 @@ TEST(Backpressure, ClosePolicyClosesTheSlowSocketWith1008) {
   auto slow = server.connect();
   auto other = server.connect();
   other->send_frame(kText, "flood");
-  EXPECT_EQ(server.seen.wait_close(), 1008);
-  EXPECT_EQ(server.seen.close_reason, "backpressure limit");
+  EXPECT_EQ(seen.wait_close(), 1008);               // the slow socket's close handler
   expect_close(*slow, 1008, "backpressure limit");  // behind what it was sent before
+  std::lock_guard lock(seen.mutex);
+  EXPECT_EQ(seen.close_reason, "backpressure limit");
   EXPECT_EQ(seen.dropped, 0);
   EXPECT_EQ(server.metrics().backpressure_closes, 1u);
 }
