@@ -104,7 +104,7 @@ namespace detail {
 struct SessionAccess;
 }
 
-class Session {
+class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -284,6 +284,8 @@ class Session {
   [[noreturn]] void throw_disconnected() const;
   bool over_high_water() const;
   Message take_message();
+  void yield_to_loop(SendAwaiter& sender);
+  void resume_yielded();
 
   App& app_;
   const SessionOptions& options_;
@@ -310,6 +312,11 @@ class Session {
   ReceiveAwaiter* receiver_ = nullptr;
   detail::WaitList accept_waiters_;
   detail::WaitList drain_waiters_;
+  // Sends made outside a read leave at the end of the loop's iteration and are not counted in
+  // buffered_amount() until then: past send_high_water bytes of them, senders wait for the
+  // loop's next iteration, when the count is true again.
+  std::size_t sent_uncounted_ = 0;
+  detail::WaitList yielded_;
   std::string json_out_;
 };
 

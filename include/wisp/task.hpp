@@ -83,12 +83,16 @@ class WaitList {
   // Resumes every waiter linked now (not those that start waiting while this runs).
   void wake_all() {
     WaitList now;
+    move_all_to(now);
+    while (now.wake_one()) {
+    }
+  }
+  // Moves every waiter, in order, to the end of `other`.
+  void move_all_to(WaitList& other) {
     while (head_) {
       Waiter& first = *head_;
       unlink(first);
-      now.push(first);
-    }
-    while (now.wake_one()) {
+      other.push(first);
     }
   }
 

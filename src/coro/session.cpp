@@ -208,6 +208,7 @@ void SessionAccess::closed(Session& s, int code, std::string_view reason) {
   s.close_reason_ = reason;
   s.accept_waiters_.wake_all();
   s.drain_waiters_.wake_all();
+  s.yielded_.wake_all();
   if (Session::ReceiveAwaiter* receiver = std::exchange(s.receiver_, nullptr)) {
     receiver->handle.resume();
   }

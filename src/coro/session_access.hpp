@@ -16,7 +16,10 @@ struct SessionAccess {
                                        const std::vector<std::string>& param_names);
   static void opened(Session& s, WebSocket& ws);
   static void received(Session& s, std::string_view message, OpCode op);
-  static void drained(Session& s) { s.drain_waiters_.wake_all(); }
+  static void drained(Session& s) {
+    s.sent_uncounted_ = 0;
+    s.drain_waiters_.wake_all();
+  }
   // The socket became closed (`code`, `reason`), or went without opening (1006).
   static void closed(Session& s, int code, std::string_view reason);
   // The coroutine returned (`failed`: by an exception other than Disconnected).

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "coro/session_access.hpp"
+#include "net/event_loop.hpp"
 
 namespace wisp {
 namespace {
@@ -79,6 +80,7 @@ Task<Message> Session::receive(std::chrono::milliseconds limit) {
 }
 
 void detail::SessionAccess::received(Session& s, std::string_view message, OpCode op) {
+  s.sent_uncounted_ = 0;  // a read's writes are corked and counted as they go
   if (Session::ReceiveAwaiter* receiver = std::exchange(s.receiver_, nullptr)) {
     s.current_.assign(message);
     s.current_op_ = op;
@@ -110,20 +112,48 @@ Session::SendAwaiter Session::send_json(const json& value) {
 bool Session::SendAwaiter::await_ready() {
   Session& s = session_;
   WebSocket& socket = s.open_socket("send");
-  if (s.over_high_water()) return false;  // wait for the socket to drain first
+  if (s.over_high_water() || s.sent_uncounted_ > s.options_.send_high_water) return false;
   status_ = socket.send(message_, op_);
+  s.sent_uncounted_ += message_.size();
   return true;
 }
 
 void Session::SendAwaiter::await_suspend(std::coroutine_handle<> handle) {
   this->handle = handle;
-  session_.drain_waiters_.push(*this);
+  Session& s = session_;
+  if (s.over_high_water()) {
+    s.drain_waiters_.push(*this);  // resumed by the route's drain handler
+  } else {
+    s.yield_to_loop(*this);
+  }
+}
+
+void Session::yield_to_loop(SendAwaiter& sender) {
+  const bool first = yielded_.empty();
+  yielded_.push(sender);
+  if (!first) return;
+  // A posted task runs after this iteration's writes went out (or were buffered and counted).
+  static_cast<net::EventLoop*>(loop_)->post([session = weak_from_this()] {
+    if (const auto s = session.lock()) s->resume_yielded();
+  });
+}
+
+void Session::resume_yielded() {
+  sent_uncounted_ = 0;
+  if (phase_ != Phase::Closed && over_high_water()) {
+    yielded_.move_all_to(drain_waiters_);
+  } else {
+    yielded_.wake_all();
+  }
 }
 
 SendStatus Session::SendAwaiter::await_resume() {
   Session& s = session_;
   if (s.phase_ == Phase::Closed) s.throw_disconnected();
-  if (!status_) status_ = s.socket_->send(message_, op_);
+  if (!status_) {
+    status_ = s.socket_->send(message_, op_);
+    s.sent_uncounted_ += message_.size();
+  }
   if (*status_ == SendStatus::Dropped && s.phase_ == Phase::Closed) s.throw_disconnected();
   return *status_;
 }
