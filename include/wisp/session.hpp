@@ -102,24 +102,34 @@ struct SessionOptions {
 
 namespace detail {
 struct SessionAccess;
-}
+// Only the route makes sessions (with std::make_shared: one allocation).
+class SessionKey {
+  friend struct SessionAccess;
+  SessionKey() = default;
+};
+}  // namespace detail
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
+  Session(detail::SessionKey, App& app, const SessionOptions& options);
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
   ~Session();
 
   // ---- the handshake (readable for the session's whole life)
   // The client's address; nullopt if it could not be read.
-  const std::optional<Address>& client() const { return client_; }
+  std::optional<Address> client() const;
   // The first header `name` of the upgrade request (case-insensitive); empty if there is none.
   std::string_view header(std::string_view name) const;
   // Every header of the upgrade request, in order, names as sent.
   HttpHeaders headers() const;
   // The path as sent (percent-encoded), the query (after '?', as sent).
-  std::string_view path() const { return path_; }
-  std::string_view query() const { return query_; }
+  std::string_view path() const {
+    return std::string_view(request_).substr(path_at_, query_at_ - path_at_);
+  }
+  std::string_view query() const {
+    return std::string_view(request_).substr(query_at_, headers_at_ - query_at_);
+  }
   // The first query parameter `name`, decoded; nullopt if there is none.
   std::optional<std::string> query(std::string_view name) const;
   // Every query parameter, decoded, in order.
@@ -147,20 +157,19 @@ class Session : public std::enable_shared_from_this<Session> {
   // ---- the upgrade
   class [[nodiscard]] AcceptAwaiter : detail::Waiter {
    public:
-    bool await_ready();
+    bool await_ready() const;
     void await_suspend(std::coroutine_handle<> handle);
-    void await_resume();
+    void await_resume() const;
 
    private:
     friend class Session;
-    AcceptAwaiter(Session& session, AcceptOptions options)
-        : session_(session), options_(std::move(options)) {}
+    explicit AcceptAwaiter(Session& session) : session_(session) {}
     Session& session_;
-    AcceptOptions options_;
   };
-  // Accepts the upgrade (101, `options` as Upgrade::accept) and resumes once the socket is open.
+  // Accepts the upgrade (101, `options` as Upgrade::accept; sent when called) and resumes once
+  // the socket is open.
   // Throws std::invalid_argument as Upgrade::accept; Disconnected if the client left meanwhile
-  // (or the app refused it: a taken client id); std::logic_error if the session was refused.
+  // (or the app refused it: a taken client id), or once the session was refused or closed.
   AcceptAwaiter accept(AcceptOptions options);
   // (Not a default argument: GCC 12 destroys a default argument of a co_await's call twice.)
   AcceptAwaiter accept() { return accept(AcceptOptions{}); }
@@ -238,7 +247,7 @@ class Session : public std::enable_shared_from_this<Session> {
           op_(other.op_),
           status_(other.status_) {}
 
-   private:
+   protected:
     friend class Session;
     SendAwaiter(Session& session, std::string_view message, OpCode op)
         : session_(session), message_(message), op_(op) {}
@@ -258,8 +267,23 @@ class Session : public std::enable_shared_from_this<Session> {
   SendAwaiter send_bytes(std::span<const std::byte> bytes) {
     return send({reinterpret_cast<const char*>(bytes.data()), bytes.size()}, OpCode::Binary);
   }
-  // `value` serialized (kept in the session until the next send_json).
-  SendAwaiter send_json(const json& value);
+  class [[nodiscard]] JsonSendAwaiter : public SendAwaiter {
+   public:
+    JsonSendAwaiter(JsonSendAwaiter&& other) noexcept
+        : SendAwaiter(std::move(other)), text_(std::move(other.text_)) {
+      message_ = text_;
+    }
+
+   private:
+    friend class Session;
+    JsonSendAwaiter(Session& session, std::string text)
+        : SendAwaiter(session, {}, OpCode::Text), text_(std::move(text)) {
+      message_ = text_;
+    }
+    std::string text_;  // the serialized value, kept by the awaiter
+  };
+  // `value` serialized, as text.
+  JsonSendAwaiter send_json(const json& value) { return JsonSendAwaiter(*this, value.dump()); }
 
   // ---- the raw style's calls (after accept(); std::logic_error before, false/no-op once closed)
   bool subscribe(std::string_view topic);
@@ -278,7 +302,6 @@ class Session : public std::enable_shared_from_this<Session> {
   friend struct detail::SessionAccess;
   enum class Phase : std::uint8_t { Deciding, Accepting, Open, Closed };
 
-  Session(App& app, const SessionOptions& options);
   WebSocket& open_socket(const char* call) const;
   void check_thread() const;
   [[noreturn]] void throw_disconnected() const;
@@ -292,15 +315,18 @@ class Session : public std::enable_shared_from_this<Session> {
   void* loop_ = nullptr;  // the loop thread it lives on
   Phase phase_ = Phase::Deciding;
   WebSocket* socket_ = nullptr;
-  std::optional<DeferredUpgrade> upgrade_;
-  std::optional<std::pair<int, std::string>> close_on_open_;  // close() while accepting
+  std::unique_ptr<DeferredUpgrade> upgrade_;  // while deciding
+  bool close_on_open_ = false;  // close() while accepting: close_code_ and close_reason_ then
   int close_code_ = close_code::abnormal;
   std::string close_reason_;
 
-  std::optional<Address> client_;
-  std::string path_;
-  std::string query_;
-  std::string headers_;  // "name\0value\0" per field: one block, to keep idle sessions small
+  std::uint16_t client_port_ = 0;  // 0: the peer's address could not be read
+  // The client's host, the path, the query, then "name\0value\0" per header: one block, to
+  // keep sessions small.
+  std::string request_;
+  std::uint32_t path_at_ = 0;
+  std::uint32_t query_at_ = 0;
+  std::uint32_t headers_at_ = 0;
   std::vector<std::pair<std::string, std::string>> path_params_;
   std::unique_ptr<void, void (*)(void*)> state_{nullptr, nullptr};
   const void* state_type_ = nullptr;
@@ -317,7 +343,6 @@ class Session : public std::enable_shared_from_this<Session> {
   // loop's next iteration, when the count is true again.
   std::size_t sent_uncounted_ = 0;
   detail::WaitList yielded_;
-  std::string json_out_;
 };
 
 using SessionHandler = std::function<Task<>(Session&)>;

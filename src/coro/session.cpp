@@ -47,15 +47,15 @@ MessageTypeError::MessageTypeError(OpCode got)
                                              : "wisp: expected a text message, got binary"),
       got_(got) {}
 
-Session::Session(App& app, const SessionOptions& options)
+Session::Session(detail::SessionKey, App& app, const SessionOptions& options)
     : app_(app), options_(options), loop_(net::EventLoop::current()) {}
 
 Session::~Session() = default;
 
 std::string_view Session::header(std::string_view name) const {
-  for (std::size_t at = 0; at < headers_.size();) {
-    const std::string_view field = next_field(headers_, at);
-    const std::string_view value = next_field(headers_, at);
+  for (std::size_t at = headers_at_; at < request_.size();) {
+    const std::string_view field = next_field(request_, at);
+    const std::string_view value = next_field(request_, at);
     if (protocol::iequals(field, name)) return value;
   }
   return {};
@@ -63,20 +63,25 @@ std::string_view Session::header(std::string_view name) const {
 
 HttpHeaders Session::headers() const {
   HttpHeaders fields;
-  for (std::size_t at = 0; at < headers_.size();) {
-    std::string name(next_field(headers_, at));
-    fields.emplace_back(std::move(name), std::string(next_field(headers_, at)));
+  for (std::size_t at = headers_at_; at < request_.size();) {
+    std::string name(next_field(request_, at));
+    fields.emplace_back(std::move(name), std::string(next_field(request_, at)));
   }
   return fields;
 }
 
+std::optional<Address> Session::client() const {
+  if (client_port_ == 0) return std::nullopt;
+  return Address{request_.substr(0, path_at_), client_port_};
+}
+
 std::optional<std::string> Session::query(std::string_view name) const {
-  return server::query_value(query_, name);
+  return server::query_value(query(), name);
 }
 
 std::vector<std::pair<std::string, std::string>> Session::query_params() const {
   std::vector<std::pair<std::string, std::string>> params;
-  for (auto& [name, value] : server::parse_query(query_)) {
+  for (auto& [name, value] : server::parse_query(query())) {
     params.emplace_back(std::move(name), std::move(value));
   }
   return params;
@@ -105,25 +110,22 @@ WebSocket& Session::open_socket(const char* call) const {
 }
 
 Session::AcceptAwaiter Session::accept(AcceptOptions options) {
-  return AcceptAwaiter(*this, std::move(options));
+  check_thread();
+  if (phase_ == Phase::Deciding) {
+    upgrade_->accept(std::move(options));
+    phase_ = Phase::Accepting;
+  }
+  return AcceptAwaiter(*this);
 }
 
-bool Session::AcceptAwaiter::await_ready() {
-  Session& s = session_;
-  s.check_thread();
-  if (s.phase_ == Phase::Deciding) {
-    s.upgrade_->accept(std::move(options_));
-    s.phase_ = Phase::Accepting;
-  }
-  return s.phase_ != Phase::Accepting;
-}
+bool Session::AcceptAwaiter::await_ready() const { return session_.phase_ != Phase::Accepting; }
 
 void Session::AcceptAwaiter::await_suspend(std::coroutine_handle<> handle) {
   this->handle = handle;
   session_.accept_waiters_.push(*this);
 }
 
-void Session::AcceptAwaiter::await_resume() {
+void Session::AcceptAwaiter::await_resume() const {
   if (session_.phase_ == Phase::Closed) session_.throw_disconnected();
 }
 
@@ -135,7 +137,9 @@ std::suspend_never Session::close(int code, std::string_view reason) {
       detail::SessionAccess::closed(*this, code, reason);
       break;
     case Phase::Accepting:
-      close_on_open_.emplace(code, std::string(reason));
+      close_on_open_ = true;
+      close_code_ = code;
+      close_reason_ = reason;
       break;
     case Phase::Open:
       socket_->close(code, reason);  // runs the close handler: closed() at once
@@ -177,15 +181,27 @@ namespace detail {
 
 std::shared_ptr<Session> SessionAccess::make(App& app, const SessionOptions& options, Upgrade& up,
                                              const std::vector<std::string>& param_names) {
-  std::shared_ptr<Session> s(new Session(app, options));
-  s->client_ = parse_address(up.remote_address());
-  s->path_ = up.path();
-  s->query_ = up.query();
-  for (const auto& [name, value] : up.headers()) {
-    s->headers_.append(name).append(1, '\0').append(value).append(1, '\0');
+  auto s = std::make_shared<Session>(SessionKey(), app, options);
+  const auto headers = up.headers();
+  const std::optional<Address> client = parse_address(up.remote_address());
+  std::size_t size = (client ? client->host.size() : 0) + up.path().size() + up.query().size();
+  for (const auto& [name, value] : headers) size += name.size() + value.size() + 2;
+  std::string& request = s->request_;
+  request.reserve(size);  // exactly: an idle session keeps it
+  if (client) {
+    request.append(client->host);
+    s->client_port_ = client->port;
+  }
+  s->path_at_ = static_cast<std::uint32_t>(request.size());
+  request.append(up.path());
+  s->query_at_ = static_cast<std::uint32_t>(request.size());
+  request.append(up.query());
+  s->headers_at_ = static_cast<std::uint32_t>(request.size());
+  for (const auto& [name, value] : headers) {
+    request.append(name).append(1, '\0').append(value).append(1, '\0');
   }
   for (const std::string& name : param_names) s->path_params_.emplace_back(name, up.param(name));
-  s->upgrade_.emplace(up.defer());
+  s->upgrade_ = std::make_unique<DeferredUpgrade>(up.defer());
   return s;
 }
 
@@ -193,10 +209,7 @@ void SessionAccess::opened(Session& s, WebSocket& ws) {
   s.socket_ = &ws;
   s.phase_ = Session::Phase::Open;
   s.upgrade_.reset();
-  if (auto pending = std::move(s.close_on_open_)) {
-    s.close_on_open_.reset();
-    ws.close(pending->first, pending->second);
-  }
+  if (std::exchange(s.close_on_open_, false)) ws.close(s.close_code_, s.close_reason_);
   s.accept_waiters_.wake_all();
 }
 
@@ -221,8 +234,9 @@ void SessionAccess::finish(Session& s, bool failed) {
       closed(s, failed ? close_code::internal_error : close_code::policy_violation, {});
       break;
     case Session::Phase::Accepting:
-      s.close_on_open_.emplace(failed ? close_code::internal_error : close_code::normal,
-                               failed ? "internal error" : "");
+      s.close_on_open_ = true;
+      s.close_code_ = failed ? close_code::internal_error : close_code::normal;
+      s.close_reason_ = failed ? "internal error" : "";
       break;
     case Session::Phase::Open:
       if (failed) {

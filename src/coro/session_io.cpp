@@ -104,11 +104,6 @@ bool Session::over_high_water() const {
   return socket_->buffered_amount() > options_.send_high_water;
 }
 
-Session::SendAwaiter Session::send_json(const json& value) {
-  json_out_ = value.dump();
-  return send(json_out_, OpCode::Text);
-}
-
 bool Session::SendAwaiter::await_ready() {
   Session& s = session_;
   WebSocket& socket = s.open_socket("send");
