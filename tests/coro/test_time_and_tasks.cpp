@@ -71,6 +71,44 @@ TEST(Timeouts, WithTimeoutCancelsATaskAndPassesAResult) {
   EXPECT_EQ(seen.get(), "timeout;7;inner");
 }
 
+TEST(Timeouts, ASessionThatSleepsHearsOfTheDisconnectAtItsNextSend) {
+  Awaited<std::string> seen;
+  CoroServer server([&](App& app) {
+    app.ws_route("/ticks", [&](Session& s) -> Task<> {
+      co_await s.accept();
+      try {
+        while (true) {
+          co_await s.send_text("tick");
+          co_await sleep(10ms);
+        }
+      } catch (const Disconnected& gone) {
+        seen.set(std::to_string(gone.code()) + " " + gone.reason());
+      }
+    });
+  });
+  auto client = open_session(server.port(), "/ticks");
+  EXPECT_EQ(next_text(*client), "tick");
+  client->send_frame(0x8, close_body(4001, "enough"));
+  EXPECT_EQ(seen.get(), "4001 enough");
+}
+
+TEST(Timeouts, ASendWaitingForTheClientCanTimeOut) {
+  Awaited<std::string> seen;
+  CoroServer server([&](App& app) {
+    app.ws_route("/flood", [&](Session& s) -> Task<> {
+      co_await s.accept();
+      const std::string chunk(8192, 'z');
+      try {
+        while (true) co_await with_timeout(50ms, s.send_bytes(chunk));
+      } catch (const Timeout&) {
+        seen.set(s.closed() ? "closed" : "timed out, still open");
+      }
+    });
+  });
+  auto client = open_session(server.port(), "/flood");  // reads nothing: the sends wait
+  EXPECT_EQ(seen.get(), "timed out, still open");
+}
+
 TEST(Spawn, TasksRunOnTheLoopAndAFailureDoesNotStopTheApp) {
   Awaited<std::string> seen;
   CoroServer server([&](App& app) {
