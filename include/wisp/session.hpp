@@ -345,6 +345,4 @@ class Session : public std::enable_shared_from_this<Session> {
   detail::WaitList yielded_;
 };
 
-using SessionHandler = std::function<Task<>(Session&)>;
-
 }  // namespace wisp
