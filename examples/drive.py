@@ -9,6 +9,7 @@ import sys
 import websockets
 
 import drive_hub
+import drive_seed003
 
 TIMEOUT = 10
 
@@ -124,6 +125,7 @@ SCENARIOS = {
     "live_dashboard": live_dashboard,
     "auth_chat": auth_chat,
     **drive_hub.SCENARIOS,
+    **drive_seed003.SCENARIOS,
 }
 
 
@@ -134,7 +136,10 @@ def main():
         first = server.stdout.readline()
         assert first.startswith("listening on "), f"unexpected first line {first!r}"
         url = "ws://" + first.split()[-1]
-        stopped_itself = asyncio.run(SCENARIOS[scenario](url))  # e.g. a shutdown request
+        run = SCENARIOS[scenario]
+        # Seed 003's scenarios also read the example's binary (its file streaming streams it).
+        coroutine = run(url, binary) if scenario in drive_seed003.SCENARIOS else run(url)
+        stopped_itself = asyncio.run(coroutine)  # e.g. a shutdown request
         if not stopped_itself:
             server.send_signal(signal.SIGTERM)
         assert server.wait(TIMEOUT) == 0, "the example did not stop cleanly"

@@ -2,7 +2,10 @@
 #pragma once
 
 #include <chrono>
+#include <concepts>
+#include <coroutine>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <new>
@@ -18,6 +21,7 @@
 #include "wisp/metrics.hpp"
 #include "wisp/opcode.hpp"
 #include "wisp/settings.hpp"
+#include "wisp/task.hpp"
 #include "wisp/timer.hpp"
 #include "wisp/upgrade.hpp"
 #include "wisp/websocket.hpp"
@@ -26,6 +30,9 @@ namespace wisp {
 
 class Hub;  // wisp/hub.hpp (which brings in nlohmann/json)
 struct HubSettings;
+class Session;  // wisp/session.hpp
+struct SessionOptions;
+using SessionHandler = std::function<Task<>(Session&)>;
 
 // What a WebSocket route does. Every handler is optional and runs on the socket's loop thread.
 // A message's bytes are valid only during the message handler.
@@ -72,6 +79,54 @@ struct UserDataType {
             [](void* p) { static_cast<T*>(p)->~T(); }};
   }
 };
+
+// `co_await app.offload(work)`: the worker's result (or its exception) back on the loop.
+template <class A, class Work>
+class OffloadAwaiter {
+  using Result = std::invoke_result_t<Work&>;
+  struct State {
+    std::coroutine_handle<> waiting{};  // cleared if the awaiting coroutine is cancelled
+    std::exception_ptr error;
+    std::conditional_t<std::is_void_v<Result>, bool, std::optional<Result>> value{};
+  };
+
+ public:
+  OffloadAwaiter(A& app, Work work)
+      : app_(app), work_(std::move(work)), state_(std::make_shared<State>()) {}
+  OffloadAwaiter(OffloadAwaiter&&) noexcept = default;
+  ~OffloadAwaiter() {
+    if (state_) state_->waiting = {};
+  }
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> waiting) {
+    state_->waiting = waiting;
+    app_.offload(
+        [state = state_, work = std::move(work_)]() mutable {
+          try {
+            if constexpr (std::is_void_v<Result>) {
+              work();
+            } else {
+              state->value.emplace(work());
+            }
+          } catch (...) {
+            state->error = std::current_exception();
+          }
+        },
+        [state = state_] {
+          if (auto waiting = std::exchange(state->waiting, {})) waiting.resume();
+        });
+  }
+  Result await_resume() {
+    if (state_->error) std::rethrow_exception(state_->error);
+    if constexpr (!std::is_void_v<Result>) return std::move(*state_->value);
+  }
+
+ private:
+  A& app_;
+  Work work_;
+  std::shared_ptr<State> state_;
+};
+
 }  // namespace detail
 
 class App {
@@ -94,6 +149,19 @@ class App {
     if constexpr (!std::is_void_v<T>) type = detail::UserDataType::of<T>();
     return add_ws_route(std::move(pattern), std::move(behavior), type);
   }
+
+  // A coroutine route (wisp/session.hpp, seed 003's style): `handler` runs once per upgrade
+  // request that passed the app's middleware, as a coroutine on the connection's loop thread,
+  // and decides the upgrade (Session::accept, Session::close). `pattern` and the exceptions are
+  // as for ws().
+  App& ws_route(std::string pattern, SessionHandler handler);
+  App& ws_route(std::string pattern, SessionHandler handler, const SessionOptions& options);
+  // Runs `task` as a background coroutine: on the calling loop thread (in its next iteration)
+  // when called on one, else on the thread that calls run() once it runs. An exception that
+  // leaves it is reported on stderr. A task still suspended when the app stops is destroyed.
+  App& spawn(Task<> task);
+  // `hook()` is spawned when run() starts (seed 003's on_startup), on run()'s thread.
+  App& on_startup(std::function<Task<>()> hook);
 
   // An event hub (wisp/hub.hpp) on a WebSocket route at `path`: JSON envelopes dispatched to
   // handlers by type, rooms, clients by id. It lives as long as the App. Throws as ws() does
@@ -269,6 +337,15 @@ class App {
                   }));
       }
     }));
+  }
+
+  // The same for a coroutine: `co_await app.offload(work)` runs `work` on the worker pool and
+  // resumes with its result (or throws its exception) on the awaiting coroutine's loop thread.
+  // Throws std::logic_error off a loop thread. If the loop stopped meanwhile, the coroutine is
+  // destroyed with it instead.
+  template <class Work>
+  requires std::invocable<Work&> detail::OffloadAwaiter<App, Work> offload(Work work) {
+    return detail::OffloadAwaiter<App, Work>(*this, std::move(work));
   }
 
   // Makes run() stop the app as stop() does when the process gets SIGINT or SIGTERM. Blocks both

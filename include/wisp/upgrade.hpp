@@ -69,6 +69,8 @@ class Upgrade {
   std::optional<std::string> query(std::string_view name) const;
   // The first header `name` (case-insensitive); empty if there is none.
   std::string_view header(std::string_view name) const;
+  // Every header field, in order, names as sent.
+  std::vector<std::pair<std::string_view, std::string_view>> headers() const;
   // A path parameter of the route ("room" for "/chat/{room}", "*" for a wildcard's rest),
   // percent-decoded; empty if the route has none of that name.
   std::string_view param(std::string_view name) const;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "wisp/app.hpp"
+#include "wisp/channel.hpp"
 #include "wisp/client.hpp"
 #include "wisp/http.hpp"
 #include "wisp/hub.hpp"
@@ -10,7 +11,9 @@
 #include "wisp/metrics.hpp"
 #include "wisp/middleware.hpp"
 #include "wisp/opcode.hpp"
+#include "wisp/session.hpp"
 #include "wisp/settings.hpp"
+#include "wisp/task.hpp"
 #include "wisp/timer.hpp"
 #include "wisp/upgrade.hpp"
 #include "wisp/websocket.hpp"

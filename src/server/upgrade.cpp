@@ -71,6 +71,14 @@ std::string_view Upgrade::header(std::string_view name) const {
   return UpgradeFlow::of(*this).request.header(name);
 }
 
+std::vector<std::pair<std::string_view, std::string_view>> Upgrade::headers() const {
+  std::vector<std::pair<std::string_view, std::string_view>> fields;
+  for (const auto& field : UpgradeFlow::of(*this).request.headers) {
+    fields.emplace_back(field.name, field.value);
+  }
+  return fields;
+}
+
 std::string_view Upgrade::param(std::string_view name) const {
   return UpgradeFlow::of(*this).params.get(name);
 }

@@ -1,5 +1,6 @@
 // `wisp serve`: the demo server. / is the demo page (chat rooms and a live dashboard over the
-// event hub at /ws; see demo/); /echo sends every message back with its opcode; /fanout sends
+// event hub at /ws; see demo/); /echo sends every message back with its opcode (/co/echo too,
+// as a coroutine session); /fanout sends
 // every message to every /fanout client; GET /hello answers "Hello world!"; --static DIR serves
 // files at /static/. With --tls-cert and --tls-key, over TLS. With --redis, one node of a cluster:
 // several `wisp serve --redis URL` processes sharing that Redis act as one server.
@@ -71,6 +72,24 @@ void add_echo(App& app, const ServeOptions& options) {
                   });
 }
 
+// /echo as a coroutine session (seed 003's style): what the coroutine layer costs over raw
+// callbacks, measured side by side (bench/README.md).
+void add_co_echo(App& app, const ServeOptions& options) {
+  app.ws_route(
+      "/co/echo",
+      [](Session& s) -> Task<> {
+        co_await s.accept();
+        try {
+          while (true) {
+            const Message message = co_await s.receive();
+            co_await s.send(message.data, message.op);
+          }
+        } catch (const Disconnected&) {
+        }
+      },
+      SessionOptions{.settings = options.settings()});
+}
+
 // Every message on /fanout goes to every /fanout client, the sender included, on every thread.
 void add_fanout(App& app, const ServeOptions& options) {
   app.ws("/fanout", {
@@ -95,6 +114,7 @@ void print_banner(const ServeOptions& options, std::uint16_t port) {
             << "  " << ws << base << "/ws       the event hub (JSON {type, data, id}; wisp.js)\n"
             << "  " << http << base << "/socket.io/  Socket.IO clients (echo acked with its args)\n"
             << "  " << ws << base << "/echo     every message comes back with its opcode\n"
+            << "  " << ws << base << "/co/echo  the same, as a coroutine session\n"
             << "  " << ws << base << "/fanout   every message goes to every /fanout client\n"
             << "  " << http << base << "/metrics  Prometheus metrics; /healthz a health check\n"
             << "  " << http << base << "/hello    \"Hello world!\"\n";
@@ -107,6 +127,7 @@ void print_banner(const ServeOptions& options, std::uint16_t port) {
 int serve(const ServeOptions& options) {
   App app({.threads = options.threads, .redis = options.redis});
   add_echo(app, options);
+  add_co_echo(app, options);
   add_fanout(app, options);
   add_demo(app, options.settings());
   const auto io = add_socketio_echo(app);  // Socket.IO clients at /socket.io/

@@ -1,0 +1,38 @@
+// What the coroutine route (session_route.cpp) does to a Session: the engine's events, in.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "wisp/session.hpp"
+
+namespace wisp::detail {
+
+struct SessionAccess {
+  // On the upgrade hook: the request's snapshot (`param_names`: the route's parameters).
+  static std::shared_ptr<Session> make(App& app, const SessionOptions& options, Upgrade& up,
+                                       const std::vector<std::string>& param_names);
+  static void opened(Session& s, WebSocket& ws);
+  static void received(Session& s, std::string_view message, OpCode op);
+  static void drained(Session& s) {
+    s.sent_uncounted_ = 0;
+    s.drain_waiters_.wake_all();
+  }
+  // The socket became closed (`code`, `reason`), or went without opening (1006).
+  static void closed(Session& s, int code, std::string_view reason);
+  // The coroutine returned (`failed`: by an exception other than Disconnected).
+  static void finish(Session& s, bool failed);
+};
+
+// The route's per-socket user data: the session, told when the socket (or a failed upgrade)
+// lets go of it.
+struct SessionSlot {
+  std::shared_ptr<Session> session;
+  ~SessionSlot() {
+    if (session) SessionAccess::closed(*session, close_code::abnormal, {});
+  }
+};
+
+}  // namespace wisp::detail

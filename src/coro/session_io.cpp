@@ -1,0 +1,156 @@
+// A session's messages: received ones handed to the waiting receive (or queued for the next),
+// sends that wait while the socket is over its high-water mark.
+#include <cstring>
+#include <stdexcept>
+
+#include "coro/session_access.hpp"
+#include "net/event_loop.hpp"
+
+namespace wisp {
+namespace {
+
+constexpr std::size_t kQueuedHead = 5;  // an opcode byte and a 4-byte length
+
+}  // namespace
+
+// ---- receiving
+
+Message Session::take_message() {
+  const char* head = backlog_.data() + backlog_at_;
+  std::uint32_t size = 0;
+  std::memcpy(&size, head + 1, sizeof size);
+  current_op_ = static_cast<OpCode>(head[0]);
+  current_.assign(head + kQueuedHead, size);
+  backlog_at_ += kQueuedHead + size;
+  if (backlog_at_ == backlog_.size()) {  // keeps its capacity: no allocation once warm
+    backlog_.clear();
+    backlog_at_ = 0;
+  }
+  return {current_op_, current_};
+}
+
+bool Session::ReceiveAwaiter::await_ready() {
+  Session& s = session_;
+  s.check_thread();
+  if (s.receiver_) throw std::logic_error("wisp::Session: one receive at a time");
+  if (s.phase_ == Phase::Deciding) throw std::logic_error("wisp::Session::receive: accept() first");
+  return !s.backlog_.empty() || s.phase_ == Phase::Closed;
+}
+
+void Session::ReceiveAwaiter::await_suspend(std::coroutine_handle<> handle) {
+  this->handle = handle;
+  session_.receiver_ = this;
+}
+
+Message Session::ReceiveAwaiter::await_resume() {
+  Session& s = session_;
+  if (delivered_) return {s.current_op_, s.current_};
+  if (!s.backlog_.empty()) return s.take_message();
+  s.throw_disconnected();
+}
+
+Session::ReceiveAwaiter::~ReceiveAwaiter() {
+  if (session_.receiver_ == this) session_.receiver_ = nullptr;  // cancelled while waiting
+}
+
+std::string_view Session::TextAwaiter::await_resume() {
+  const Message message = ReceiveAwaiter::await_resume();
+  if (message.op != OpCode::Text) throw MessageTypeError(message.op);
+  return message.data;
+}
+
+std::string_view Session::BytesAwaiter::await_resume() {
+  const Message message = ReceiveAwaiter::await_resume();
+  if (message.op != OpCode::Binary) throw MessageTypeError(message.op);
+  return message.data;
+}
+
+json Session::JsonAwaiter::await_resume() {
+  const Message message = ReceiveAwaiter::await_resume();
+  if (message.op != OpCode::Text) throw MessageTypeError(message.op);
+  return json::parse(message.data);
+}
+
+Task<std::string_view> Session::receive_text(std::chrono::milliseconds limit) {
+  co_return co_await with_timeout(limit, receive_text());
+}
+
+Task<Message> Session::receive(std::chrono::milliseconds limit) {
+  co_return co_await with_timeout(limit, receive());
+}
+
+void detail::SessionAccess::received(Session& s, std::string_view message, OpCode op) {
+  s.sent_uncounted_ = 0;  // a read's writes are corked and counted as they go
+  if (Session::ReceiveAwaiter* receiver = std::exchange(s.receiver_, nullptr)) {
+    s.current_.assign(message);
+    s.current_op_ = op;
+    receiver->delivered_ = true;
+    receiver->handle.resume();
+    return;
+  }
+  if (s.backlog_.size() - s.backlog_at_ + message.size() > s.options_.max_receive_backlog) {
+    s.socket_->close(close_code::policy_violation, "receive backlog over limit");
+    return;
+  }
+  const auto size = static_cast<std::uint32_t>(message.size());
+  s.backlog_.push_back(static_cast<char>(op));
+  s.backlog_.append(reinterpret_cast<const char*>(&size), sizeof size);
+  s.backlog_.append(message);
+}
+
+// ---- sending
+
+bool Session::over_high_water() const {
+  return socket_->buffered_amount() > options_.send_high_water;
+}
+
+bool Session::SendAwaiter::await_ready() {
+  Session& s = session_;
+  WebSocket& socket = s.open_socket("send");
+  if (s.over_high_water() || s.sent_uncounted_ > s.options_.send_high_water) return false;
+  status_ = socket.send(message_, op_);
+  s.sent_uncounted_ += message_.size();
+  return true;
+}
+
+void Session::SendAwaiter::await_suspend(std::coroutine_handle<> handle) {
+  this->handle = handle;
+  Session& s = session_;
+  if (s.over_high_water()) {
+    s.drain_waiters_.push(*this);  // resumed by the route's drain handler
+  } else {
+    s.yield_to_loop(*this);
+  }
+}
+
+void Session::yield_to_loop(SendAwaiter& sender) {
+  const bool first = yielded_.empty();
+  yielded_.push(sender);
+  if (!first) return;
+  // A posted task runs after this iteration's writes went out (or were buffered and counted).
+  static_cast<net::EventLoop*>(loop_)->post([session = weak_from_this()] {
+    if (const auto s = session.lock()) s->resume_yielded();
+  });
+}
+
+void Session::resume_yielded() {
+  sent_uncounted_ = 0;
+  if (phase_ != Phase::Closed && over_high_water()) {
+    yielded_.move_all_to(drain_waiters_);
+  } else {
+    yielded_.wake_all();
+  }
+}
+
+SendStatus Session::SendAwaiter::await_resume() {
+  Session& s = session_;
+  if (s.phase_ == Phase::Closed) s.throw_disconnected();
+  if (!status_) {
+    status_ = s.socket_->send(message_, op_);
+    s.sent_uncounted_ += message_.size();
+  }
+  if (*status_ == SendStatus::Dropped && s.phase_ == Phase::Closed) s.throw_disconnected();
+  return *status_;
+}
+
+}  // namespace wisp
