@@ -82,11 +82,11 @@ TEST(ClusterAppFaults, RedisKilledMidTrafficLocalDeliveryGoesOnRemoteResumes) {
     remote_last = i;
   }
 
+  EXPECT_TRUE(eventually([&] { return app.metrics().broker.pending == 0; }));
   const BrokerMetrics broker = app.metrics().broker;
   EXPECT_TRUE(broker.up);
   EXPECT_GE(broker.reconnects, 1u);
   EXPECT_GE(broker.lost, 1u);  // at least what overflowed max_pending while Redis was down
-  EXPECT_TRUE(eventually([&] { return app.metrics().broker.pending == 0; }));
   const std::string metrics = http_get(cluster[0].port(), "/metrics");
   EXPECT_NE(metrics.find("\nwisp_broker_up 1\n"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("\nwisp_broker_lost_total " + std::to_string(broker.lost) + "\n"),
