@@ -49,6 +49,14 @@ std::optional<ActionResult> call(App& app, const std::string& service, const std
   return future.get();
 }
 
+// Until `count` nodes wait for calls (Redis counts their BLPOPs as blocked clients).
+bool nodes_waiting(RedisClient& client, int count) {
+  return eventually([&] {
+    auto info = client.command({"INFO", "clients"}).value_or("");
+    return info.find("blocked_clients:" + std::to_string(count) + "\r") != std::string::npos;
+  });
+}
+
 class AppActionsTest : public ::testing::Test {
  protected:
   RedisServer redis;
@@ -60,11 +68,7 @@ class AppActionsTest : public ::testing::Test {
 
   void SetUp() override {
     caller_running.emplace(caller);
-    // Both nodes wait for calls (BLPOP) before the first is made.
-    ASSERT_TRUE(eventually([&] {
-      auto info = client.command({"INFO", "clients"}).value_or("");
-      return info.find("blocked_clients:2") != std::string::npos;
-    }));
+    ASSERT_TRUE(nodes_waiting(client, 2));  // before the first call
   }
 };
 
@@ -132,8 +136,11 @@ TEST(AppActions, ActionsNeedAServiceRedisAndToBeAddedBeforeRun) {
   EXPECT_THROW(no_service.action("a", handler), std::logic_error);
 
   App running_app(service_options(redis.url(), "svc"));
+  running_app.action("a", handler);
   ServerThread running(running_app);
-  EXPECT_THROW(running_app.action("a", handler), std::logic_error);
+  RedisClient client = redis.client();
+  ASSERT_TRUE(nodes_waiting(client, 1));  // it runs
+  EXPECT_THROW(running_app.action("b", handler), std::logic_error);
 }
 
 }  // namespace
