@@ -3,8 +3,11 @@
 check that every example works: drive.py EXAMPLE_BINARY SCENARIO. Exits non-zero on failure."""
 import asyncio
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
+import time
 
 import websockets
 
@@ -129,23 +132,68 @@ SCENARIOS = {
 }
 
 
-def main():
-    binary, scenario = sys.argv[1], sys.argv[2]
-    server = subprocess.Popen([binary, "0"], stdout=subprocess.PIPE, text=True)
+class RedisServer:
+    """A redis-server of the example's own, on a free loopback port, stopped by its PID."""
+
+    def __init__(self):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.dir = tempfile.TemporaryDirectory()
+        self.process = subprocess.Popen(
+            ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--save", "",
+             "--appendonly", "no", "--dir", self.dir.name, "--logfile", self.dir.name + "/log"])
+        self.url = f"redis://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + TIMEOUT
+        while not self.answers():
+            assert time.monotonic() < deadline, "redis-server did not start"
+            time.sleep(0.02)
+
+    def answers(self):
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+                s.sendall(b"PING\r\n")
+                return s.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(TIMEOUT)
+        self.dir.cleanup()
+
+
+def run_example(command, scenario):
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     try:
         first = server.stdout.readline()
         assert first.startswith("listening on "), f"unexpected first line {first!r}"
         url = "ws://" + first.split()[-1]
-        run = SCENARIOS[scenario]
-        # Seed 003's scenarios also read the example's binary (its file streaming streams it).
-        coroutine = run(url, binary) if scenario in drive_seed003.SCENARIOS else run(url)
-        stopped_itself = asyncio.run(coroutine)  # e.g. a shutdown request
+        stopped_itself = asyncio.run(scenario(url))  # e.g. a shutdown request
         if not stopped_itself:
             server.send_signal(signal.SIGTERM)
         assert server.wait(TIMEOUT) == 0, "the example did not stop cleanly"
     finally:
         if server.poll() is None:
             server.kill()
+
+
+def main():
+    """drive.py EXAMPLE_BINARY SCENARIO [WISP_BINARY] (the last for WITH_REDIS scenarios)."""
+    binary, scenario = sys.argv[1], sys.argv[2]
+    if scenario in drive_hub.WITH_REDIS:
+        redis = RedisServer()
+        try:
+            call = drive_hub.WispCall(sys.argv[3], redis.url)
+            run_example([binary, "0", redis.url],
+                        lambda url: drive_hub.WITH_REDIS[scenario](url, call))
+        finally:
+            redis.stop()
+    elif scenario in drive_seed003.SCENARIOS:
+        # Seed 003's scenarios also read the example's binary (its file streaming streams it).
+        run_example([binary, "0"], lambda url: SCENARIOS[scenario](url, binary))
+    else:
+        run_example([binary, "0"], SCENARIOS[scenario])
     print(f"{scenario}: ok")
 
 

@@ -1,5 +1,6 @@
 """The event hub examples' scenarios for drive.py: what a client of each example sees, over the
-hub's JSON envelope ({"type", "data", "id"}), with Python websockets and urllib."""
+hub's JSON envelope ({"type", "data", "id"}), with Python websockets and urllib; service actions
+with `wisp call`."""
 import asyncio
 import itertools
 import json
@@ -174,7 +175,25 @@ async def hub_basics(url):
     await a.ws.close()
 
 
-async def hub_admin(url):
+class WispCall:
+    """seed 000's service actions, called as an operator would: `wisp call SERVICE ACTION JSON`."""
+
+    def __init__(self, wisp, redis_url):
+        self.wisp, self.redis_url = wisp, redis_url
+
+    async def __call__(self, action, payload=None):
+        """(exit status, JSON answer or the error text) of one call of realtime_service."""
+        process = await asyncio.create_subprocess_exec(
+            self.wisp, "call", "realtime_service", action, json.dumps(payload or {}),
+            "--redis", self.redis_url, "--timeout", str(TIMEOUT),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        out, err = await asyncio.wait_for(process.communicate(), TIMEOUT + 5)
+        if process.returncode == 0:
+            return 0, json.loads(out)
+        return process.returncode, err.decode().strip()
+
+
+async def hub_admin(url, call):
     for refused in ("/ws", "/ws?token=forged"):
         client = await connect(url, refused)
         assert await closed(client) == (1008, "invalid or missing token")
@@ -186,17 +205,19 @@ async def hub_admin(url):
     status = (await a.next("system_status"))["data"]
     assert status["active_users"] >= 1 and status["memory_kib"] > 0, status
     # send to one client, found by its metadata
-    assert http(url, "/admin/notify", {"user_id": "bob", "message": "hi bob"}) == (
-        200, {"delivered": True, "client_id": b_id})
+    assert await call("notify_user", {"user_id": "bob", "message": "hi bob"}) == (
+        0, {"delivered": True, "client_id": b_id})
     assert (await b.next("notification"))["data"]["message"] == "hi bob"
-    assert http(url, "/admin/notify", {"user_id": "carol"})[0] == 404
+    assert await call("notify_user", {"user_id": "carol"}) == (
+        1, "wisp call: User carol not connected")
     # the client list, and a filter on it
-    listed = http(url, "/admin/clients")[1]
-    assert listed["count"] == 2 and listed["clients"][a_id]["user_id"] == "ada", listed
+    status, listed = await call("get_connected_clients")
+    assert status == 0 and listed["count"] == 2, listed
+    assert listed["clients"][a_id]["user_id"] == "ada", listed
     assert listed["clients"][b_id]["remote_address"].startswith("127.0.0.1:"), listed
-    assert http(url, "/admin/inactive?minutes=30")[1]["count"] == 0
-    assert http(url, "/admin/inactive?minutes=0")[1]["count"] == 2
-    # broadcast to a list, then to all
+    assert (await call("find_inactive_clients", {"minutes": 30}))[1]["count"] == 0
+    assert (await call("find_inactive_clients", {"minutes": 0}))[1]["count"] == 2
+    # broadcast to a list, then to all (HTTP)
     assert http(url, "/admin/broadcast", {"type": "note", "data": {"n": 1},
                                           "client_ids": [a_id, "nobody"]})[1] == {"recipients": 1}
     assert (await a.next("note"))["data"] == {"n": 1}
@@ -209,13 +230,13 @@ async def hub_admin(url):
         assert (await a.request("whoami"))["client_id"] == a_id
     assert await a.error("whoami") == "rate_limited"
     # kick, with a notice
-    assert http(url, "/admin/kick", {})[0] == 400
-    assert http(url, "/admin/kick", {"client_id": b_id, "reason": "bye bob"}) == (
-        200, {"success": True, "client_id": b_id})
+    assert await call("kick_client", {}) == (1, "wisp call: No client_id provided")
+    assert await call("kick_client", {"client_id": b_id, "reason": "bye bob"}) == (
+        0, {"success": True, "client_id": b_id})
     assert (await b.next("disconnect_notice"))["data"]["reason"] == "bye bob"
     assert await closed(b) == (1000, "bye bob")
     # graceful shutdown: the message, then the close, then the process ends (drive.py checks)
-    assert http(url, "/admin/shutdown", {}) == (200, {"shutdown_initiated": True})
+    assert await call("shutdown") == (0, {"shutdown_initiated": True})
     assert (await a.next("shutdown"))["data"]["expected_downtime"] == "10 minutes"
     assert (await closed(a))[0] == 1001
     return True  # the server stopped itself
@@ -234,5 +255,7 @@ async def hub_blueprints(url):
     await b.ws.close()
 
 
-SCENARIOS = {"hub_chat": hub_chat, "hub_basics": hub_basics, "hub_admin": hub_admin,
-             "hub_blueprints": hub_blueprints}
+SCENARIOS = {"hub_chat": hub_chat, "hub_basics": hub_basics, "hub_blueprints": hub_blueprints}
+# Scenarios of examples offering service actions: drive.py starts a redis-server, passes its url
+# to the example, and gives the scenario a WispCall.
+WITH_REDIS = {"hub_admin": hub_admin}

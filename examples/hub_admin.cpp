@@ -1,20 +1,18 @@
 // Running a hub: seed 000's client management, security and operations sections. Clients
 // authenticate with a token in the query (ws://HOST/ws?token=...; refused: closed with 1008) and
 // get custom ids; a rate limit answers floods with `rate_limited` errors; a background task
-// broadcasts the system status every second; and an admin HTTP API on the same port notifies a
-// user, lists and filters clients, kicks one with a notice, broadcasts to all or to a list, and
-// shuts the server down gracefully with a message.
+// broadcasts the system status every second; and the service "realtime_service" offers seed 000's
+// admin actions over Redis (README "Service actions"): notify a user, list and filter clients,
+// kick one with a notice, and shut the server down gracefully with a message. Broadcasting to all
+// or to a list is an HTTP route on the same port.
 //
-// Seed 000 writes the admin operations as service actions (`app.action`, called over Redis):
-// wisp has no broker yet, so here they are HTTP routes with the same inputs and answers.
-//
-//   example_hub_admin [port]   then connect to ws://127.0.0.1:PORT/ws?token=secret-ada, and
-//     curl -d '{"user_id":"ada","message":"hi"}' http://127.0.0.1:PORT/admin/notify
-//     curl http://127.0.0.1:PORT/admin/clients
-//     curl 'http://127.0.0.1:PORT/admin/inactive?minutes=30'
-//     curl -d '{"client_id":"...","reason":"bye"}' http://127.0.0.1:PORT/admin/kick
+//   example_hub_admin [port] [redis_url]   then connect to ws://127.0.0.1:PORT/ws?token=secret-ada
+//     wisp call realtime_service notify_user '{"user_id":"ada","message":"hi"}'
+//     wisp call realtime_service get_connected_clients '{}'
+//     wisp call realtime_service find_inactive_clients '{"minutes":30}'
+//     wisp call realtime_service kick_client '{"client_id":"...","reason":"bye"}'
+//     wisp call realtime_service shutdown '{}'
 //     curl -d '{"type":"note","data":{"n":1},"client_ids":["..."]}' .../admin/broadcast
-//     curl -X POST http://127.0.0.1:PORT/admin/shutdown
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -23,6 +21,7 @@
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 
 #include "wisp/wisp.hpp"
@@ -73,10 +72,6 @@ json system_status(const wisp::Hub& hub) {
           {"timestamp", seconds(Clock::now())}};
 }
 
-void answer(wisp::Response& res, int status, const json& body) {
-  res.status(status).json(body.dump());
-}
-
 // The request's JSON body as an object; an empty object if it is not one.
 json body_of(const wisp::Request& req) {
   json body = json::parse(req.body(), nullptr, /*allow_exceptions=*/false);
@@ -98,44 +93,54 @@ json described(const std::vector<wisp::ClientInfo>& clients) {
   return {{"count", clients.size()}, {"clients", all}};
 }
 
-// The admin API (seed 000's service actions, see above).
-void add_admin_routes(wisp::App& app, wisp::Hub& hub) {
+// Seed 000's service actions. They run on the app's primary loop; the hub's calls are safe there.
+// An error is thrown: the caller gets it (`wisp call` prints it and exits 1).
+void add_admin_actions(wisp::App& app, wisp::Hub& hub) {
   // "Send to a Specific Client": the user's connection, found by its metadata.
-  app.post("/admin/notify", [&](wisp::Request& req, wisp::Response& res) {
-    const json body = body_of(req);
-    const std::string user = body.value("user_id", "");
+  app.action("notify_user", [&](const json& payload) -> json {
+    const std::string user = payload.value("user_id", "");
     const auto found = hub.clients([&](const wisp::ClientInfo& c) {
       const auto id = c.metadata.find("user_id");
       return id != c.metadata.end() && id->second == user;
     });
-    if (found.empty()) return answer(res, 404, {{"error", "User " + user + " not connected"}});
+    if (found.empty()) throw std::runtime_error("User " + user + " not connected");
     const bool delivered =
         hub.send(found.front().id, "notification",
-                 {{"message", body.value("message", "")}, {"timestamp", seconds(Clock::now())}});
-    answer(res, 200, {{"delivered", delivered}, {"client_id", found.front().id}});
+                 {{"message", payload.value("message", "")}, {"timestamp", seconds(Clock::now())}});
+    return {{"delivered", delivered}, {"client_id", found.front().id}};
   });
   // "Getting Connected Clients".
-  app.get("/admin/clients", [&](wisp::Request&, wisp::Response& res) {
-    answer(res, 200, described(hub.clients([](const wisp::ClientInfo&) { return true; })));
+  app.action("get_connected_clients", [&](const json&) -> json {
+    return described(hub.clients([](const wisp::ClientInfo&) { return true; }));
   });
   // "Filtering Clients": no message for `minutes` (30 unless asked).
-  app.get("/admin/inactive", [&](wisp::Request& req, wisp::Response& res) {
-    const int minutes = std::atoi(req.query_param("minutes").value_or("30").c_str());
+  app.action("find_inactive_clients", [&](const json& payload) -> json {
+    const int minutes = payload.is_object() ? payload.value("minutes", 30) : 30;
     const Clock::time_point threshold = Clock::now() - std::chrono::minutes(minutes);
-    answer(res, 200, described(hub.clients([&](const wisp::ClientInfo& c) {
-             return c.last_activity < threshold;
-           })));
+    return described(
+        hub.clients([&](const wisp::ClientInfo& c) { return c.last_activity < threshold; }));
   });
   // "Disconnecting Clients": a disconnect_notice with the reason, then the close.
-  app.post("/admin/kick", [&](wisp::Request& req, wisp::Response& res) {
-    const json body = body_of(req);
-    const std::string client_id = body.value("client_id", "");
-    if (client_id.empty()) return answer(res, 400, {{"error", "No client_id provided"}});
+  app.action("kick_client", [&](const json& payload) -> json {
+    const std::string client_id = payload.value("client_id", "");
+    if (client_id.empty()) throw std::invalid_argument("No client_id provided");
     const bool success =
-        hub.disconnect(client_id, body.value("reason", "Disconnected by administrator"));
-    answer(res, 200, {{"success", success}, {"client_id", client_id}});
+        hub.disconnect(client_id, payload.value("reason", "Disconnected by administrator"));
+    return {{"success", success}, {"client_id", client_id}};
   });
-  // Broadcast to every client, or to the listed ones.
+  // "Graceful Shutdown": every client gets the message, then the server stops (the answer
+  // leaves first: the app waits for the clients' close replies).
+  app.action("shutdown", [&](const json&) -> json {
+    hub.shutdown({{"message", "Server is shutting down for maintenance"},
+                  {"expected_downtime", "10 minutes"},
+                  {"reconnect", false}},
+                 std::chrono::seconds(5));
+    return {{"shutdown_initiated", true}};
+  });
+}
+
+// Broadcast to every client, or to the listed ones (seed 001), over HTTP.
+void add_broadcast_route(wisp::App& app, wisp::Hub& hub) {
   app.post("/admin/broadcast", [&](wisp::Request& req, wisp::Response& res) {
     const json body = body_of(req);
     const std::string type = body.value("type", hub.settings().broadcast_type);
@@ -144,15 +149,7 @@ void add_admin_routes(wisp::App& app, wisp::Hub& hub) {
         body.contains("client_ids")
             ? hub.broadcast_to(body["client_ids"].get<std::vector<std::string>>(), type, data)
             : hub.broadcast(type, data);
-    answer(res, 200, {{"recipients", recipients}});
-  });
-  // "Graceful Shutdown": every client gets the message, then the server stops.
-  app.post("/admin/shutdown", [&](wisp::Request&, wisp::Response& res) {
-    answer(res, 200, {{"shutdown_initiated", true}});
-    hub.shutdown({{"message", "Server is shutting down for maintenance"},
-                  {"expected_downtime", "10 minutes"},
-                  {"reconnect", false}},
-                 std::chrono::seconds(5));
+    res.json(json{{"recipients", recipients}}.dump());
   });
 }
 
@@ -160,7 +157,9 @@ void add_admin_routes(wisp::App& app, wisp::Hub& hub) {
 
 int main(int argc, char** argv) {
   const auto port = static_cast<std::uint16_t>(argc > 1 ? std::atoi(argv[1]) : 9001);
-  wisp::App app({.client_id = custom_client_id});
+  wisp::AppOptions options{.client_id = custom_client_id, .service = "realtime_service"};
+  options.redis.url = argc > 2 ? argv[2] : "redis://127.0.0.1:6379";
+  wisp::App app(options);
   // seed 000 "Rate Limiting": 60 messages a minute per client; past it, `rate_limited` errors.
   wisp::Hub& hub = app.hub("/ws", {.websocket = {.rate_limit_messages = 60,
                                                  .rate_limit_window = std::chrono::minutes(1)}});
@@ -178,7 +177,8 @@ int main(int argc, char** argv) {
   });
   hub.on("whoami", [](wisp::Event& ev) { return json{{"client_id", ev.client_id()}}; });
 
-  add_admin_routes(app, hub);
+  add_admin_actions(app, hub);
+  add_broadcast_route(app, hub);
   app.every(std::chrono::seconds(1), [&] { hub.broadcast("system_status", system_status(hub)); });
 
   app.listen("127.0.0.1", port);

@@ -15,6 +15,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "wisp/actions.hpp"
 #include "wisp/client.hpp"
 #include "wisp/http.hpp"
 #include "wisp/job.hpp"
@@ -305,6 +306,24 @@ class App {
                std::function<void(bool)> done);
   void disconnect(std::string_view client_id, int code, std::string_view reason,
                   std::function<void(bool)> done);
+
+  // Service actions (README "Service actions"; include/wisp/actions.hpp), over Redis
+  // (AppOptions::redis): with a Redis url the app has two connections for them beside the
+  // broker's, three when it offers actions.
+  //
+  // Offers `name` under AppOptions::service: each call of it, from any process, is answered by
+  // exactly one node of the service, which runs `handler` on its primary loop. Registering a name
+  // again replaces its handler. Throws std::logic_error without AppOptions::service, without
+  // AppOptions::redis.url, or once run() has been called.
+  App& action(std::string name, ActionHandler handler);
+  // Calls `action` of `service` with `payload`; `done` gets its result once (an error when no
+  // node answered within `timeout`, or Redis could not be reached in time). Safe from any thread:
+  // called on a loop thread, `done` runs later on that thread; called on another thread, it runs
+  // on the primary loop's (after run() ended: at once, on the calling thread, `unavailable`).
+  // Calls made before run() wait for it. A callback that throws is reported on stderr. Throws
+  // std::logic_error without AppOptions::redis.url (there is no one to call).
+  void call(std::string_view service, std::string_view action, json payload,
+            std::chrono::milliseconds timeout, ActionCallback done);
 
   // The counters of the running loops, summed (Metrics::prometheus() formats them). Safe from
   // any thread.

@@ -1,4 +1,4 @@
-// The JSON messages of service actions (docs-draft/service-actions.md is the spec):
+// The JSON messages of service actions (docs/service-actions.md is the spec):
 //   a call    {"v":1, "id":"<call id>", "action":"<name>", "payload":<json>,
 //              "reply":"<channel>", "deadline":<unix ms>}   RPUSHed on P"svc:"<service>
 //   an answer {"v":1, "id":"<call id>", "ok":true, "result":<json>}

@@ -254,14 +254,16 @@ std::vector<std::vector<server::ListenSocket>> App::Impl::take_listen_sockets() 
   return sockets;
 }
 
-// The broker runs its I/O on the primary loop, from before any loop serves (the others wait
-// in attach() for the primary) until the primary ends; calls after that are the broker's to
-// count or drop.
+// The broker (and the service actions) run their I/O on the primary loop, from before any loop
+// serves (the others wait in attach() for the primary) until the primary ends; calls after that are
+// the broker's to count or drop.
 void App::Impl::run_loop(const std::vector<server::ListenSocket>& sockets, unsigned index) {
   server::LoopServer server(state, sockets);
   if (index == 0) state.broker->start(server.loop());
+  if (index == 0 && state.actions) state.actions->start(server.loop());
   state.loops.attach(server, index);
   server.run();
+  if (index == 0 && state.actions) state.actions->stop();
   if (index == 0) state.broker->stop();
   state.loops.detach();
 }

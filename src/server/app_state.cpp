@@ -12,6 +12,11 @@ std::unique_ptr<broker::Broker> make_broker(const AppOptions& options, broker::N
   return broker::make_redis_broker(options.redis, node);
 }
 
+std::unique_ptr<broker::ServiceActions> make_actions(const AppOptions& options) {
+  if (options.redis.url.empty()) return nullptr;
+  return std::make_unique<broker::ServiceActions>(options.redis, options.service);
+}
+
 }  // namespace
 
 AppState::AppState(const AppOptions& app_options)
@@ -32,6 +37,7 @@ AppState::AppState(const AppOptions& app_options)
       admission(options.connections_per_ip_per_minute),
       node(loops, registry),
       broker(make_broker(options, node)),
+      actions(make_actions(options)),
       workers(std::make_unique<WorkerPool>(options.workers)) {
   add_engine_commands(*this);
 }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "broker/broker.hpp"
+#include "broker/service_actions.hpp"
 #include "server/admission.hpp"
 #include "server/cluster_node.hpp"
 #include "server/http_router.hpp"
@@ -64,6 +65,9 @@ class AppState {
   Admission admission;
   ClusterNode node;
   std::unique_ptr<broker::Broker> broker;
+  // Service actions (App::action, App::call), with options.redis.url only; run on the primary
+  // loop like the broker.
+  std::unique_ptr<broker::ServiceActions> actions;
 
   // A publish from a socket (`except`, on the calling thread's loop) or from the app (null).
   void publish(std::string_view topic, std::string_view message, OpCode op, bool compress,

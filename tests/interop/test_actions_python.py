@@ -1,6 +1,6 @@
 """Service actions across languages: Python (Debian's python3-redis) calls a wisp action, and
 answers one that `wisp call` calls, through a real redis-server, speaking the documented format
-(docs-draft/service-actions.md) and nothing else.
+(docs/service-actions.md) and nothing else.
 
 usage: test_actions_python.py WISP_BIN ACTIONS_PEER_BIN
 """
