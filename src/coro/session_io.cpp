@@ -115,12 +115,9 @@ bool Session::SendAwaiter::await_ready() {
 
 void Session::SendAwaiter::await_suspend(std::coroutine_handle<> handle) {
   this->handle = handle;
-  Session& s = session_;
-  if (s.over_high_water()) {
-    s.drain_waiters_.push(*this);  // resumed by the route's drain handler
-  } else {
-    s.yield_to_loop(*this);
-  }
+  // Always past the end of this iteration first: bytes staged for it count as unsent but may all
+  // be taken by the kernel then, with no drain to report. resume_yielded() sees what is left.
+  session_.yield_to_loop(*this);
 }
 
 void Session::yield_to_loop(SendAwaiter& sender) {

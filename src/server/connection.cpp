@@ -185,9 +185,10 @@ SendStatus Connection::send(std::string_view message, OpCode op, bool compress) 
   }
   write_message(op, message, compress);
   count_sent(message.size());
-  if (!backpressured()) return SendStatus::Sent;
-  drain_wanted_ = true;
-  return SendStatus::Backpressure;
+  // Bytes staged for the end of the iteration count in buffered_amount() and may still be refused
+  // by the kernel then: whoever waits on buffered_amount() hears the drain.
+  if (buffered() > 0) drain_wanted_ = true;
+  return backpressured() ? SendStatus::Backpressure : SendStatus::Sent;
 }
 
 // ---- topics ------------------------------------------------------------------------------------
