@@ -405,20 +405,8 @@ TEST(FlowControl, SlowReaderOverTlsGetsEveryEcho) {
 // A blocking connection with a small receive buffer (so that the server's answers soon fill it),
 // whose reads and writes give up after 10 s.
 int connect_small_window(std::uint16_t port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  const int window = 64 * 1024;
-  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &window, sizeof window);
-  timeval timeout{10, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-    ::close(fd);
-    throw std::runtime_error("cannot connect");
-  }
+  const int fd = connect_tcp(port, 10, 64 * 1024);
+  if (fd < 0) throw std::runtime_error("cannot connect");
   return fd;
 }
 

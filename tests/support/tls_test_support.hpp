@@ -35,9 +35,12 @@ inline std::string ssl_errors() {
 }
 
 // A blocking connection to 127.0.0.1:port whose reads and writes give up after `timeout_s`, so a
-// stuck server fails the test instead of hanging it; -1 if it cannot connect.
-inline int connect_tcp(std::uint16_t port, long timeout_s) {
+// stuck server fails the test instead of hanging it; -1 if it cannot connect. A `receive_buffer`
+// (bytes; 0: the system's) is set before connecting, so that the window it advertises is small.
+inline int connect_tcp(std::uint16_t port, long timeout_s, int receive_buffer = 0) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (receive_buffer > 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
   timeval timeout{timeout_s, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
   setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
