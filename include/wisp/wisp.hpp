@@ -16,4 +16,5 @@
 #include "wisp/task.hpp"
 #include "wisp/timer.hpp"
 #include "wisp/upgrade.hpp"
+#include "wisp/version.hpp"
 #include "wisp/websocket.hpp"

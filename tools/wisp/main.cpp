@@ -2,12 +2,15 @@
 // calls a service action over Redis.
 #include <exception>
 #include <iostream>
+#include <string>
 #include <vector>
 
 #include "commands.hpp"
+#include "wisp/version.hpp"
 
 int main(int argc, char** argv) {
   CLI::App cli{"wisp: a real-time WebSocket server framework"};
+  cli.set_version_flag("--version", "wisp " + std::string(wisp::version));
   cli.require_subcommand(1);
   const std::vector<wisp::tool::Command> commands = {
       wisp::tool::add_serve_command(cli),
