@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "config_file.hpp"
 #include "wisp/version.hpp"
 
 int main(int argc, char** argv) {
@@ -17,6 +18,7 @@ int main(int argc, char** argv) {
       wisp::tool::add_bench_command(cli),
       wisp::tool::add_call_command(cli),
   };
+  wisp::tool::add_config_option(cli);
   CLI11_PARSE(cli, argc, argv);
   try {
     for (const auto& command : commands) {
