@@ -95,6 +95,13 @@ class ConfigFile(unittest.TestCase):
         server = self.serve("port = 0\nthreads = 3\n", "--threads", "2")
         self.assertEqual(json.loads(server.get("/healthz"))["threads"], 2)
 
+    def test_the_systemd_units_file_is_valid(self):
+        shipped = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "deploy",
+                               "systemd", "wisp.conf")
+        with open(shipped) as f:
+            server = self.serve(f.read(), "--host", "127.0.0.1", "--port", "0", "--threads", "1")
+        self.assertEqual(json.loads(server.get("/healthz"))["threads"], 1)
+
     def test_max_message_size(self):
         server = self.serve("port = 0\nmax-message-size = 1000\n")
 
