@@ -4,7 +4,7 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-install(TARGETS wisp EXPORT wispTargets
+install(TARGETS ${WISP_PUBLIC_LIBRARY} EXPORT wispTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT dev
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT dev)
 install(DIRECTORY include/wisp ${PROJECT_BINARY_DIR}/include/wisp

@@ -15,6 +15,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#pragma GCC visibility push(default)  // the public API: exported from a shared libwisp
+
 namespace wisp {
 
 using json = nlohmann::json;
@@ -41,3 +43,5 @@ struct ActionResult {
 using ActionCallback = std::function<void(ActionResult result)>;
 
 }  // namespace wisp
+
+#pragma GCC visibility pop

@@ -27,6 +27,8 @@
 #include "wisp/upgrade.hpp"
 #include "wisp/websocket.hpp"
 
+#pragma GCC visibility push(default)  // the public API: exported from a shared libwisp
+
 namespace wisp {
 
 class Hub;  // wisp/hub.hpp (which brings in nlohmann/json)
@@ -390,3 +392,5 @@ class App {
 };
 
 }  // namespace wisp
+
+#pragma GCC visibility pop

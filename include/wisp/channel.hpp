@@ -14,6 +14,8 @@
 
 #include "wisp/task.hpp"
 
+#pragma GCC visibility push(default)  // the public API: exported from a shared libwisp
+
 namespace wisp {
 
 // What send() does on a full channel.
@@ -142,3 +144,5 @@ class Channel {
 };
 
 }  // namespace wisp
+
+#pragma GCC visibility pop

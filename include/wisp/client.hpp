@@ -7,6 +7,8 @@
 #include <map>
 #include <string>
 
+#pragma GCC visibility push(default)  // the public API: exported from a shared libwisp
+
 namespace wisp {
 
 // A snapshot of one registered client (routes with settings.client_registry), taken under the
@@ -25,3 +27,5 @@ struct ClientInfo {
 };
 
 }  // namespace wisp
+
+#pragma GCC visibility pop

@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#pragma GCC visibility push(default)  // the public API: exported from a shared libwisp
+
 namespace wisp {
 
 namespace protocol {
@@ -145,3 +147,5 @@ class DeferredResponse {
 };
 
 }  // namespace wisp
+
+#pragma GCC visibility pop

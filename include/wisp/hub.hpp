@@ -27,6 +27,8 @@
 #include "wisp/settings.hpp"
 #include "wisp/websocket.hpp"
 
+#pragma GCC visibility push(default)  // the public API: exported from a shared libwisp
+
 namespace wisp {
 
 using json = nlohmann::json;
@@ -311,3 +313,5 @@ class Hub {
 };
 
 }  // namespace wisp
+
+#pragma GCC visibility pop

@@ -6,6 +6,8 @@
 #include <type_traits>
 #include <utility>
 
+#pragma GCC visibility push(default)  // the public API: exported from a shared libwisp
+
 namespace wisp::detail {
 
 class Job {
@@ -30,3 +32,5 @@ class Job {
 };
 
 }  // namespace wisp::detail
+
+#pragma GCC visibility pop

@@ -5,6 +5,8 @@
 #include <map>
 #include <string>
 
+#pragma GCC visibility push(default)  // the public API: exported from a shared libwisp
+
 namespace wisp {
 
 // How the app's broker is doing (README "Scaling out"); counters since start.
@@ -46,3 +48,5 @@ struct Metrics {
 };
 
 }  // namespace wisp
+
+#pragma GCC visibility pop

@@ -18,6 +18,8 @@
 
 #include "wisp/upgrade.hpp"
 
+#pragma GCC visibility push(default)  // the public API: exported from a shared libwisp
+
 namespace wisp::middleware {
 
 // 403 for an upgrade whose Origin header is not one of `origins` (compared exactly, e.g.
@@ -52,3 +54,5 @@ UpgradeMiddleware max_connections_per_ip(
     std::size_t limit, std::chrono::seconds retry_after = std::chrono::seconds(5));
 
 }  // namespace wisp::middleware
+
+#pragma GCC visibility pop

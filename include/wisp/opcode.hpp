@@ -3,6 +3,8 @@
 
 #include <cstdint>
 
+#pragma GCC visibility push(default)  // the public API: exported from a shared libwisp
+
 namespace wisp {
 
 enum class OpCode : std::uint8_t {
@@ -31,3 +33,5 @@ inline constexpr int try_again_later = 1013;
 }  // namespace close_code
 
 }  // namespace wisp
+
+#pragma GCC visibility pop

@@ -40,6 +40,8 @@
 #include "wisp/upgrade.hpp"
 #include "wisp/websocket.hpp"
 
+#pragma GCC visibility push(default)  // the public API: exported from a shared libwisp
+
 namespace wisp {
 
 using json = nlohmann::json;
@@ -346,3 +348,5 @@ class Session : public std::enable_shared_from_this<Session> {
 };
 
 }  // namespace wisp
+
+#pragma GCC visibility pop

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#pragma GCC visibility push(default)  // the public API: exported from a shared libwisp
+
 namespace wisp {
 
 class Request;
@@ -177,3 +179,5 @@ struct AppOptions {
 };
 
 }  // namespace wisp
+
+#pragma GCC visibility pop

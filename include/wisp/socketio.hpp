@@ -29,6 +29,8 @@
 
 #include "wisp/settings.hpp"
 
+#pragma GCC visibility push(default)  // the public API: exported from a shared libwisp
+
 namespace wisp {
 
 using json = nlohmann::json;
@@ -270,3 +272,5 @@ class SocketIo {
 };
 
 }  // namespace wisp
+
+#pragma GCC visibility pop

@@ -18,6 +18,8 @@
 #include <type_traits>
 #include <utility>
 
+#pragma GCC visibility push(default)  // the public API: exported from a shared libwisp
+
 namespace wisp {
 
 // Raised by with_timeout (and the timed receives of wisp::Session) when the time ran out first.
@@ -314,3 +316,5 @@ auto with_timeout(std::chrono::milliseconds limit, Awaitable awaitable) {
 }
 
 }  // namespace wisp
+
+#pragma GCC visibility pop

@@ -3,6 +3,8 @@
 
 #include <memory>
 
+#pragma GCC visibility push(default)  // the public API: exported from a shared libwisp
+
 namespace wisp {
 
 namespace server {
@@ -25,3 +27,5 @@ class TimerHandle {
 };
 
 }  // namespace wisp
+
+#pragma GCC visibility pop

@@ -13,6 +13,8 @@
 
 #include "wisp/websocket.hpp"  // detail::type_tag
 
+#pragma GCC visibility push(default)  // the public API: exported from a shared libwisp
+
 namespace wisp {
 
 namespace server {
@@ -138,3 +140,5 @@ using UpgradeHook = std::function<void(Upgrade&)>;
 using UpgradeMiddleware = std::function<void(Upgrade&, Next)>;
 
 }  // namespace wisp
+
+#pragma GCC visibility pop

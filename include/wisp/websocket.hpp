@@ -11,6 +11,8 @@
 
 #include "wisp/opcode.hpp"
 
+#pragma GCC visibility push(default)  // the public API: exported from a shared libwisp
+
 namespace wisp {
 
 enum class SendStatus {
@@ -127,3 +129,5 @@ class WebSocket {
 };
 
 }  // namespace wisp
+
+#pragma GCC visibility pop
