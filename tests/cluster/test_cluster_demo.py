@@ -12,7 +12,10 @@ Every wait is bounded (STEP seconds); every process is started here and stopped 
 import asyncio
 import json
 import os
+import signal
+import subprocess
 import sys
+import time
 import unittest
 import urllib.request
 
@@ -31,25 +34,32 @@ def rooms_by_name(port):
     return {room["name"]: room for room in get_json(port, "/api/rooms")["rooms"]}
 
 
-class ClusterDemoTest(unittest.IsolatedAsyncioTestCase):
+class TwoNodes(unittest.IsolatedAsyncioTestCase):
+    """node-a and node-b: `wisp serve --redis` with NODE_OPTIONS, one redis-server."""
+    NODE_OPTIONS = []
+
     async def asyncSetUp(self):
         self.processes, self.clients = [], []
         self.redis = Redis()
         self.processes.append(self.redis.process)
-        self.ports = {}
+        self.ports, self.nodes = {}, {}
         for node in ("node-a", "node-b"):
             process, port, _ = started(
-                [WISP, "serve", "--port", "0", "--redis", self.redis.url, "--node-id", node],
-                r"^wisp serve: listening on 127\.0\.0\.1:(\d+)$")
+                [WISP, "serve", "--port", "0", "--redis", self.redis.url, "--node-id", node,
+                 *self.NODE_OPTIONS], r"^wisp serve: listening on 127\.0\.0\.1:(\d+)$")
             self.processes.append(process)
-            self.ports[node] = port
+            self.ports[node], self.nodes[node] = port, process
 
     async def asyncTearDown(self):
         for client in self.clients:
             client.reader.cancel()
         for process in reversed(self.processes):
+            if process.poll() is None:
+                process.send_signal(signal.SIGCONT)  # a frozen node, to hear SIGTERM
             await asyncio.to_thread(stop, process)
 
+
+class ClusterDemoTest(TwoNodes):
     async def client(self, name, node):
         client = await Client.connect(self.ports[node], name)
         self.clients.append(client)
@@ -120,6 +130,50 @@ class ClusterDemoTest(unittest.IsolatedAsyncioTestCase):
         other = await watcher.next_push("metrics", lambda d: d.get("node") == "node-b")
         self.assertEqual(other["hub_clients"], 1, "node-b's own clients")
         self.assertEqual(other["cluster_clients"], 2)
+
+
+class NodeTimeoutTest(TwoNodes):
+    """--heartbeat and --node-timeout: a node frozen (SIGSTOP: its connections stay open, so only
+    its silence tells) is reaped by the other from Redis' node set (docs/redis-wire-format.md)
+    within the timeout and a beat; with the defaults (15 s) this would outlast STEP."""
+    NODE_OPTIONS = ["--heartbeat", "200", "--node-timeout", "1000"]
+
+    def nodes_in_redis(self):
+        import redis  # Debian's python3-redis
+        with redis.Redis(host="127.0.0.1", port=self.redis.port, socket_timeout=STEP) as r:
+            return {name.decode() for name in r.zrange("wisp:nodes", 0, -1)}
+
+    def until_nodes(self, expected):
+        deadline = time.monotonic() + STEP
+        while (nodes := self.nodes_in_redis()) != expected:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"Redis' node set stayed {nodes}, expected {expected}")
+            time.sleep(0.05)  # Redis has no event to await for a key's change here
+
+    async def test_a_silent_node_is_reaped_within_the_node_timeout(self):
+        await asyncio.to_thread(self.until_nodes, {"node-a", "node-b"})
+        self.nodes["node-b"].send_signal(signal.SIGSTOP)
+        await asyncio.to_thread(self.until_nodes, {"node-a"})
+        self.nodes["node-b"].send_signal(signal.SIGCONT)
+        await asyncio.to_thread(self.until_nodes, {"node-a", "node-b"})  # it beats again
+
+
+
+class ServeOptionsTest(unittest.TestCase):
+    """The options as `wisp serve` checks and documents them (no Redis needed: it never starts)."""
+
+    def test_the_heartbeat_must_be_shorter_than_the_timeout(self):
+        done = subprocess.run(
+            [WISP, "serve", "--port", "0", "--redis", "redis://127.0.0.1:1", "--heartbeat", "2000",
+             "--node-timeout", "1000"], capture_output=True, text=True, timeout=STEP)
+        self.assertNotEqual(done.returncode, 0)
+        self.assertIn("--heartbeat: must be shorter than --node-timeout (1000 ms)", done.stderr)
+
+    def test_serve_help_documents_them(self):
+        done = subprocess.run([WISP, "serve", "--help"], capture_output=True, text=True,
+                              timeout=STEP)
+        self.assertRegex(done.stdout, r"--heartbeat UINT.*=5000")
+        self.assertRegex(done.stdout, r"--node-timeout UINT.*=15000")
 
 
 if __name__ == "__main__":
