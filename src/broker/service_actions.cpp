@@ -204,6 +204,7 @@ void ServiceActions::finish_call(const std::string& id, ActionResult result) {
                   : result.status == Outcome::timeout             ? timeouts_
                                                                   : unavailable_;
   bump(counter);
+  if (result.status == Outcome::failed) bump(failed_);
   call->done(std::move(result));
 }
 
@@ -292,6 +293,7 @@ ServiceActions::Status ServiceActions::status() const {
   status.reconnects = reconnects_.load(std::memory_order_relaxed);
   status.calls = made_.load(std::memory_order_relaxed);
   status.answered = answered_.load(std::memory_order_relaxed);
+  status.failed = failed_.load(std::memory_order_relaxed);
   status.timeouts = timeouts_.load(std::memory_order_relaxed);
   status.unavailable = unavailable_.load(std::memory_order_relaxed);
   status.served = served_.load(std::memory_order_relaxed);
