@@ -231,7 +231,9 @@ class App {
   void reload_certificates();
 
   // Runs the event loops (one on the calling thread, the others on threads of their own) until
-  // stop(). Throws std::logic_error if listen() was not called.
+  // stop(). Throws std::logic_error if listen() was not called; std::system_error if a loop
+  // cannot be made (e.g. no file descriptor left for its epoll): then no loop runs, and run()
+  // throws once every loop thread ended.
   void run();
   // Graceful shutdown: stops accepting, sends options.message to every open WebSocket, closes
   // each with options.code, waits for the close replies until options.timeout, drops what is
