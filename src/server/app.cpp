@@ -277,7 +277,9 @@ void App::Impl::run_loop(const std::vector<server::ListenSocket>& sockets, unsig
 
 void App::shutdown(const ShutdownOptions& options) {
   server::Connection::check_closable(options.code, options.reason);
-  impl_->state.loops.request_stop(options);
+  if (impl_->shutdown_hooks.empty()) return impl_->state.loops.request_stop(options);
+  if (impl_->shutdown_begun.exchange(true)) return;
+  impl_->state.loops.on_primary([this, options] { run_shutdown_hooks(options); });
 }
 
 Metrics App::metrics() const {
