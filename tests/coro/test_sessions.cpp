@@ -306,5 +306,47 @@ TEST(Sessions, TopicsAndTheRegistryWorkFromASession) {
   EXPECT_EQ(next_text(*a), "direct");
 }
 
+// From another thread (here the worker pool's) every call that reaches the connection throws
+// before touching anything; the handshake's readers work; the session goes on on its loop.
+TEST(Sessions, CallsFromAnotherThreadThrowAndTheSessionGoesOn) {
+  CoroServer server([](App& app) {
+    app.ws_route("/threads", [&app](Session& s) -> Task<> {
+      co_await s.accept();
+      auto elsewhere = [&s] {
+        // An await checks when awaited: await_ready() is what co_await runs first, on this thread.
+        std::string log = std::string(s.path()) + ":";
+        const std::function<void()> calls[] = {[&] { (void)s.send_text("x").await_ready(); },
+                                               [&] { (void)s.receive().await_ready(); },
+                                               [&] { s.subscribe("t"); },
+                                               [&] { s.publish("t", "x"); },
+                                               [&] { (void)s.client_id(); },
+                                               [&] { (void)s.buffered_amount(); },
+                                               [&] { s.set_metadata("k", "v"); },
+                                               [&] { (void)s.close(); }};
+        for (const auto& call : calls) {
+          try {
+            call();
+            log += " ran";
+          } catch (const std::logic_error& error) {
+            log += error.what() == std::string_view(
+                                       "wisp::Session: call it on the session's own loop thread")
+                       ? " refused"
+                       : " other";
+          }
+        }
+        return log;
+      };
+      const std::string log = co_await app.offload(elsewhere);
+      co_await s.send_text(log);
+      co_await s.send_text(co_await s.receive_text());
+    });
+  });
+  auto client = open_session(server.port(), "/threads");
+  EXPECT_EQ(next_text(*client),
+            "/threads: refused refused refused refused refused refused refused refused");
+  client->send_frame(kTextFrame, "still here");
+  EXPECT_EQ(next_text(*client), "still here");
+}
+
 }  // namespace
 }  // namespace wisp::test
