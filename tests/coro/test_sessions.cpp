@@ -306,6 +306,38 @@ TEST(Sessions, TopicsAndTheRegistryWorkFromASession) {
   EXPECT_EQ(next_text(*a), "direct");
 }
 
+// A handler that does not receive while its client sends: messages wait in the receive backlog
+// up to SessionOptions::max_receive_backlog, and the one that would pass it closes the session
+// with 1008 (the handler, asleep, is destroyed with its loop when the app stops).
+TEST(Sessions, AReceiveBacklogPastItsLimitClosesWith1008) {
+  CoroServer server([](App& app) {
+    app.ws_route(
+        "/slow",
+        [](Session& s) -> Task<> {
+          co_await s.accept();
+          co_await s.send_text("ready");
+          co_await sleep(std::chrono::hours(1));  // busy elsewhere: receives nothing
+        },
+        // Each queued message takes its size plus 5 bytes: two of 40 fit in 100, not three.
+        SessionOptions{.max_receive_backlog = 100});
+  });
+  auto client = open_session(server.port(), "/slow");
+  EXPECT_EQ(next_text(*client), "ready");
+  const std::string forty(40, 'm');
+  client->send_frame(kTextFrame, forty);
+  client->send_frame(kTextFrame, forty);
+  client->send_frame(0x9, "still open?");  // a ping: answered by the socket, never queued
+  const auto pong = client->read_frame();
+  ASSERT_TRUE(pong) << "closed before the backlog passed its limit";
+  EXPECT_EQ(pong->opcode, 0xA) << "a pong, not a close";
+  EXPECT_EQ(pong->payload, "still open?");
+  client->send_frame(kTextFrame, forty);
+  const auto close = client->read_until_close_frame();
+  ASSERT_TRUE(close);
+  EXPECT_EQ(close->close_code(), 1008);
+  EXPECT_EQ(close->close_reason(), "receive backlog over limit");
+}
+
 // From another thread (here the worker pool's) every call that reaches the connection throws
 // before touching anything; the handshake's readers work; the session goes on on its loop.
 TEST(Sessions, CallsFromAnotherThreadThrowAndTheSessionGoesOn) {
