@@ -163,13 +163,16 @@ class RedisServer:
         self.dir.cleanup()
 
 
-def run_example(command, scenario):
+def run_example(command, scenario, with_server=False):
+    """Runs `scenario(url)` (with_server: `scenario(url, server)`, the example's Popen, for a
+    scenario that stops it itself) against the example; it returns whether it stopped it."""
     server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     try:
         first = server.stdout.readline()
         assert first.startswith("listening on "), f"unexpected first line {first!r}"
         url = "ws://" + first.split()[-1]
-        stopped_itself = asyncio.run(scenario(url))  # e.g. a shutdown request
+        arguments = (url, server) if with_server else (url,)
+        stopped_itself = asyncio.run(scenario(*arguments))  # e.g. a shutdown request
         if not stopped_itself:
             server.send_signal(signal.SIGTERM)
         assert server.wait(TIMEOUT) == 0, "the example did not stop cleanly"
@@ -191,7 +194,8 @@ def main():
             redis.stop()
     elif scenario in drive_seed003.SCENARIOS:
         # Seed 003's scenarios also read the example's binary (its file streaming streams it).
-        run_example([binary, "0"], lambda url: SCENARIOS[scenario](url, binary))
+        run_example([binary, "0"], lambda url, server: SCENARIOS[scenario](url, binary, server),
+                    with_server=True)
     else:
         run_example([binary, "0"], SCENARIOS[scenario])
     print(f"{scenario}: ok")

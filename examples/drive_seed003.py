@@ -2,6 +2,7 @@
 Python websockets."""
 import asyncio
 import json
+import signal
 
 import websockets
 from websockets.exceptions import ConnectionClosed, InvalidStatusCode
@@ -35,7 +36,7 @@ async def closed_with(ws, code, reason=None):
         assert ws.close_reason == reason, ws.close_reason
 
 
-async def seed003_basics(url, binary):
+async def seed003_basics(url, binary, _server):
     async with websockets.connect(url + "/ws") as ws:
         await ws.send("hello")
         await expect(ws, "Echo: hello")
@@ -93,7 +94,7 @@ async def seed003_basics(url, binary):
         await closed_with(ws, 1000, "Timeout")  # and for a second one
 
 
-async def seed003_patterns(url, binary):
+async def seed003_patterns(url, binary, server):
     await refused(url + "/chat/lobby", 403)
     await refused(url + "/chat/lobby?token=bad", 403)
     async with websockets.connect(url + "/chat/lobby?token=t-ada") as ada:
@@ -143,6 +144,17 @@ async def seed003_patterns(url, binary):
             await ws.send(json.dumps({"n": i}))
         for i in range(20):
             assert json.loads(await recv(ws)) == {"n": i}
+
+    # SIGTERM: the on_shutdown hook stops the streamer and tells its subscribers, before the
+    # sockets close with 1001.
+    async with websockets.connect(url + "/stream/news") as ws:
+        assert json.loads(await recv(ws))["type"] == "news"
+        server.send_signal(signal.SIGTERM)
+        while (update := json.loads(await recv(ws)))["type"] == "news":
+            pass
+        assert update == {"type": "stopped"}, update
+        await closed_with(ws, 1001)
+    return True  # it stopped the example
 
 
 SCENARIOS = {

@@ -113,12 +113,18 @@ wisp::Task<> chat_room(wisp::Session& s) {
 }
 
 // ---- Real-time data streaming: a background coroutine publishes each data type to its topic
-// every 100 ms (the seed: every second) while running; on_startup starts it.
+// every 100 ms (the seed: every second) while running; on_startup starts it, on_shutdown stops it
+// and tells the subscribers (the app still serves while the hook runs).
 struct DataStreamer {
+  static constexpr const char* types[] = {"stocks", "weather", "news"};
   bool running = false;
+  void stop(wisp::App& app) {
+    running = false;
+    for (const char* type : types) app.publish(type, wisp::json({{"type", "stopped"}}).dump());
+  }
   wisp::Task<> process_data(wisp::App& app) {
     for (int tick = 0; running; ++tick) {
-      for (const char* type : {"stocks", "weather", "news"}) {
+      for (const char* type : types) {
         const wisp::json message = {
             {"type", type}, {"data", {{"tick", tick}}}, {"timestamp", now_iso()}};
         app.publish(type, message.dump());
@@ -249,8 +255,8 @@ int main(int argc, char** argv) {
     data_streamer.running = true;
     co_await data_streamer.process_data(app);
   });
+  app.on_shutdown([&app] { data_streamer.stop(app); });  // SIGTERM: before the sockets close
   app.listen("127.0.0.1", port);
   std::cout << "listening on 127.0.0.1:" << app.port() << std::endl;
   app.stop_on_signals().run();
-  data_streamer.running = false;  // on_shutdown: the streamer's loop ended with run()
 }

@@ -221,16 +221,58 @@ function formatBytes(bytes) {
   return `${formatNumber(bytes / (1024 * 1024))} MiB`;
 }
 
-client.on('metrics', (m) => {
+// Every node of a cluster sends its figures to $metrics, named by its node id: the tiles and
+// charts follow this page's node (its id from /healthz: "" without a cluster), the table every node.
+const dashboard = { ownNode: null, nodes: new Map() }; // node id -> { m, seen }
+const NODE_GONE_MS = 5000; // a node silent this long leaves the table
+
+fetch('/healthz', { cache: 'no-store' })
+  .then((response) => response.json())
+  .then((health) => {
+    dashboard.ownNode = health.broker?.node_id ?? '';
+    $('own-node').textContent = dashboard.ownNode || 'this server';
+  })
+  .catch(() => {
+    dashboard.ownNode = undefined; // unknown: chart whatever arrives
+  });
+
+function showOwnNode(m) {
   const time = m.timestamp * 1000;
   messagesChart.push(time, { in: m.messages_in_per_s, out: m.messages_out_per_s });
   cpuChart.push(time, { cpu: m.cpu_percent });
   $('tile-websockets').textContent = formatNumber(m.websockets);
   $('tile-clients').textContent = formatNumber(m.hub_clients);
+  $('tile-cluster-clients').textContent = formatNumber(m.cluster_clients ?? m.hub_clients);
   $('tile-in').textContent = formatNumber(m.messages_in_per_s);
   $('tile-out').textContent = formatNumber(m.messages_out_per_s);
   $('tile-cpu').textContent = `${formatNumber(m.cpu_percent)}%`;
   $('tile-memory').textContent = formatBytes(m.memory_bytes);
+}
+
+function renderNodes(now) {
+  const rows = [];
+  for (const [node, { m, seen }] of [...dashboard.nodes].sort(([a], [b]) => a.localeCompare(b))) {
+    if (now - seen > NODE_GONE_MS) {
+      dashboard.nodes.delete(node);
+      continue;
+    }
+    const tr = document.createElement('tr');
+    tr.dataset.node = node;
+    if (node === dashboard.ownNode) tr.className = 'own';
+    const cells = [node || 'this server', formatNumber(m.websockets), formatNumber(m.hub_clients),
+      formatNumber(m.messages_in_per_s), formatNumber(m.messages_out_per_s),
+      `${formatNumber(m.cpu_percent)}%`, formatBytes(m.memory_bytes)];
+    tr.append(...cells.map((text) => Object.assign(document.createElement('td'), { textContent: text })));
+    rows.push(tr);
+  }
+  $('nodes').tBodies[0].replaceChildren(...rows);
+}
+
+client.on('metrics', (m) => {
+  const node = m.node ?? '';
+  if (dashboard.ownNode === undefined || node === dashboard.ownNode) showOwnNode(m);
+  dashboard.nodes.set(node, { m, seen: Date.now() });
+  renderNodes(Date.now());
 });
 
 // The hub's built-in join; wisp.js joins again after a reconnect.
@@ -241,4 +283,4 @@ window.addEventListener('resize', () => {
 });
 
 // For the browser tests and the curious: the page's client, in the console.
-window.wispDemo = { client, chat };
+window.wispDemo = { client, chat, dashboard };

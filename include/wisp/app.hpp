@@ -165,6 +165,21 @@ class App {
   App& spawn(Task<> task);
   // `hook()` is spawned when run() starts (seed 003's on_startup), on run()'s thread.
   App& on_startup(std::function<Task<>()> hook);
+  // `hook` runs at graceful shutdown (shutdown(), stop(), SIGINT/SIGTERM with stop_on_signals(),
+  // Hub::shutdown), on run()'s thread, before the sockets are told to close: the app still
+  // serves while it runs (a last publish reaches its subscribers). seed 003's on_shutdown. A
+  // coroutine (returning Task<>) or a plain callback. Hooks run one after another, in the order
+  // added; together they get ShutdownOptions::hooks_timeout, after which the one still running is
+  // cancelled (its frame destroyed) and the shutdown goes on. A hook that throws is reported on
+  // stderr and the next one runs. Throws std::invalid_argument for an empty hook,
+  // std::logic_error after run().
+  template <class F>
+  App& on_shutdown(F&& hook) {
+    if constexpr (std::is_same_v<std::invoke_result_t<F&>, Task<>>)
+      return add_shutdown_hook(std::function<Task<>()>(std::forward<F>(hook)));
+    else
+      return add_shutdown_hook(std::function<void()>(std::forward<F>(hook)));
+  }
 
   // An event hub (wisp/hub.hpp) on a WebSocket route at `path`: JSON envelopes dispatched to
   // handlers by type, rooms, clients by id. It lives as long as the App. Throws as ws() does
@@ -233,9 +248,12 @@ class App {
   void reload_certificates();
 
   // Runs the event loops (one on the calling thread, the others on threads of their own) until
-  // stop(). Throws std::logic_error if listen() was not called.
+  // stop(). Throws std::logic_error if listen() was not called; std::system_error if a loop
+  // cannot be made (e.g. no file descriptor left for its epoll): then no loop runs, and run()
+  // throws once every loop thread ended.
   void run();
-  // Graceful shutdown: stops accepting, sends options.message to every open WebSocket, closes
+  // Graceful shutdown: runs the on_shutdown hooks (if any), stops accepting, sends
+  // options.message to every open WebSocket, closes
   // each with options.code, waits for the close replies until options.timeout, drops what is
   // left, and returns run(). Safe from any thread (not from a signal handler itself). Throws
   // std::invalid_argument for a code that may not be sent or a bad reason (as WebSocket::close).
@@ -381,6 +399,10 @@ class App {
 
  private:
   App& add_ws_route(std::string pattern, WebSocketBehavior behavior, detail::UserDataType type);
+  App& add_shutdown_hook(std::function<Task<>()> hook);
+  App& add_shutdown_hook(std::function<void()> hook);
+  // On the primary loop: the hooks, then the stop itself (src/coro/shutdown_hooks.cpp).
+  void run_shutdown_hooks(const ShutdownOptions& options);
   // offload()'s parts: the calling thread's loop (std::logic_error if none), a job for the
   // worker pool, a job for a loop.
   void* calling_loop() const;

@@ -22,6 +22,22 @@ struct BrokerMetrics {
   std::uint64_t pending = 0;     // messages waiting for the broker to come back
 };
 
+// Service actions (README "Service actions"): the calls made from here and how each ended, and the
+// calls this node's handlers answered; counters since start (zero without Redis).
+struct ActionMetrics {
+  bool up = true;                  // its Redis connections are ready (without Redis: always)
+  std::uint64_t reconnects = 0;    // connection attempts after a loss or a failed attempt
+  std::uint64_t calls = 0;         // App::call from here
+  std::uint64_t answered = 0;      // ... answered by a node, ok or failed
+  std::uint64_t failed = 0;        // ... of those, failed (the handler threw, or no such action)
+  std::uint64_t timeouts = 0;      // ... no node answered within the call's timeout
+  std::uint64_t unavailable = 0;   // ... Redis not reachable in time, too many waiting, or stopped
+  std::uint64_t handled = 0;       // calls this node's handlers answered
+  std::uint64_t expired = 0;       // calls taken after their caller's deadline: not run
+  std::uint64_t answers_lost = 0;  // answers that could not be sent back (Redis lost meanwhile)
+  std::uint64_t malformed = 0;     // messages from Redis that could not be used (ignored)
+};
+
 struct Metrics {
   std::uint64_t connections = 0;         // TCP connections now (handshaking, open or closing)
   std::uint64_t websockets = 0;          // WebSockets open now
@@ -42,6 +58,7 @@ struct Metrics {
   std::uint64_t input_pauses = 0;
   unsigned threads = 0;  // event-loop threads configured (AppOptions::threads)
   BrokerMetrics broker{};
+  ActionMetrics actions{};
 
   // The Prometheus text exposition format (version 0.0.4), every name prefixed "wisp_".
   std::string prometheus() const;

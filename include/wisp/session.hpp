@@ -18,6 +18,20 @@
 // and an exception that leaves the coroutine closes with 1011 (before: 500); either is reported
 // on stderr for an exception other than Disconnected. Every await of a session throws
 // Disconnected once the connection is gone (a pending one wakes with it).
+//
+// Threads: every call that reaches the connection (accept, close, refuse, receives, sends,
+// subscribe, unsubscribe, is_subscribed, publish, client_id, set_metadata, compression_agreed,
+// buffered_amount) is for the session's own loop thread and throws std::logic_error ("call it on
+// the session's own loop thread") anywhere else, before touching anything (an await when it is
+// awaited). They are not posted
+// there, because (1) the Session lives in its coroutine, which ends on its loop whenever the client
+// leaves: a Session& held by another thread can dangle, while the client id (client_id(), read on
+// the loop) outlives it, and App::send_to / disconnect / with_client(id, fn) and topics already
+// post to the socket's loop and answer "not here" once it is gone; and (2) an await suspends the
+// calling coroutine and resumes it on the session's loop, so a coroutine of another loop would go
+// on on the wrong thread, and what a receive returns is valid on the session's loop only. The
+// handshake's readers (client, header, headers, path, query, params) never change and may be read
+// from any thread while the session lives.
 #pragma once
 
 #include <chrono>

@@ -101,6 +101,9 @@ struct ShutdownOptions {
   std::string reason = "server shutting down";
   // How long clients have to answer the close; then the remaining connections are dropped.
   std::chrono::milliseconds timeout = std::chrono::seconds(5);
+  // How long the App::on_shutdown hooks may take, together, before the sockets are closed anyway
+  // (the hook still running is cancelled).
+  std::chrono::milliseconds hooks_timeout = std::chrono::seconds(5);
 };
 
 // A certificate for one host name, picked by SNI (TLS server name indication).

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "broker/random_id.hpp"
+#include "broker/redis_connector.hpp"
 #include "broker/redis_scripts.hpp"
 #include "net/event_loop.hpp"
 
@@ -70,17 +71,11 @@ RedisBroker::~RedisBroker() { stop(); }
 
 void RedisBroker::start(net::EventLoop& loop) {
   loop_ = &loop;
-  RedisConnection::Retry retry{options_.reconnect_min, options_.reconnect_max,
-                               options_.node_timeout};
+  const RedisConnector connector(loop, endpoint_, options_, reconnects_);
   auto link_change = [this] { on_link_change(); };
-  commands_ = std::make_unique<RedisConnection>(
-      loop, endpoint_, retry,
-      RedisConnection::Events{[this] { on_commands_ready(); }, link_change, {}}, reconnects_);
-  subscriber_ = std::make_unique<RedisConnection>(
-      loop, endpoint_, retry,
-      RedisConnection::Events{[this] { on_subscriber_ready(); }, link_change,
-                              [this](const redisReply& push) { on_push(push); }},
-      reconnects_);
+  commands_ = connector.make({[this] { on_commands_ready(); }, link_change, {}});
+  subscriber_ = connector.make({[this] { on_subscriber_ready(); }, link_change,
+                                [this](const redisReply& push) { on_push(push); }});
   commands_->open();
   subscriber_->open();
   heartbeat_timer_.schedule(loop.timers(), options_.heartbeat_interval);

@@ -5,6 +5,7 @@
 
 #include "broker/action_messages.hpp"
 #include "broker/random_id.hpp"
+#include "broker/redis_connector.hpp"
 #include "broker/redis_scripts.hpp"
 #include "net/event_loop.hpp"
 
@@ -76,44 +77,34 @@ void ServiceActions::action(std::string name, ActionHandler handler) {
 
 void ServiceActions::start(net::EventLoop& loop) {
   loop_ = &loop;
-  RedisConnection::Retry retry{options_.reconnect_min, options_.reconnect_max,
-                               options_.node_timeout};
+  const RedisConnector connector(loop, endpoint_, options_, reconnects_);
   auto link_change = [this] { on_link_change(); };
-  commands_ = std::make_unique<RedisConnection>(
-      loop, endpoint_, retry,
-      RedisConnection::Events{[this] {
+  commands_ = connector.make({[this] {
                                 std::string_view load[] = {"SCRIPT", "LOAD", push_script};
                                 commands_->command(load, {});
                                 on_link_change();
                               },
                               link_change,
-                              {}},
-      reconnects_);
-  replies_ = std::make_unique<RedisConnection>(
-      loop, endpoint_, retry,
-      RedisConnection::Events{[this] {
-                                std::string_view subscribe[] = {"SUBSCRIBE", reply_channel_};
-                                replies_->push_command(subscribe);
-                              },
-                              [this] {
-                                reply_subscribed_ = false;
+                              {}});
+  replies_ = connector.make({[this] {
+                               std::string_view subscribe[] = {"SUBSCRIBE", reply_channel_};
+                               replies_->push_command(subscribe);
+                             },
+                             [this] {
+                               reply_subscribed_ = false;
+                               on_link_change();
+                             },
+                             [this](const redisReply& push) { on_reply_push(push); }});
+  if (!handlers_.empty()) {
+    worker_ = connector.make({[this] {
+                                take_next();
                                 on_link_change();
                               },
-                              [this](const redisReply& push) { on_reply_push(push); }},
-      reconnects_);
-  commands_->open();
-  replies_->open();
-  if (!handlers_.empty()) {
-    worker_ = std::make_unique<RedisConnection>(loop, endpoint_, retry,
-                                                RedisConnection::Events{[this] {
-                                                                          take_next();
-                                                                          on_link_change();
-                                                                        },
-                                                                        link_change,
-                                                                        {}},
-                                                reconnects_);
-    worker_->open();
+                              link_change,
+                              {}});
   }
+  for (auto* connection : {commands_.get(), replies_.get(), worker_.get()})
+    if (connection != nullptr) connection->open();
   inbox_->attach(loop);
 }
 
@@ -204,6 +195,7 @@ void ServiceActions::finish_call(const std::string& id, ActionResult result) {
                   : result.status == Outcome::timeout             ? timeouts_
                                                                   : unavailable_;
   bump(counter);
+  if (result.status == Outcome::failed) bump(failed_);
   call->done(std::move(result));
 }
 
@@ -292,6 +284,7 @@ ServiceActions::Status ServiceActions::status() const {
   status.reconnects = reconnects_.load(std::memory_order_relaxed);
   status.calls = made_.load(std::memory_order_relaxed);
   status.answered = answered_.load(std::memory_order_relaxed);
+  status.failed = failed_.load(std::memory_order_relaxed);
   status.timeouts = timeouts_.load(std::memory_order_relaxed);
   status.unavailable = unavailable_.load(std::memory_order_relaxed);
   status.served = served_.load(std::memory_order_relaxed);

@@ -31,6 +31,7 @@ class ServiceActions {
     std::uint64_t reconnects = 0;    // connection attempts after a loss or a failed attempt
     std::uint64_t calls = 0;         // calls made from here
     std::uint64_t answered = 0;      // of which answered (ok or failed)
+    std::uint64_t failed = 0;        // ... of those, failed
     std::uint64_t timeouts = 0;      // ... no node answered in time
     std::uint64_t unavailable = 0;   // ... Redis not reachable in time, or too many waiting
     std::uint64_t served = 0;        // calls this node's handlers answered
@@ -93,8 +94,8 @@ class ServiceActions {
   std::size_t unsent_ = 0;  // calls in calls_ waiting for Redis
 
   std::atomic<bool> up_{false};
-  std::atomic<std::uint64_t> reconnects_{0}, made_{0}, answered_{0}, timeouts_{0}, unavailable_{0},
-      served_{0}, expired_{0}, malformed_{0}, answers_lost_{0};
+  std::atomic<std::uint64_t> reconnects_{0}, made_{0}, answered_{0}, failed_{0}, timeouts_{0},
+      unavailable_{0}, served_{0}, expired_{0}, malformed_{0}, answers_lost_{0};
 };
 
 }  // namespace wisp::broker

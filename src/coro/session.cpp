@@ -158,24 +158,40 @@ void Session::refuse(int status, std::string_view body) {
   detail::SessionAccess::closed(*this, close_code::policy_violation, body);
 }
 
+// Each checks the thread first: from another thread, reading phase_ or socket_ would race with
+// the loop before the error.
 bool Session::subscribe(std::string_view topic) {
+  check_thread();
   return phase_ != Phase::Closed && open_socket("subscribe").subscribe(topic);
 }
 bool Session::unsubscribe(std::string_view topic) {
+  check_thread();
   return phase_ != Phase::Closed && open_socket("unsubscribe").unsubscribe(topic);
 }
 bool Session::is_subscribed(std::string_view topic) const {
+  check_thread();
   return socket_ && socket_->is_subscribed(topic);
 }
 void Session::publish(std::string_view topic, std::string_view message, OpCode op) {
+  check_thread();
   if (phase_ != Phase::Closed) open_socket("publish").publish(topic, message, op);
 }
-std::string_view Session::client_id() const { return socket_ ? socket_->client_id() : ""; }
+std::string_view Session::client_id() const {
+  check_thread();
+  return socket_ ? socket_->client_id() : "";
+}
 void Session::set_metadata(std::string key, std::string value) {
+  check_thread();
   if (phase_ != Phase::Closed) open_socket("set_metadata").set_metadata(key, value);
 }
-bool Session::compression_agreed() const { return socket_ && socket_->compression_agreed(); }
-std::size_t Session::buffered_amount() const { return socket_ ? socket_->buffered_amount() : 0; }
+bool Session::compression_agreed() const {
+  check_thread();
+  return socket_ && socket_->compression_agreed();
+}
+std::size_t Session::buffered_amount() const {
+  check_thread();
+  return socket_ ? socket_->buffered_amount() : 0;
+}
 
 namespace detail {
 

@@ -241,6 +241,7 @@ void App::run() {
   }
   impl_->run_loop(sockets[0], 0);
   for (auto& thread : threads) thread.join();
+  if (std::exception_ptr error = impl_->state.loops.failure()) std::rethrow_exception(error);
 }
 
 // Per loop thread, its listening socket of every listener; the loops own them from here.
@@ -256,21 +257,29 @@ std::vector<std::vector<server::ListenSocket>> App::Impl::take_listen_sockets() 
 
 // The broker (and the service actions) run their I/O on the primary loop, from before any loop
 // serves (the others wait in attach() for the primary) until the primary ends; calls after that are
-// the broker's to count or drop.
+// the broker's to count or drop. A loop that cannot be made (no descriptor left for its epoll, ...)
+// keeps every loop from running: run() then throws its error.
 void App::Impl::run_loop(const std::vector<server::ListenSocket>& sockets, unsigned index) {
-  server::LoopServer server(state, sockets);
-  if (index == 0) state.broker->start(server.loop());
-  if (index == 0 && state.actions) state.actions->start(server.loop());
-  state.loops.attach(server, index);
-  server.run();
+  std::optional<server::LoopServer> server;
+  try {
+    server.emplace(state, sockets);
+  } catch (...) {
+    return state.loops.fail(std::current_exception());
+  }
+  if (index == 0) state.broker->start(server->loop());
+  if (index == 0 && state.actions) state.actions->start(server->loop());
+  const bool attached = state.loops.attach(*server, index);
+  if (attached) server->run();
   if (index == 0 && state.actions) state.actions->stop();
   if (index == 0) state.broker->stop();
-  state.loops.detach();
+  if (attached) state.loops.detach();
 }
 
 void App::shutdown(const ShutdownOptions& options) {
   server::Connection::check_closable(options.code, options.reason);
-  impl_->state.loops.request_stop(options);
+  if (impl_->shutdown_hooks.empty()) return impl_->state.loops.request_stop(options);
+  if (impl_->shutdown_begun.exchange(true)) return;
+  impl_->state.loops.on_primary([this, options] { run_shutdown_hooks(options); });
 }
 
 Metrics App::metrics() const {

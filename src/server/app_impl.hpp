@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string_view>
 #include <vector>
@@ -23,6 +24,10 @@ struct App::Impl {
   // The event hubs on this app's routes. shared_ptr: its deleter is made where Hub is
   // complete (src/events/), so the server need not know Hub to destroy one.
   std::vector<std::shared_ptr<Hub>> hubs;
+  // App::on_shutdown's hooks (added before run(), read-only after), and whether a shutdown
+  // started running them (later shutdown calls wait for the first: its terms stand).
+  std::vector<std::function<Task<>()>> shutdown_hooks;
+  std::atomic<bool> shutdown_begun = false;
 
   void bind(std::string_view host, std::uint16_t port, std::shared_ptr<net::TlsContext> tls);
   std::vector<std::vector<server::ListenSocket>> take_listen_sockets();

@@ -111,6 +111,20 @@ Metrics AppState::metrics() const {
                   .lost = status.lost,
                   .malformed = status.malformed + node.commands().malformed(),
                   .pending = status.pending};
+  if (actions) {
+    const broker::ServiceActions::Status calls = actions->status();
+    total.actions = {.up = calls.up,
+                     .reconnects = calls.reconnects,
+                     .calls = calls.calls,
+                     .answered = calls.answered,
+                     .failed = calls.failed,
+                     .timeouts = calls.timeouts,
+                     .unavailable = calls.unavailable,
+                     .handled = calls.served,
+                     .expired = calls.expired,
+                     .answers_lost = calls.answers_lost,
+                     .malformed = calls.malformed};
+  }
   return total;
 }
 

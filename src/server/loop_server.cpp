@@ -9,11 +9,11 @@ namespace wisp::server {
 LoopServer::LoopServer(AppState& app, const std::vector<ListenSocket>& sockets)
     : app_(app),
       topics_([&app](std::string_view topic, int change) { app.count_subscriber(topic, change); }) {
-  current_ = this;
   for (const ListenSocket& socket : sockets) {
     acceptors_.push_back(std::make_unique<net::Acceptor>(
         socket.fd, [tls = socket.tls](int fd) { new Connection(fd, tls); }));
   }
+  current_ = this;  // last: a constructor that throws leaves no dangling current()
 }
 
 // Whatever is still open when the loop ends is dropped; the loop's destructor frees it.

@@ -4,24 +4,39 @@
 
 namespace wisp::server {
 
-void Loops::attach(LoopServer& loop, unsigned index) {
+bool Loops::attach(LoopServer& loop, unsigned index) {
   std::vector<std::function<void()>> waiting;
   std::optional<ShutdownOptions> stop;
   {
     std::unique_lock lock(mutex_);
     slots_.at(index).server = &loop;
     slots_[index].loop.store(&loop.loop(), std::memory_order_relaxed);
-    if (++attached_ == slots_.size()) {
+    if (++attached_ == slots_.size() && !failure_) {
       phase_ = Phase::Running;
       open_.store(true, std::memory_order_release);
       changed_.notify_all();
     }
-    changed_.wait(lock, [this] { return phase_ != Phase::Starting; });
+    changed_.wait(lock, [this] { return phase_ != Phase::Starting || failure_; });
+    if (phase_ != Phase::Running) return false;
     if (index == 0) waiting.swap(waiting_for_primary_);
     stop = stop_requested_;  // one asked for from now on is posted to every loop
   }
   for (auto& task : waiting) task();
   if (stop) loop.begin_stop(*stop);  // a second begin_stop (from such a post) does nothing
+  return true;
+}
+
+// Every loop is announced before any runs, so a failure always comes while the others still wait
+// in attach() (or have not reached it): none of them ever runs.
+void Loops::fail(std::exception_ptr error) {
+  std::lock_guard lock(mutex_);
+  if (!failure_) failure_ = std::move(error);
+  changed_.notify_all();
+}
+
+std::exception_ptr Loops::failure() const {
+  std::lock_guard lock(mutex_);
+  return failure_;
 }
 
 void Loops::detach() {

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <exception>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -29,10 +30,15 @@ class Loops {
 
   // In App::run(), on each loop's thread (index 0: the primary loop, run()'s own thread), before
   // its loop runs: waits until every loop is announced, then starts what waited for it
-  // (on_primary's work, a shutdown asked before run()).
-  void attach(LoopServer& loop, unsigned index);
-  // After its loop ended, before it is destroyed: waits until every loop has ended. Posts are
-  // dropped from then on.
+  // (on_primary's work, a shutdown asked before run()) and returns true. Returns false, without
+  // waiting for the others, once some loop could not be made (fail()): then no loop runs.
+  bool attach(LoopServer& loop, unsigned index);
+  // Instead of attach() on a thread whose loop could not be made (its constructor threw): no loop
+  // will run, the attached ones are released, and failure() keeps the first error.
+  void fail(std::exception_ptr error);
+  std::exception_ptr failure() const;
+  // After its loop ended, before it is destroyed, when attach() returned true: waits until every
+  // loop has ended. Posts are dropped from then on.
   void detach();
 
   // Stops every loop (a loop not yet running stops when it starts); the first call's terms stand.
@@ -79,6 +85,7 @@ class Loops {
   unsigned attached_ = 0, ended_ = 0;
   std::vector<std::function<void()>> waiting_for_primary_;
   std::optional<ShutdownOptions> stop_requested_;
+  std::exception_ptr failure_;  // set once; the loops then stay Starting and closed to posts
 };
 
 }  // namespace wisp::server

@@ -73,6 +73,27 @@ std::string Metrics::prometheus() const {
           broker.malformed);
   counter(out, "broker_pending", "Messages waiting for the broker to come back.", broker.pending,
           "gauge");
+  counter(out, "action_up", "Whether service actions' Redis connections are ready (1) or not (0).",
+          actions.up ? 1 : 0, "gauge");
+  counter(out, "action_reconnects_total", "Service actions' Redis connection attempts.",
+          actions.reconnects);
+  counter(out, "action_calls_total", "Service action calls made from here.", actions.calls);
+  counter(out, "action_answered_total", "Calls made from here that a node answered (ok or failed).",
+          actions.answered);
+  counter(out, "action_failed_total", "Answered calls whose handler failed, or had no such action.",
+          actions.failed);
+  counter(out, "action_timeouts_total", "Calls made from here that no node answered in time.",
+          actions.timeouts);
+  counter(out, "action_unavailable_total",
+          "Calls made from here that could not reach Redis in time (or the app stopped).",
+          actions.unavailable);
+  counter(out, "action_handled_total", "Calls this node's handlers answered.", actions.handled);
+  counter(out, "action_expired_total", "Calls taken after their caller's deadline (not run).",
+          actions.expired);
+  counter(out, "action_answers_lost_total", "Answers that could not be sent back.",
+          actions.answers_lost);
+  counter(out, "action_malformed_total", "Service action messages that could not be used.",
+          actions.malformed);
   return out;
 }
 

@@ -123,6 +123,36 @@ TEST_F(AppActionsTest, AfterTheAppStoppedACallAnswersUnavailableAtOnce) {
   caller.call("svc", "who", {}, 1s, [&](ActionResult result) { seen = std::move(result); });
   ASSERT_TRUE(seen.has_value());
   EXPECT_EQ(seen->status, Status::unavailable);
+  EXPECT_EQ(caller.metrics().actions.unavailable, 1u);
+  EXPECT_NE(caller.metrics().prometheus().find("\nwisp_action_unavailable_total 1\n"),
+            std::string::npos);
+}
+
+// Every call ends in exactly one counter, on the calling node; the node that ran it counts it.
+TEST_F(AppActionsTest, MetricsCountTheCallsMadeAndHowTheyEndedAndTheCallsHandledHere) {
+  ASSERT_TRUE(call(caller, "svc", "who", {}).value().ok());
+  ASSERT_EQ(call(caller, "svc", "fail", {}).value().status, Status::failed);
+  ASSERT_EQ(call(caller, "nobody", "who", {}, 300ms).value().status, Status::timeout);
+
+  const ActionMetrics made = caller.metrics().actions;
+  EXPECT_TRUE(made.up);
+  EXPECT_EQ(made.calls, 3u);
+  EXPECT_EQ(made.answered, 2u);
+  EXPECT_EQ(made.failed, 1u);
+  EXPECT_EQ(made.timeouts, 1u);
+  EXPECT_EQ(made.unavailable, 0u);
+  EXPECT_EQ(made.handled, 0u);  // the caller offers nothing
+  EXPECT_EQ(one.app.metrics().actions.handled + two.app.metrics().actions.handled, 2u);
+  EXPECT_EQ(one.app.metrics().actions.calls, 0u);
+
+  const std::string text = caller.metrics().prometheus();
+  for (const char* line :
+       {"\nwisp_action_up 1\n", "\nwisp_action_calls_total 3\n", "\nwisp_action_answered_total 2\n",
+        "\nwisp_action_failed_total 1\n", "\nwisp_action_timeouts_total 1\n",
+        "\nwisp_action_unavailable_total 0\n", "\nwisp_action_handled_total 0\n",
+        "\nwisp_action_expired_total 0\n", "\nwisp_action_answers_lost_total 0\n",
+        "\nwisp_action_malformed_total 0\n"})
+    EXPECT_NE(text.find(line), std::string::npos) << line << " in\n" << text;
 }
 
 TEST(AppActions, ActionsNeedAServiceRedisAndToBeAddedBeforeRun) {

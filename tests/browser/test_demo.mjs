@@ -136,6 +136,9 @@ demoTest('the dashboard charts the metrics pushed every second; a screenshot of 
   const websockets = Number(await ada.textContent('#tile-websockets'));
   assert.ok(websockets >= 2, `the dashboard counts both pages' WebSockets (shows ${websockets})`);
   assert.match(await ada.textContent('#tile-memory'), /MiB$/);
+  // One node (no cluster broker): one row in the nodes table, this server's, the tiles' node.
+  const nodes = await ada.$$eval('#nodes tbody tr', (rows) => rows.map((row) => [row.className, row.cells[0].textContent]));
+  assert.deepEqual(nodes, [['own', 'this server']]);
 
   mkdirSync(ARTIFACTS, { recursive: true });
   const file = join(ARTIFACTS, 'demo.png');

@@ -306,5 +306,79 @@ TEST(Sessions, TopicsAndTheRegistryWorkFromASession) {
   EXPECT_EQ(next_text(*a), "direct");
 }
 
+// A handler that does not receive while its client sends: messages wait in the receive backlog
+// up to SessionOptions::max_receive_backlog, and the one that would pass it closes the session
+// with 1008 (the handler, asleep, is destroyed with its loop when the app stops).
+TEST(Sessions, AReceiveBacklogPastItsLimitClosesWith1008) {
+  CoroServer server([](App& app) {
+    app.ws_route(
+        "/slow",
+        [](Session& s) -> Task<> {
+          co_await s.accept();
+          co_await s.send_text("ready");
+          co_await sleep(std::chrono::hours(1));  // busy elsewhere: receives nothing
+        },
+        // Each queued message takes its size plus 5 bytes: two of 40 fit in 100, not three.
+        SessionOptions{.max_receive_backlog = 100});
+  });
+  auto client = open_session(server.port(), "/slow");
+  EXPECT_EQ(next_text(*client), "ready");
+  const std::string forty(40, 'm');
+  client->send_frame(kTextFrame, forty);
+  client->send_frame(kTextFrame, forty);
+  client->send_frame(0x9, "still open?");  // a ping: answered by the socket, never queued
+  const auto pong = client->read_frame();
+  ASSERT_TRUE(pong) << "closed before the backlog passed its limit";
+  EXPECT_EQ(pong->opcode, 0xA) << "a pong, not a close";
+  EXPECT_EQ(pong->payload, "still open?");
+  client->send_frame(kTextFrame, forty);
+  const auto close = client->read_until_close_frame();
+  ASSERT_TRUE(close);
+  EXPECT_EQ(close->close_code(), 1008);
+  EXPECT_EQ(close->close_reason(), "receive backlog over limit");
+}
+
+// From another thread (here the worker pool's) every call that reaches the connection throws
+// before touching anything; the handshake's readers work; the session goes on on its loop.
+TEST(Sessions, CallsFromAnotherThreadThrowAndTheSessionGoesOn) {
+  CoroServer server([](App& app) {
+    app.ws_route("/threads", [&app](Session& s) -> Task<> {
+      co_await s.accept();
+      auto elsewhere = [&s] {
+        // An await checks when awaited: await_ready() is what co_await runs first, on this thread.
+        std::string log = std::string(s.path()) + ":";
+        const std::function<void()> calls[] = {[&] { (void)s.send_text("x").await_ready(); },
+                                               [&] { (void)s.receive().await_ready(); },
+                                               [&] { s.subscribe("t"); },
+                                               [&] { s.publish("t", "x"); },
+                                               [&] { (void)s.client_id(); },
+                                               [&] { (void)s.buffered_amount(); },
+                                               [&] { s.set_metadata("k", "v"); },
+                                               [&] { (void)s.close(); }};
+        for (const auto& call : calls) {
+          try {
+            call();
+            log += " ran";
+          } catch (const std::logic_error& error) {
+            log += error.what() == std::string_view(
+                                       "wisp::Session: call it on the session's own loop thread")
+                       ? " refused"
+                       : " other";
+          }
+        }
+        return log;
+      };
+      const std::string log = co_await app.offload(elsewhere);
+      co_await s.send_text(log);
+      co_await s.send_text(co_await s.receive_text());
+    });
+  });
+  auto client = open_session(server.port(), "/threads");
+  EXPECT_EQ(next_text(*client),
+            "/threads: refused refused refused refused refused refused refused refused");
+  client->send_frame(kTextFrame, "still here");
+  EXPECT_EQ(next_text(*client), "still here");
+}
+
 }  // namespace
 }  // namespace wisp::test

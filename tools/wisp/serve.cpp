@@ -6,6 +6,7 @@
 // several `wisp serve --redis URL` processes sharing that Redis act as one server.
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdint>
 #include <cstring>
 #include <iostream>
@@ -108,7 +109,9 @@ void print_banner(const ServeOptions& options, std::uint16_t port) {
   std::cout << "wisp serve: listening on " << base << "\n";
   if (options.uses_redis()) {
     std::cout << "  node " << options.redis.node_id << " of the cluster on "
-              << redacted_url(options.redis.url) << " (prefix " << options.redis.prefix << ")\n";
+              << redacted_url(options.redis.url) << " (prefix " << options.redis.prefix << ")\n"
+              << "  heartbeat every " << options.redis.heartbeat_interval.count()
+              << " ms, a node silent " << options.redis.node_timeout.count() << " ms is dead\n";
   }
   std::cout << "  " << http << base << "/         the demo: chat rooms and a live dashboard\n"
             << "  " << ws << base << "/ws       the event hub (JSON {type, data, id}; wisp.js)\n"
@@ -145,6 +148,17 @@ int serve(const ServeOptions& options) {
   return 0;
 }
 
+// A duration option given in whole milliseconds (at least 1), shown with its default.
+void add_milliseconds(CLI::App& command, const std::string& name, std::chrono::milliseconds& value,
+                      const std::string& help, CLI::Option* needed) {
+  command
+      .add_option_function<std::uint32_t>(
+          name, [&value](std::uint32_t ms) { value = std::chrono::milliseconds(ms); }, help)
+      ->check(CLI::Range(1u, 86'400'000u))
+      ->default_str(std::to_string(value.count()))
+      ->needs(needed);
+}
+
 void add_redis_options(CLI::App& command, RedisOptions& redis) {
   CLI::Option* url = command.add_option(
       "--redis", redis.url,
@@ -159,6 +173,20 @@ void add_redis_options(CLI::App& command, RedisOptions& redis) {
                   "Put before every Redis key and channel (apps sharing one Redis differ here)")
       ->needs(url)
       ->capture_default_str();
+  add_milliseconds(command, "--heartbeat", redis.heartbeat_interval,
+                   "How often this node refreshes its liveness in Redis, in ms", url);
+  add_milliseconds(command, "--node-timeout", redis.node_timeout,
+                   "A node silent this long (ms) is taken for dead: its clients leave the "
+                   "directory and the counts (more than --heartbeat)",
+                   url);
+}
+
+// The heartbeat must come well inside the timeout, or live nodes are reaped between two beats.
+void check_redis_times(const RedisOptions& redis) {
+  if (redis.heartbeat_interval >= redis.node_timeout)
+    throw CLI::ValidationError("--heartbeat", "must be shorter than --node-timeout (" +
+                                                  std::to_string(redis.node_timeout.count()) +
+                                                  " ms)");
 }
 
 }  // namespace
@@ -200,6 +228,7 @@ Command add_serve_command(CLI::App& cli) {
       "--static", options->static_dir,
       "Also serve the files under this directory at /static/ (index.html for a directory)");
   add_redis_options(*command, options->redis);
+  command->callback([options] { check_redis_times(options->redis); });
   return {command, [options] {
             if (options->uses_redis() && options->redis.node_id.empty())
               options->redis.node_id = default_node_id();

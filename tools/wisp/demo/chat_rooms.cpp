@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <memory>
 #include <vector>
 
 namespace wisp::tool {
@@ -47,16 +48,24 @@ Blueprint ChatRooms::blueprint() {
   return chat;
 }
 
+// Answered once the cluster said which rooms have members (a deferred reply: no loop waits).
 json ChatRooms::register_user(Event& ev) {
   const std::string username = trimmed(text_field(ev.data(), "username"));
   if (username.empty()) throw HubError("username_required", "Username is required");
-  json available = json::array();
   {
     std::lock_guard lock(mutex_);
     usernames_[std::string(ev.client_id())] = username;
-    for (const auto& [name, room] : rooms_) available.push_back(name);
   }
-  return {{"status", "registered"}, {"username", username}, {"available_rooms", available}};
+  // std::function copies its callable: the move-only Reply is shared.
+  count_rooms(hub_, [self = shared_from_this(), reply = std::make_shared<Reply>(ev.defer()),
+                     username](std::vector<RoomCount> cluster) {
+    const json summary = self->rooms_summary(cluster);
+    json available = json::array();
+    for (const json& room : summary["rooms"]) available.push_back(room["name"]);
+    reply->resolve(
+        {{"status", "registered"}, {"username", username}, {"available_rooms", available}});
+  });
+  return nullptr;
 }
 
 json ChatRooms::join_room(Event& ev) {
@@ -75,13 +84,18 @@ json ChatRooms::join_room(Event& ev) {
     room.members.insert(client);
     username = username_of(client);
     const std::size_t skip = room.messages.size() - std::min(room.messages.size(), history_sent);
-    reply["members"] = room.members.size();
     reply["history"] = json(
         std::vector<json>(room.messages.begin() + static_cast<long>(skip), room.messages.end()));
   }
   ev.join(name);
   tell_others(name, client, username, "joined");
-  return reply;
+  // The member count is the cluster's: the reply waits for the other nodes' counts.
+  hub_.room(name).size([reply = std::move(reply),
+                        later = std::make_shared<Reply>(ev.defer())](std::size_t n) mutable {
+    reply["members"] = n;
+    later->resolve(reply);
+  });
+  return nullptr;
 }
 
 json ChatRooms::leave_room(Event& ev) {
@@ -144,14 +158,19 @@ void ChatRooms::disconnected(const DisconnectEvent& ev) {
   for (const std::string& room : left) tell_others(room, client, username, "left");
 }
 
-json ChatRooms::rooms_summary() const {
+json ChatRooms::rooms_summary(const std::vector<RoomCount>& cluster) const {
+  std::map<std::string, std::size_t, std::less<>> members;  // the cluster's rooms and this node's
+  for (const RoomCount& room : cluster) members[room.name] = room.members;
   json rooms = json::array();
   std::lock_guard lock(mutex_);
-  for (const auto& [name, room] : rooms_) {
+  for (const auto& [name, room] : rooms_) members.try_emplace(name, 0);
+  for (const auto& [name, count] : members) {
+    const auto here = rooms_.find(name);
+    const bool known = here != rooms_.end();
     rooms.push_back({{"name", name},
-                     {"members", room.members.size()},
-                     {"message_count", room.messages.size()},
-                     {"created_at", room.created_at}});
+                     {"members", count},
+                     {"message_count", known ? here->second.messages.size() : 0},
+                     {"created_at", known ? json(here->second.created_at) : json(nullptr)}});
   }
   return {{"count", rooms.size()}, {"rooms", rooms}};
 }

@@ -10,7 +10,9 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
+#include "cluster_rooms.hpp"
 #include "wisp/hub.hpp"
 
 namespace wisp::tool {
@@ -26,8 +28,11 @@ class ChatRooms : public std::enable_shared_from_this<ChatRooms> {
   // answered with error envelopes (codes username_required, room_required, message_required,
   // no_such_room, not_a_member).
   Blueprint blueprint();
-  // GET /api/rooms: {"count": N, "rooms": [{name, members, message_count, created_at}]}.
-  json rooms_summary() const;
+  // GET /api/rooms: {"count": N, "rooms": [{name, members, message_count, created_at}]}, sorted
+  // by name: the rooms of `cluster` (count_rooms) and the rooms this node knows (0 members if none
+  // elsewhere), `members` the cluster's; message_count and created_at are this node's (null
+  // created_at: a room only other nodes know).
+  json rooms_summary(const std::vector<RoomCount>& cluster) const;
 
  private:
   struct Room {

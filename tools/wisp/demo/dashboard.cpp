@@ -30,6 +30,7 @@ json metrics_json(const Sample& now, const Sample& before, const Hub& hub) {
       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   return {
       {"timestamp", wall},
+      {"node", m.broker.node_id},  // empty without a cluster broker
       {"connections", m.connections},
       {"websockets", m.websockets},
       {"hub_clients", hub.client_count()},
@@ -52,8 +53,14 @@ json metrics_json(const Sample& now, const Sample& before, const Hub& hub) {
 void add_dashboard(App& app, Hub& hub) {
   app.every(std::chrono::seconds(1), [&app, &hub, before = Sample::take(app)]() mutable {
     const Sample now = Sample::take(app);
-    hub.room(dashboard_room).emit("metrics", metrics_json(now, before, hub));
+    json figures = metrics_json(now, before, hub);
     before = now;
+    // Every node publishes its own figures to the one room, so a page on any node hears each
+    // node (by "node"), with the clients of the whole cluster beside this node's.
+    hub.client_count([&hub, figures = std::move(figures)](std::size_t cluster) mutable {
+      figures["cluster_clients"] = cluster;
+      hub.room(dashboard_room).emit("metrics", figures);
+    });
   });
 }
 

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "chat_rooms.hpp"
+#include "cluster_rooms.hpp"
 #include "dashboard.hpp"
 #include "web_assets.hpp"
 
@@ -37,8 +38,13 @@ void add_demo(App& app, const WebSocketSettings& settings) {
   auto chat = std::make_shared<ChatRooms>(hub);
   hub.mount(utilities(app)).mount(chat->blueprint());
   add_dashboard(app, hub);
-  app.get("/api/rooms",
-          [chat](Request&, Response& res) { res.json(chat->rooms_summary().dump()); });
+  // Cluster-wide: answered once every node told its rooms' counts (a deferred response).
+  app.get("/api/rooms", [chat, &hub](Request&, Response& res) {
+    auto later = std::make_shared<DeferredResponse>(res.defer());  // std::function copies
+    count_rooms(hub, [chat, later](std::vector<RoomCount> cluster) {
+      later->json(chat->rooms_summary(cluster).dump());
+    });
+  });
   add_web_pages(app);
 }
 
