@@ -136,6 +136,7 @@ void Hub::Impl::add_commands() {
     if (!in.done()) return std::optional<std::string>();
     return std::optional(number(members.has_client(id) ? 1 : 0));
   });
+  acks.add_commands();
 }
 
 }  // namespace wisp
