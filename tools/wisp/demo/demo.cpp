@@ -27,6 +27,23 @@ Blueprint utilities(App& app) {
     });
     return json(nullptr);
   });
+  // ask {"type": t, "data": d, "timeout_ms": n}: sends the asker {"type": t, "data": d, "ack": ...}
+  // and answers with its ack: {"answer": ...}, or {"error": code, "data": ...} (timeout at most
+  // 10 s; 0 or none: the hub's default).
+  tools.on("ask", [](Event& ev) {
+    const json& data = ev.data();
+    if (!data.is_object() || !data.contains("type") || !data["type"].is_string())
+      throw HubError("invalid_ask", "expected {\"type\": name, \"data\": ...}");
+    const auto timeout =
+        std::min(longest_delay, std::chrono::milliseconds(data.value("timeout_ms", 0)));
+    ev.send(
+        data["type"].get<std::string>(), data.value("data", json()),
+        [reply = std::make_shared<Reply>(ev.defer())](Ack ack) {
+          reply->resolve(ack.ok() ? json{{"answer", ack.data}}
+                                  : json{{"error", ack.error}, {"data", ack.data}});
+        },
+        timeout);
+  });
   return tools;
 }
 
