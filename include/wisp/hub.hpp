@@ -84,6 +84,14 @@ struct RoomAcks {
   bool complete = false;
 };
 
+// One client in a room (Room::presence): its id and the info the app attached to it, its
+// metadata as a JSON object of strings (WebSocket::set_metadata, Hub::set_metadata; a client that
+// sent "register" has "registered": "true").
+struct Presence {
+  std::string client_id;
+  json info;
+};
+
 using AckHandler = std::function<void(Ack)>;
 using RoomAckHandler = std::function<void(RoomAcks)>;
 
@@ -296,6 +304,10 @@ struct HubSettings {
   bool builtin_rooms = false;
   // The type of Hub::broadcast's messages when none is given (Daebus's default).
   std::string broadcast_type = "broadcast";
+  // Push {"type":"presence_join","data":{"room","client_id","info"}} to a room's other members
+  // (on every node) when a client joins it, and {"type":"presence_leave","data":{"room",
+  // "client_id"}} when one leaves it or disconnects (not when its node dies: see Room::presence).
+  bool presence_events = false;
   // How long a send with an ack waits for the client's answer when the call gives no timeout.
   std::chrono::milliseconds ack_timeout = std::chrono::seconds(10);
   // Answers one client may owe at once (to every node); a send with an ack past it completes
@@ -326,6 +338,11 @@ class Room {
   std::size_t size() const;                                                // node-local
   void members(std::function<void(std::vector<std::string>)> done) const;  // cluster-wide
   void size(std::function<void(std::size_t)> done) const;                  // cluster-wide
+  // Who is there, with the info attached to each (Presence): this node's members, or every
+  // node's (a node that does not answer within the gather timeout, e.g. one that died, is left
+  // out: its clients vanish from the list at once). Counts without listing: size().
+  std::vector<Presence> presence() const;                                // node-local
+  void presence(std::function<void(std::vector<Presence>)> done) const;  // cluster-wide
   const std::string& name() const { return name_; }
 
  private:

@@ -6,6 +6,7 @@
 #include "events/envelope_writer.hpp"
 #include "events/hub_event.hpp"
 #include "events/hub_impl.hpp"
+#include "events/presence.hpp"
 
 namespace wisp {
 namespace {
@@ -99,8 +100,10 @@ void Hub::Impl::on_close(WebSocket& ws, int code, std::string_view reason) {
       report_hook_error("disconnect", error.what());
     }
   }
+  const auto rooms = settings.presence_events ? members.rooms_of(id) : std::vector<std::string>();
   members.remove_client(id);
   acks.client_closed(id);  // what it still owed: "disconnected"
+  for (const std::string& room : rooms) events::announce_leave(*this, id, room);
 }
 
 // ---- messages -----------------------------------------------------------------------------------

@@ -1,12 +1,14 @@
 // Acks across nodes sharing one real Redis: a node sends with an ack to a client on another node
 // and the answer comes back to its callback (late ones counted there, not passed on); the client
 // leaving there completes it as "disconnected"; a room emit with members on both nodes gathers
-// every answer; the node holding the client stopping completes the wait within its timeout.
+// every answer; the node holding the client stopping, or its process killed, ends the wait within
+// its timeout.
 #include <sys/socket.h>
 
 #include <future>
 #include <set>
 
+#include "child_node.hpp"
 #include "cluster_app.hpp"
 
 namespace wisp::test {
@@ -101,6 +103,20 @@ TEST(ClusterAppAcks, TheClientsNodeStoppingEndsTheWaitWithinItsTimeout) {
   const std::string error = caught.get().error;  // its disconnect, or else the timeout
   EXPECT_TRUE(error == ack_error::disconnected || error == ack_error::timeout) << error;
   EXPECT_EQ(cluster[0].hub().ack_stats().waiting, 0u);
+}
+
+TEST(ClusterAppAcks, TheClientsNodeKilledEndsTheWaitByItsTimeout) {
+  RedisServer redis;
+  ChildNode child(cluster_options(redis.url()));
+  Cluster cluster(1, redis);
+  HubClient client(child.port());
+  ASSERT_TRUE(cluster.counts(1));
+  Awaited<Ack> caught;
+  cluster[0].hub().send(client.id(), "question", nullptr, catcher(caught), 500ms);
+  EXPECT_EQ(client.next()["type"], "question");
+  child.kill();
+  EXPECT_EQ(caught.get().error, ack_error::timeout);
+  EXPECT_EQ(cluster[0].hub().ack_stats().timed_out, 1u);
 }
 
 }  // namespace

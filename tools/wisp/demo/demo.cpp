@@ -18,6 +18,15 @@ constexpr std::chrono::milliseconds longest_delay{10'000};
 Blueprint utilities(App& app) {
   Blueprint tools("utilities");
   tools.on("echo", [](Event& ev) { return ev.data(); });
+  // echo_ack: the data goes to the client as {"type":"echo",..,"ack":..}, and the answer comes
+  // once the client acked it, with the client's answer (what `wisp bench hub --event echo_ack`
+  // measures against echo).
+  tools.on("echo_ack", [](Event& ev) {
+    ev.send("echo", ev.data(), [reply = std::make_shared<Reply>(ev.defer())](Ack ack) {
+      if (ack.ok()) return reply->resolve(ack.data);
+      reply->reject(ack.error, "no ack");
+    });
+  });
   tools.on("delay", [&app](Event& ev) {
     const json& ms = ev.data().is_object() ? ev.data().value("ms", json(0)) : json(0);
     if (!ms.is_number() || ms.get<double>() < 0) throw HubError("invalid_delay", "ms: 0 to 10000");
