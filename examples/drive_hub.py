@@ -255,12 +255,21 @@ async def hub_blueprints(url):
     await b.ws.close()
 
 
-async def hub_acks(url):
+async def hub_team(url):
     a, b, c = await connect(url), await connect(url), await connect(url)
     ids = {}
     for name, client in (("a", a), ("b", b), ("c", c)):
         ids[name] = (await client.next("welcome"))["data"]["client_id"]
+        assert await client.request("register", {"name": name}) == {"registered": True}
         assert (await client.request("join", {"room": "team"}))["room"] == "team"
+    # Presence: a saw b and c come, with the names they registered; who lists all three.
+    for name in ("b", "c"):
+        event = (await a.next("presence_join"))["data"]
+        assert event == {"room": "team", "client_id": ids[name],
+                         "info": {"name": name, "registered": "true"}}, event
+    who = await c.request("who", {"room": "team"})
+    assert sorted((m["name"], m["client_id"]) for m in who) == sorted(
+        (name, id_) for name, id_ in ids.items()), who
     # a polls: b and c are asked, each with an ack id to answer under; both answer.
     await a.send("poll", {"room": "team", "question": "pizza?", "seconds": 5}, 100)
     for client, vote in ((b, "yes"), (c, "no")):
@@ -283,12 +292,15 @@ async def hub_acks(url):
     await b.send("ack", "confirmed!", confirm["ack"])
     assert (await a.next("confirmed"))["data"] == {"from": ids["b"], "ok": True,
                                                    "answer": "confirmed!"}
-    for client in (a, b, c):
+    await c.ws.close()
+    for client in (a, b):
+        assert (await client.next("presence_leave"))["data"] == {"room": "team",
+                                                                "client_id": ids["c"]}
         await client.ws.close()
 
 
 SCENARIOS = {"hub_chat": hub_chat, "hub_basics": hub_basics, "hub_blueprints": hub_blueprints,
-             "hub_acks": hub_acks}
+             "hub_team": hub_team}
 # Scenarios of examples offering service actions: drive.py starts a redis-server, passes its url
 # to the example, and gives the scenario a WispCall.
 WITH_REDIS = {"hub_admin": hub_admin}

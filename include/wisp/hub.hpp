@@ -8,9 +8,9 @@
 //   an error          {"type": "error", "data": {"code": "...", "message": "..."}, "id": 7}
 //   a message sent with an ack  {"type": "task", "data": {...}, "ack": 12}  (a number or a string)
 //   the client's answer         {"type": "ack", "id": 12, "data": <answer>}
-//                            or {"type": "ack", "id": 12, "error": {"code": "...", "message":
-//                            "..."}}
-// Reserved types: register, join, leave, ping, ack.
+//                            or {"type": "ack", "id": 12, "error": {"code", "message"}}
+//                            (the id echoed as it came)
+// Reserved types: register, join, leave, ping, ack; from the server presence_join, presence_leave.
 #pragma once
 
 #include <chrono>

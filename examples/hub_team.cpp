@@ -1,11 +1,16 @@
-// Acks (Socket.IO's emitWithAck): the server asks clients and hears their answers. A team room
-// where any member starts a poll: the question goes to every other member with an ack, and the
-// poller's request is answered with every vote once all are in, or with what came when the time
-// is up. A member can also be asked one thing directly (`confirm`), in a coroutine.
+// Acks and presence: a team room whose members see who is there and who comes and goes, and
+// where any member starts a poll. Presence: a member registers a name (kept as its metadata, the
+// info presence lists), `who` lists the room's members on every node, and joins and leaves are
+// pushed to the others (presence_join / presence_leave). Acks (Socket.IO's emitWithAck): a poll's
+// question goes to every other member with an ack, and the poller's request is answered with
+// every vote once all are in, or with what came when the time is up; a member can also be asked
+// one thing directly (`ask_confirm`), by a coroutine awaiting the answer.
 //
-//   example_hub_acks [port]   then connect to ws://127.0.0.1:PORT/ws and send
-//     {"type":"join","data":{"room":"team"},"id":1}
-//     {"type":"poll","data":{"room":"team","question":"pizza?","seconds":5},"id":2}
+//   example_hub_team [port]   then connect to ws://127.0.0.1:PORT/ws and send
+//     {"type":"register","data":{"name":"ada"},"id":1}
+//     {"type":"join","data":{"room":"team"},"id":2}
+//     {"type":"who","data":{"room":"team"},"id":3}
+//     {"type":"poll","data":{"room":"team","question":"pizza?","seconds":5},"id":4}
 //   every other member gets {"type":"question","data":{...},"ack":N} and answers
 //     {"type":"ack","id":N,"data":"yes"}
 #include <algorithm>
@@ -38,7 +43,24 @@ wisp::Task<> confirm(wisp::Hub& hub, std::string asker, std::string target, json
 int main(int argc, char** argv) {
   const auto port = static_cast<std::uint16_t>(argc > 1 ? std::atoi(argv[1]) : 9001);
   wisp::App app;
-  wisp::Hub& hub = app.hub("/ws", {.builtin_rooms = true, .ack_timeout = 10s});
+  wisp::Hub& hub =
+      app.hub("/ws", {.builtin_rooms = true, .presence_events = true, .ack_timeout = 10s});
+
+  hub.on_register([&hub](wisp::Event& ev) {
+    hub.set_metadata(ev.client_id(), "name", ev.data().value("name", "anonymous"));
+    return json{{"registered", true}};
+  });
+  hub.on("who", [&hub](wisp::Event& ev) {
+    hub.room(ev.data().at("room"))
+        .presence([reply = std::make_shared<wisp::Reply>(ev.defer())](
+                      std::vector<wisp::Presence> members) {
+          json list = json::array();
+          for (const wisp::Presence& member : members)
+            list.push_back(
+                {{"client_id", member.client_id}, {"name", member.info.value("name", "")}});
+          reply->resolve(list);
+        });
+  });
 
   hub.on("poll", [&hub](wisp::Event& ev) {
     const json& data = ev.data();
