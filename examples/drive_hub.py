@@ -255,7 +255,52 @@ async def hub_blueprints(url):
     await b.ws.close()
 
 
-SCENARIOS = {"hub_chat": hub_chat, "hub_basics": hub_basics, "hub_blueprints": hub_blueprints}
+async def hub_team(url):
+    a, b, c = await connect(url), await connect(url), await connect(url)
+    ids = {}
+    for name, client in (("a", a), ("b", b), ("c", c)):
+        ids[name] = (await client.next("welcome"))["data"]["client_id"]
+        assert await client.request("register", {"name": name}) == {"registered": True}
+        assert (await client.request("join", {"room": "team"}))["room"] == "team"
+    # Presence: a saw b and c come, with the names they registered; who lists all three.
+    for name in ("b", "c"):
+        event = (await a.next("presence_join"))["data"]
+        assert event == {"room": "team", "client_id": ids[name],
+                         "info": {"name": name, "registered": "true"}}, event
+    who = await c.request("who", {"room": "team"})
+    assert sorted((m["name"], m["client_id"]) for m in who) == sorted(
+        (name, id_) for name, id_ in ids.items()), who
+    # a polls: b and c are asked, each with an ack id to answer under; both answer.
+    await a.send("poll", {"room": "team", "question": "pizza?", "seconds": 5}, 100)
+    for client, vote in ((b, "yes"), (c, "no")):
+        question = await client.next("question")
+        assert question["data"] == {"question": "pizza?", "from": ids["a"]}, question
+        await client.send("ack", vote, question["ack"])
+    result = (await a.next("response", 100))["data"]
+    assert result == {"votes": {ids["b"]: "yes", ids["c"]: "no"}, "failed": {},
+                      "complete": True}, result
+    # c does not answer this time: the poll ends after its second, with b's vote only.
+    await a.send("poll", {"room": "team", "question": "again?", "seconds": 1}, 101)
+    await b.send("ack", "sure", (await b.next("question"))["ack"])
+    await c.next("question")
+    result = (await a.next("response", 101))["data"]
+    assert result == {"votes": {ids["b"]: "sure"}, "failed": {}, "complete": False}, result
+    # a asks b to confirm (a coroutine awaiting b's ack), and hears the answer.
+    assert await a.request("ask_confirm", {"client_id": ids["b"], "what": "order"}) == {
+        "asked": ids["b"]}
+    confirm = await b.next("confirm")
+    await b.send("ack", "confirmed!", confirm["ack"])
+    assert (await a.next("confirmed"))["data"] == {"from": ids["b"], "ok": True,
+                                                   "answer": "confirmed!"}
+    await c.ws.close()
+    for client in (a, b):
+        assert (await client.next("presence_leave"))["data"] == {"room": "team",
+                                                                "client_id": ids["c"]}
+        await client.ws.close()
+
+
+SCENARIOS = {"hub_chat": hub_chat, "hub_basics": hub_basics, "hub_blueprints": hub_blueprints,
+             "hub_team": hub_team}
 # Scenarios of examples offering service actions: drive.py starts a redis-server, passes its url
 # to the example, and gives the scenario a WispCall.
 WITH_REDIS = {"hub_admin": hub_admin}

@@ -5,7 +5,21 @@ export interface Envelope<T = unknown> {
   type: string;
   data: T;
   id?: number | string;
+  /** Present when the server awaits an answer (Hub::send with a callback): see Ack. */
+  ack?: number | string;
 }
+
+/**
+ * Answers a message the server sent with an ack: {"type":"ack","id":<its ack>,"data":answer}.
+ * Only the first answer counts (a handler's ack() or the value its promise resolves to); an
+ * answer after the connection dropped is not sent. A handler that throws or rejects answers with
+ * {"error":{"code","message"}} (the error's string code, else "handler_error"); a message of a
+ * type with no handler is answered "unknown_type".
+ */
+export type Ack = (answer?: unknown) => void;
+
+/** A message handler; `ack` is given when the server awaits an answer. */
+export type Handler<T = any> = (data: T, message: Envelope<T>, ack?: Ack) => void | Promise<unknown>;
 
 /** The data of an error envelope. */
 export interface ErrorData {
@@ -88,9 +102,12 @@ export class WispClient {
   /** The rooms joined (sent again after a reconnect). */
   readonly rooms: string[];
 
-  /** Calls fn(data, message) for each message of this type; "*" for every message. */
-  on<T = any>(type: string, fn: (data: T, message: Envelope<T>) => void): this;
-  off(type: string, fn: (data: any, message: Envelope) => void): this;
+  /**
+   * Calls fn(data, message, ack) for each message of this type; "*" for every message. For a
+   * message sent with an ack, ack(answer) or an async handler's result answers the server.
+   */
+  on<T = any>(type: string, fn: Handler<T>): this;
+  off(type: string, fn: Handler): this;
 
   /**
    * Sends {type, data}. While the connection is down the message waits in a queue and is sent

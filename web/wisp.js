@@ -14,6 +14,13 @@
 // write them in order once it is back; requests already written when it dropped are rejected with
 // code "disconnected" (their answer can never come). After a reconnect the client first sends again
 // the last register and every join it sent (minus the rooms it left), so the server knows it again.
+//
+// A message the server sent with an ack ({"type", "data", "ack": id}, Hub::send with a callback)
+// is answered {"type": "ack", "id": id, "data": answer} by the handler's third argument,
+// ack(answer), or by the value an async handler resolves to; a handler that throws or rejects
+// answers {"type": "ack", "id": id, "error": {"code", "message"}} (code: the error's own string
+// code, else "handler_error"), and so does a type nobody handles ("unknown_type"). Only the first
+// answer counts; none is sent on a later connection (the server already counted it lost).
 
 /** An error answer from the hub, or a request that could not get one. */
 export class WispError extends Error {
@@ -91,7 +98,10 @@ export class WispClient {
 
   // ---- messages ---------------------------------------------------------------------------------
 
-  /** Calls fn(data, message) for every message of this type ("*": every message). */
+  /**
+   * Calls fn(data, message, ack) for every message of this type ("*": every message); `ack` is
+   * there when the server awaits an answer (see the top of this file).
+   */
   on(type, fn) {
     if (!this.handlers.has(type)) this.handlers.set(type, new Set());
     this.handlers.get(type).add(fn);
@@ -264,9 +274,43 @@ export class WispClient {
       this.clientId = message.data.client_id;
     }
     if (this.answer(message)) return;
+    const acking = message.ack === undefined || message.ack === null ? null : this.acker(message.ack);
     for (const key of [message.type, '*']) {
-      for (const fn of this.handlers.get(key) ?? []) fn(message.data, message);
+      for (const fn of this.handlers.get(key) ?? []) this.handle(fn, message, acking);
     }
+    if (acking && !this.handlers.get(message.type)?.size) {
+      acking.fail(new WispError('unknown_type', `no handler for type "${message.type}"`));
+    }
+  }
+
+  // One handler; with an ack, what it throws or its promise settles to answers the server.
+  handle(fn, message, acking) {
+    if (!acking) return fn(message.data, message);
+    let result;
+    try {
+      result = fn(message.data, message, acking.ack);
+    } catch (error) {
+      acking.fail(error);
+      throw error;
+    }
+    if (result && typeof result.then === 'function') result.then(acking.ack, acking.fail);
+  }
+
+  // The answers to a message sent with an ack: the first one goes out, on the connection the
+  // message came on only.
+  acker(id) {
+    const socket = this.socket;
+    let answered = false;
+    const reply = (fields) => {
+      if (answered) return;
+      answered = true;
+      if (this.socket === socket && this.state === 'open') socket.send(JSON.stringify({ type: 'ack', id, ...fields }));
+    };
+    return {
+      ack: (answer) => reply({ data: answer ?? null }),
+      fail: (error) =>
+        reply({ error: { code: typeof error?.code === 'string' ? error.code : 'handler_error', message: String(error?.message ?? error) } }),
+    };
   }
 
   // A response or error to one of our requests: settles it; true if it was one.

@@ -6,12 +6,18 @@
 //   server -> client  {"type": "new_message", "data": {...}}
 //   a reply           {"type": "response", "data": <handler's return>, "id": 7}
 //   an error          {"type": "error", "data": {"code": "...", "message": "..."}, "id": 7}
-// Reserved types: register, join, leave, ping.
+//   a message sent with an ack  {"type": "task", "data": {...}, "ack": 12}  (a number or a string)
+//   the client's answer         {"type": "ack", "id": 12, "data": <answer>}
+//                            or {"type": "ack", "id": 12, "error": {"code", "message"}}
+//                            (the id echoed as it came)
+// Reserved types: register, join, leave, ping, ack; from the server presence_join, presence_leave.
 #pragma once
 
 #include <chrono>
 #include <concepts>
+#include <coroutine>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -48,6 +54,103 @@ inline constexpr std::string_view binary_unsupported = "binary_unsupported";  //
 inline constexpr std::string_view timeout = "timeout";  // a deferred reply was dropped unanswered
 inline constexpr std::string_view invalid_data = "invalid_data";  // builtin join/leave: no room
 }  // namespace hub_error
+
+// Why a message sent with an ack got no answer of the client's (Ack::error); an answer the
+// client itself sent as an error keeps the client's code.
+namespace ack_error {
+inline constexpr std::string_view timeout = "timeout";            // no answer within the timeout
+inline constexpr std::string_view disconnected = "disconnected";  // gone before it answered, or
+                                                                  // not connected anywhere
+inline constexpr std::string_view ack_limit = "ack_limit";  // it owes max_pending_acks already
+inline constexpr std::string_view dropped = "dropped";      // not sent: backpressure (its route's
+                                                            // policy ran)
+}  // namespace ack_error
+
+// The outcome of one message sent with an ack (Hub::send, Event::send, Room::emit with a
+// callback): the client's answer, or why there is none.
+struct Ack {
+  std::string client_id;
+  // Empty: the client answered, `data` is its answer. Else an ack_error code, or the code the
+  // client answered with as an error (`data` then holds its {"code", "message"}).
+  std::string error;
+  json data;
+  bool ok() const { return error.empty(); }
+};
+
+// What a room emit with an ack gathered (Socket.IO's `timeout(ms).emit(..., (err, responses))`):
+// an Ack per member that answered or failed within the timeout, in the order they came, and
+// whether that is every member the emit reached (false: some did not answer in time, or a node
+// did not say how many members it has).
+struct RoomAcks {
+  std::vector<Ack> answers;
+  bool complete = false;
+};
+
+// One client in a room (Room::presence): its id and the info the app attached to it, its
+// metadata as a JSON object of strings (WebSocket::set_metadata, Hub::set_metadata; a client that
+// sent "register" has "registered": "true").
+struct Presence {
+  std::string client_id;
+  json info;
+};
+
+using AckHandler = std::function<void(Ack)>;
+using RoomAckHandler = std::function<void(RoomAcks)>;
+
+// Counters of the acks of one hub on this node (Hub::ack_stats), since start.
+struct AckStats {
+  std::uint64_t waiting = 0;  // now: callbacks of this node waiting for answers
+  std::uint64_t owed = 0;     // now: answers this node's clients owe (to any node)
+  // Outcomes of this node's callbacks, per client answer or failure.
+  std::uint64_t answered = 0, timed_out = 0, disconnected = 0, refused = 0, dropped = 0;
+  // Answers after their callback had timed out (not passed on: a callback runs once).
+  std::uint64_t late = 0;
+  // Ack messages from this node's clients that matched nothing owed (late past the owing
+  // node's own timeout, sent twice, or made up).
+  std::uint64_t unmatched = 0;
+};
+
+namespace detail {
+// `co_await` of a call that answers through a callback on the awaiting loop thread (the hub's
+// calls with an ack). A callback that comes at once (inside the call) does not suspend.
+template <class Result>
+class CallbackAwaiter {
+  struct State {
+    std::coroutine_handle<> waiting{};  // cleared if the awaiting coroutine is cancelled
+    bool starting = false;
+    std::optional<Result> value;
+  };
+
+ public:
+  using Start = std::function<void(std::function<void(Result)>)>;
+  explicit CallbackAwaiter(Start start)
+      : start_(std::move(start)), state_(std::make_shared<State>()) {}
+  CallbackAwaiter(CallbackAwaiter&&) noexcept = default;
+  ~CallbackAwaiter() {
+    if (state_) state_->waiting = {};
+  }
+  bool await_ready() const noexcept { return false; }
+  bool await_suspend(std::coroutine_handle<> waiting) {
+    const std::shared_ptr<State> state = state_;
+    state->waiting = waiting;
+    state->starting = true;
+    start_([state](Result result) {
+      state->value.emplace(std::move(result));
+      if (state->starting) return;
+      if (auto resume = std::exchange(state->waiting, {})) resume.resume();
+    });
+    state->starting = false;
+    if (!state->value) return true;
+    state->waiting = {};
+    return false;
+  }
+  Result await_resume() { return std::move(*state_->value); }
+
+ private:
+  Start start_;
+  std::shared_ptr<State> state_;
+};
+}  // namespace detail
 
 // Throw from a handler to answer with an error envelope of your own code and message (shown to
 // the client whatever HubSettings::expose_errors says).
@@ -103,6 +206,9 @@ class Event {
 
   // Sends {"type":type,"data":data} to this client now (before the handler's reply).
   void send(std::string_view type, const json& data);
+  // The same with an ack: see Hub::send with an AckHandler.
+  void send(std::string_view type, const json& data, AckHandler on_ack,
+            std::chrono::milliseconds timeout = {});
   // Rooms of this client (see Hub::join).
   bool join(std::string_view room);
   bool leave(std::string_view room);
@@ -200,6 +306,15 @@ struct HubSettings {
   bool builtin_rooms = false;
   // The type of Hub::broadcast's messages when none is given (Daebus's default).
   std::string broadcast_type = "broadcast";
+  // Push {"type":"presence_join","data":{"room","client_id","info"}} to a room's other members
+  // (on every node) when a client joins it, and {"type":"presence_leave","data":{"room",
+  // "client_id"}} when one leaves it or disconnects (not when its node dies: see Room::presence).
+  bool presence_events = false;
+  // How long a send with an ack waits for the client's answer when the call gives no timeout.
+  std::chrono::milliseconds ack_timeout = std::chrono::seconds(10);
+  // Answers one client may owe at once (to every node); a send with an ack past it completes
+  // at once with error `ack_limit`. Owed answers past their timeout no longer count.
+  std::size_t max_pending_acks = 64;
 };
 
 // A room: a named group of clients, on the app's topics (across threads, and across nodes with
@@ -211,12 +326,25 @@ class Room {
   // Sends {"type":type,"data":data} to every member on every node (but the excepted one); the
   // envelope is built once and its frame shared. Returns nothing: delivery is asynchronous.
   void emit(std::string_view type, const json& data) const;
+  // The same with an ack from every member: {"type","data","ack"} to each member on every node
+  // (but the excepted one); `on_acks` gets their answers once every member answered, or when
+  // `timeout` (zero: HubSettings::ack_timeout) ran out. Answered on the calling loop thread.
+  void emit(std::string_view type, const json& data, RoomAckHandler on_acks,
+            std::chrono::milliseconds timeout = {}) const;
+  // `RoomAcks acks = co_await room.emit_with_ack(type, data)`: the same in a coroutine.
+  detail::CallbackAwaiter<RoomAcks> emit_with_ack(std::string_view type, const json& data,
+                                                  std::chrono::milliseconds timeout = {}) const;
   // The same room, leaving out one client (e.g. the sender).
   Room except(std::string_view client_id) const;
   std::vector<std::string> members() const;                                // node-local
   std::size_t size() const;                                                // node-local
   void members(std::function<void(std::vector<std::string>)> done) const;  // cluster-wide
   void size(std::function<void(std::size_t)> done) const;                  // cluster-wide
+  // Who is there, with the info attached to each (Presence): this node's members, or every
+  // node's (a node that does not answer within the gather timeout, e.g. one that died, is left
+  // out: its clients vanish from the list at once). Counts without listing: size().
+  std::vector<Presence> presence() const;                                // node-local
+  void presence(std::function<void(std::vector<Presence>)> done) const;  // cluster-wide
   const std::string& name() const { return name_; }
 
  private:
@@ -274,6 +402,20 @@ class Hub {
   // Clients (the hub's own; see App for the app-wide registry). The calls by id reach a client
   // on any node; their answer is node-local (true: the client is here), as App::send_to's.
   bool send(std::string_view client_id, std::string_view type, const json& data);
+  // With an ack (Socket.IO's emitWithAck): sends {"type","data","ack":n} and `on_ack` gets the
+  // client's answer (wisp.js: `on(type, (data, msg, ack) => ack(answer))`), or an ack_error:
+  // `timeout` after `timeout` (zero: HubSettings::ack_timeout), `disconnected` when the client
+  // leaves first or is connected nowhere, `ack_limit`, `dropped`. It runs once, on the calling
+  // loop thread (from another thread: on the broker's, or at once), whatever node holds the
+  // client. Returns true when the client is on this node.
+  bool send(std::string_view client_id, std::string_view type, const json& data, AckHandler on_ack,
+            std::chrono::milliseconds timeout = {});
+  // `Ack ack = co_await hub.send_with_ack(id, type, data)`: the same in a coroutine (on a loop
+  // thread), resumed with the Ack.
+  detail::CallbackAwaiter<Ack> send_with_ack(std::string_view client_id, std::string_view type,
+                                             const json& data,
+                                             std::chrono::milliseconds timeout = {});
+  AckStats ack_stats() const;
   // To every client on every node; returns how many are on this node.
   std::size_t broadcast(const json& data);  // type: settings.broadcast_type
   std::size_t broadcast(std::string_view type, const json& data);

@@ -111,6 +111,10 @@ class Broker {
   // Runs Node::command(kind, payload) on the node holding `client_id` (this one included).
   virtual void to_client(std::string_view client_id, std::string_view kind,
                          std::string_view payload, Delivered done) = 0;
+  // Runs Node::command(kind, payload) on the node named `node_id` (BrokerStatus::node_id; this
+  // one's: at once), e.g. an answer to something that node asked; nothing if no such node listens.
+  virtual void to_node(std::string_view node_id, std::string_view kind,
+                       std::string_view payload) = 0;
   // Runs Node::command(kind, payload) on every node, this one included.
   virtual void to_all(std::string_view kind, std::string_view payload) = 0;
   // Asks every node, this one included, for Node::answer(kind, payload).

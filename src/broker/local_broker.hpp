@@ -22,6 +22,9 @@ class LocalBroker final : public Broker {
   void client_removed(std::string_view) override {}
   void to_client(std::string_view client_id, std::string_view kind, std::string_view payload,
                  Delivered done) override;
+  void to_node(std::string_view, std::string_view kind, std::string_view payload) override {
+    node_.command(kind, payload);
+  }
   void to_all(std::string_view kind, std::string_view payload) override {
     node_.command(kind, payload);
   }

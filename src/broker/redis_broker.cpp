@@ -157,6 +157,17 @@ void RedisBroker::publish(const Publish& message) {
           {}});
 }
 
+// A command message from this node; nullopt (counted lost) when a field is too long for it.
+std::optional<std::string> RedisBroker::command_bytes(std::string_view kind,
+                                                      std::string_view payload) {
+  try {
+    return wire::encode_command(node_id_, kind, payload);
+  } catch (const std::length_error&) {
+    lost_.fetch_add(1, std::memory_order_relaxed);
+    return std::nullopt;
+  }
+}
+
 void RedisBroker::to_client(std::string_view client_id, std::string_view kind,
                             std::string_view payload, Delivered done) {
   if (node_.holds(client_id)) {
@@ -164,31 +175,31 @@ void RedisBroker::to_client(std::string_view client_id, std::string_view kind,
     if (done) done(true);
     return;
   }
-  std::string bytes;
-  try {
-    bytes = wire::encode_command(node_id_, kind, payload);
-  } catch (const std::length_error&) {
-    lost_.fetch_add(1, std::memory_order_relaxed);
+  std::optional<std::string> bytes = command_bytes(kind, payload);
+  if (!bytes) {
     if (done) done(false);
     return;
   }
   Sent sent;
   if (done) sent = [done = std::move(done)](long long receivers) { done(receivers > 0); };
   submit({{"EVALSHA", route_sha_, "2", clients_key_, nodes_key_, std::string(client_id),
-           std::move(bytes), node_channel_prefix_, milliseconds(options_.node_timeout)},
+           std::move(*bytes), node_channel_prefix_, milliseconds(options_.node_timeout)},
           std::move(sent)});
+}
+
+void RedisBroker::to_node(std::string_view node_id, std::string_view kind,
+                          std::string_view payload) {
+  if (node_id == node_id_) return node_.command(kind, payload);
+  std::optional<std::string> bytes = command_bytes(kind, payload);
+  if (!bytes) return;
+  submit({{"PUBLISH", node_channel_prefix_ + std::string(node_id), std::move(*bytes)}, {}});
 }
 
 void RedisBroker::to_all(std::string_view kind, std::string_view payload) {
   node_.command(kind, payload);
-  std::string bytes;
-  try {
-    bytes = wire::encode_command(node_id_, kind, payload);
-  } catch (const std::length_error&) {
-    lost_.fetch_add(1, std::memory_order_relaxed);
-    return;
-  }
-  submit({{"PUBLISH", all_channel_, std::move(bytes)}, {}});
+  std::optional<std::string> bytes = command_bytes(kind, payload);
+  if (!bytes) return;
+  submit({{"PUBLISH", all_channel_, std::move(*bytes)}, {}});
 }
 
 // --- gathers ---

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -48,6 +49,7 @@ class RedisBroker final : public Broker {
   void client_removed(std::string_view client_id) override;
   void to_client(std::string_view client_id, std::string_view kind, std::string_view payload,
                  Delivered done) override;
+  void to_node(std::string_view node_id, std::string_view kind, std::string_view payload) override;
   void to_all(std::string_view kind, std::string_view payload) override;
   void gather(std::string_view kind, std::string_view payload, std::chrono::milliseconds timeout,
               Gathered done) override;
@@ -68,6 +70,7 @@ class RedisBroker final : public Broker {
   void send(Outgoing message);
   void issue(Outgoing message);
   void give_up(Outgoing& message);
+  std::optional<std::string> command_bytes(std::string_view kind, std::string_view payload);
 
   void on_commands_ready();
   void on_subscriber_ready();

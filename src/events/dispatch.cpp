@@ -6,6 +6,7 @@
 #include "events/envelope_writer.hpp"
 #include "events/hub_event.hpp"
 #include "events/hub_impl.hpp"
+#include "events/presence.hpp"
 
 namespace wisp {
 namespace {
@@ -55,10 +56,12 @@ WebSocketBehavior Hub::Impl::behavior() {
 void Hub::Impl::on_open(WebSocket& ws) {
   const std::string_view id = ws.client_id();
   members.add_client(id);
+  acks.client_opened(id);
   ConnectEvent event{ws, id};
   json welcome = json::object();
   if (!run_connect_hooks(event, welcome)) {
     members.remove_client(id);
+    acks.client_closed(id);
     if (event.rejected)
       return ws.close(close_code::policy_violation, close_reason(*event.rejected));
     return ws.close(close_code::internal_error, "internal error");
@@ -97,7 +100,10 @@ void Hub::Impl::on_close(WebSocket& ws, int code, std::string_view reason) {
       report_hook_error("disconnect", error.what());
     }
   }
+  const auto rooms = settings.presence_events ? members.rooms_of(id) : std::vector<std::string>();
   members.remove_client(id);
+  acks.client_closed(id);  // what it still owed: "disconnected"
+  for (const std::string& room : rooms) events::announce_leave(*this, id, room);
 }
 
 // ---- messages -----------------------------------------------------------------------------------
@@ -137,6 +143,7 @@ const Handler* Hub::Impl::find_handler(std::string_view type) const {
 void Hub::Impl::dispatch(events::HubEvent& event) {
   WebSocket& ws = event.socket();
   const std::string_view type = event.type();
+  if (type == "ack") return acks.client_answered(event);  // reserved: an answer to a send
   const Handler* handler = find_handler(type);
   // The reserved "ping" without a handler of the app's: a liveness check, its data echoed.
   if (!handler && type == "ping") return send_now(ws, "pong", event.data(), event.raw_id());

@@ -11,6 +11,7 @@
 #include "broker/payload.hpp"
 #include "events/envelope_writer.hpp"
 #include "events/hub_impl.hpp"
+#include "events/presence.hpp"
 
 namespace wisp {
 namespace {
@@ -31,12 +32,14 @@ std::string Hub::Impl::kind(std::string_view what) const {
 bool Hub::Impl::join_here(std::string_view id, std::string_view room) {
   if (!members.join(id, room)) return false;
   app.with_client(id, [topic = room_topic(room)](WebSocket& ws) { ws.subscribe(topic); });
+  events::announce_join(*this, id, room);
   return true;
 }
 
 bool Hub::Impl::leave_here(std::string_view id, std::string_view room) {
   if (!members.leave(id, room)) return false;
   app.with_client(id, [topic = room_topic(room)](WebSocket& ws) { ws.unsubscribe(topic); });
+  events::announce_leave(*this, id, room);
   return true;
 }
 
@@ -136,6 +139,8 @@ void Hub::Impl::add_commands() {
     if (!in.done()) return std::optional<std::string>();
     return std::optional(number(members.has_client(id) ? 1 : 0));
   });
+  acks.add_commands();
+  events::add_presence_question(*this);
 }
 
 }  // namespace wisp

@@ -23,6 +23,7 @@ class HubEvent final : public Event {
 
   // The id's JSON text, echoed as it came (no parse); empty when the request had none.
   std::string_view raw_id() const { return scan_.reply_id(); }
+  std::string_view raw_data() const { return scan_.data; }  // empty when absent
   bool deferred() const { return deferred_; }
 
  private:

@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "events/acks.hpp"
 #include "events/hub_cluster.hpp"
 #include "events/membership.hpp"
 #include "wisp/app.hpp"
@@ -41,6 +42,7 @@ struct Hub::Impl {
   std::vector<ConnectHook> connect_hooks;
   std::vector<DisconnectHook> disconnect_hooks;
   events::Membership members;
+  events::HubAcks acks{*this};  // after what it reads: app, cluster, settings, members
 
   // Throws std::logic_error once the app runs (the tables are read without a lock from then).
   void check_not_running(std::string_view call) const;

@@ -57,8 +57,8 @@ std::optional<T> answer(const std::function<void(std::function<void(T)>)>& call)
 
 class Node {
  public:
-  explicit Node(const RedisOptions& redis, unsigned threads = 2)
-      : app_({.threads = threads, .redis = redis}), hub_(app_.hub("/ws")) {
+  explicit Node(const RedisOptions& redis, const HubSettings& hub = {}, unsigned threads = 2)
+      : app_({.threads = threads, .redis = redis}), hub_(app_.hub("/ws", hub)) {
     WebSocketSettings settings;
     settings.client_registry = true;
     app_.ws("/ps", {.settings = settings,
@@ -114,8 +114,8 @@ class Cluster {
  public:
   Cluster(std::size_t count, const RedisServer& redis)
       : Cluster(count, cluster_options(redis.url())) {}
-  Cluster(std::size_t count, const RedisOptions& options) {
-    for (std::size_t i = 0; i < count; ++i) nodes_.push_back(std::make_unique<Node>(options));
+  Cluster(std::size_t count, const RedisOptions& options, const HubSettings& hub = {}) {
+    for (std::size_t i = 0; i < count; ++i) nodes_.push_back(std::make_unique<Node>(options, hub));
     for (auto& node : nodes_)
       if (!eventually([&] { return node->up(); }))
         throw std::runtime_error("a broker did not come up");

@@ -1,6 +1,7 @@
 // web/wisp.js (the hub's JavaScript client) in Node against a real `wisp serve` and its /ws hub:
-// requests matched by id, error envelopes, timeouts, reconnection with backoff after the server is
-// killed and started again on the same port, re-registering and re-joining rooms.
+// requests matched by id, error envelopes, timeouts, messages sent with an ack (the demo's `ask`),
+// reconnection with backoff after the server is killed and started again on the same port,
+// re-registering and re-joining rooms.
 //
 // Run: WISP_BIN=path/to/wisp node --test tests/interop/test_wisp_js.mjs
 // Node 20 has no global WebSocket: the client is given the `ws` package's (tests/interop/node_modules).
@@ -256,4 +257,31 @@ test('a close the server meant (1000, 1008) ends the client; 1011 is retried', {
   } finally {
     for (const server of servers) server.close();
   }
+});
+
+hubTest("a message sent with an ack is answered by ack() or by an async handler's result", async ({ connect }) => {
+  const c = await connect();
+  c.on('double', (n, message, ack) => {
+    assert.notEqual(message.ack, undefined);
+    ack(n * 2);
+    ack('a second answer is not sent');
+  });
+  c.on('shout', async (text) => `${text}!`);
+  assert.deepEqual(await c.request('ask', { type: 'double', data: 21 }), { answer: 42 });
+  assert.deepEqual(await c.request('ask', { type: 'shout', data: 'hi' }), { answer: 'hi!' });
+});
+
+hubTest('a failing handler, a type nobody handles and a handler that never answers', async ({ connect }) => {
+  const c = await connect();
+  c.on('refuse', async () => {
+    throw new WispError('not_now', 'busy');
+  });
+  c.on('crash', async () => {
+    throw new Error('boom');
+  });
+  c.on('silent', () => {});
+  assert.deepEqual(await c.request('ask', { type: 'refuse' }), { error: 'not_now', data: { code: 'not_now', message: 'busy' } });
+  assert.deepEqual(await c.request('ask', { type: 'crash' }), { error: 'handler_error', data: { code: 'handler_error', message: 'boom' } });
+  assert.equal((await c.request('ask', { type: 'nobody_handles' })).error, 'unknown_type');
+  assert.deepEqual(await c.request('ask', { type: 'silent', timeout_ms: 100 }), { error: 'timeout', data: null });
 });

@@ -4,6 +4,9 @@
 //   --protocol socketio  42N["EVENT","..."] -> 43N["..."] (Socket.IO's event with an ack), after
 //                        Engine.IO's open `0{..}`, our CONNECT `40` and the server's `40{..}`;
 //                        pings `2` are answered with `3`.
+// A hub message sent with an ack ({"type",..,"data":D,"ack":A}) is answered at once with
+// {"type":"ack","id":A,"data":D}: `--event echo_ack` (wisp serve's hub) measures a request whose
+// answer waits for the client's ack.
 #include <bit>
 #include <vector>
 
@@ -89,6 +92,10 @@ class Hub final : public Driver {
         return answered(c, answer);
       case Incoming::Push:
         return;
+      case Incoming::Ask:
+        request_.clear();
+        envelope::append_ack(request_, answer.ack, answer.data);
+        return c.send_frame(OpCode::Text, request_);
       case Incoming::Open:
         return c.send_frame(OpCode::Text, socketio::connect);
       case Incoming::Connected:

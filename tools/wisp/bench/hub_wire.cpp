@@ -20,7 +20,7 @@ bool take_number(std::string_view& text, std::uint64_t& value) {
 }
 
 struct Fields {
-  std::string_view type, data, id;  // raw JSON values (type with its quotes)
+  std::string_view type, data, id, ack;  // raw JSON values (type with its quotes)
 };
 
 // The top-level "type", "data" and "id" of an object, as raw JSON text.
@@ -45,6 +45,7 @@ bool read_fields(std::string_view json, Fields& out) {
     if (key == "type") out.type = value;
     if (key == "data") out.data = value;
     if (key == "id") out.id = value;
+    if (key == "ack") out.ack = value;
     json.remove_prefix(size);
     skip_space(json);
     if (!json.empty() && json.front() == ',') json.remove_prefix(1);
@@ -113,9 +114,19 @@ void append_request(std::string& out, std::string_view type, std::string_view da
   out.append(",\"id\":").append(std::to_string(id)).push_back('}');
 }
 
+void append_ack(std::string& out, std::string_view ack, std::string_view data) {
+  out.append("{\"type\":\"ack\",\"id\":").append(ack).append(",\"data\":").append(data);
+  out.push_back('}');
+}
+
 Incoming read(std::string_view message, Answer& answer) {
   Fields fields;
   if (!read_fields(message, fields)) return Incoming::Invalid;
+  if (!fields.ack.empty()) {
+    answer.ack = fields.ack;
+    answer.data = fields.data.empty() ? std::string_view("null") : fields.data;
+    return Incoming::Ask;
+  }
   if (fields.id.empty() && !fields.type.empty() && fields.type != "\"error\"") {
     return Incoming::Push;
   }

@@ -14,12 +14,14 @@ namespace wisp::tool::bench {
 struct Answer {
   std::uint64_t id = 0;
   std::string_view data;
+  std::string_view ack;  // Incoming::Ask: the ack id to answer under (raw JSON)
 };
 
 // What one message from the server is, for the load.
 enum class Incoming : std::uint8_t {
   Answer,  // the answer to a request (read into an Answer)
   Push,    // a message the server sent on its own (a hub's welcome or broadcast): ignored
+  Ask,     // a hub message sent with an ack: echo its data back (envelope::append_ack)
   // Socket.IO's handshake and heartbeat, which the load answers:
   Open,       // Engine.IO's open packet `0{...}`: send socketio::connect
   Connected,  // Socket.IO's `40{...}`: the namespace is joined, requests may go
@@ -34,8 +36,10 @@ namespace envelope {
 // Appends {"type":TYPE,"data":DATA,"id":ID}; `data` is raw JSON.
 void append_request(std::string& out, std::string_view type, std::string_view data,
                     std::uint64_t id);
-// A {"type":"response","data":...,"id":N} is an Answer; a message without an id other than an
-// error is a Push.
+// Appends {"type":"ack","id":ACK,"data":DATA}: the answer to a message sent with an ack.
+void append_ack(std::string& out, std::string_view ack, std::string_view data);
+// A {"type":"response","data":...,"id":N} is an Answer; one with an "ack" an Ask; a message
+// without an id other than an error is a Push.
 Incoming read(std::string_view message, Answer& answer);
 }  // namespace envelope
 

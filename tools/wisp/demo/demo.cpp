@@ -19,6 +19,15 @@ constexpr std::chrono::milliseconds longest_delay{10'000};
 Blueprint utilities(App& app) {
   Blueprint tools("utilities");
   tools.on("echo", [](Event& ev) { return ev.data(); });
+  // echo_ack: the data goes to the client as {"type":"echo",..,"ack":..}, and the answer comes
+  // once the client acked it, with the client's answer (what `wisp bench hub --event echo_ack`
+  // measures against echo).
+  tools.on("echo_ack", [](Event& ev) {
+    ev.send("echo", ev.data(), [reply = std::make_shared<Reply>(ev.defer())](Ack ack) {
+      if (ack.ok()) return reply->resolve(ack.data);
+      reply->reject(ack.error, "no ack");
+    });
+  });
   tools.on("delay", [&app](Event& ev) {
     const json& ms = ev.data().is_object() ? ev.data().value("ms", json(0)) : json(0);
     if (!ms.is_number() || ms.get<double>() < 0) throw HubError("invalid_delay", "ms: 0 to 10000");
@@ -27,6 +36,23 @@ Blueprint utilities(App& app) {
       reply->resolve({{"waited_ms", delay.count()}});
     });
     return json(nullptr);
+  });
+  // ask {"type": t, "data": d, "timeout_ms": n}: sends the asker {"type": t, "data": d, "ack": ...}
+  // and answers with its ack: {"answer": ...}, or {"error": code, "data": ...} (timeout at most
+  // 10 s; 0 or none: the hub's default).
+  tools.on("ask", [](Event& ev) {
+    const json& data = ev.data();
+    if (!data.is_object() || !data.contains("type") || !data["type"].is_string())
+      throw HubError("invalid_ask", "expected {\"type\": name, \"data\": ...}");
+    const auto timeout =
+        std::min(longest_delay, std::chrono::milliseconds(data.value("timeout_ms", 0)));
+    ev.send(
+        data["type"].get<std::string>(), data.value("data", json()),
+        [reply = std::make_shared<Reply>(ev.defer())](Ack ack) {
+          reply->resolve(ack.ok() ? json{{"answer", ack.data}}
+                                  : json{{"error", ack.error}, {"data", ack.data}});
+        },
+        timeout);
   });
   return tools;
 }
