@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "wisp/client.hpp"
+#include "wisp/history.hpp"
 #include "wisp/settings.hpp"
 #include "wisp/websocket.hpp"
 
@@ -198,6 +199,10 @@ struct HubSettings {
   bool builtin_rooms = false;
   // The type of Hub::broadcast's messages when none is given (Daebus's default).
   std::string broadcast_type = "broadcast";
+  // Rooms that keep their last messages for recovery (wisp/history.hpp; README "Delivery
+  // guarantees"). One node only for now: App::hub throws std::invalid_argument for rules with
+  // the Redis broker.
+  HistorySettings history{};
 };
 
 // A room: a named group of clients, on the app's topics (across threads, and across nodes with
@@ -208,7 +213,11 @@ class Room {
  public:
   // Sends {"type":type,"data":data} to every member on every node (but the excepted one); the
   // envelope is built once and its frame shared. Returns nothing: delivery is asynchronous.
+  // In a room with history the envelope also has "room", "offset" and "epoch", and is kept.
   void emit(std::string_view type, const json& data) const;
+  // The room's last `limit` kept messages, oldest first, with its epoch and last offset
+  // (node-local; empty for a room without history or without messages yet).
+  RoomHistory history(std::size_t limit) const;
   // The same room, leaving out one client (e.g. the sender).
   Room except(std::string_view client_id) const;
   std::vector<std::string> members() const;                                // node-local
@@ -298,6 +307,8 @@ class Hub {
 
   const std::string& path() const;
   const HubSettings& settings() const;
+  // The rooms' history: what is kept now, and what was trimmed or evicted (node-local).
+  HistoryStats history_stats() const;
 
   struct Impl;  // src/events/
 
