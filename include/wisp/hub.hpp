@@ -104,6 +104,12 @@ class Event {
   void send(std::string_view type, const json& data);
   // Rooms of this client (see Hub::join).
   bool join(std::string_view room);
+  // Joins a room and, in a room with history, first sends this client the messages it missed
+  // after `since` ({"offset": n, "epoch": "..."}, as wisp.js sends it in data.since; null: none).
+  // Returns the fields to add to the reply: {"offset", "epoch"} of the room's stream and, with
+  // `since`, "recovered" (bool) and, when false, "reason" (recovery_refused::); an empty object
+  // for a room without history. Throws HubError `invalid_data` for a malformed `since`.
+  json join(std::string_view room, const json& since);
   bool leave(std::string_view room);
   // Answer later: the handler's return value is then ignored; the Reply sends the response.
   // Throws std::logic_error if called twice for one message.

@@ -19,15 +19,10 @@ json builtin_room(Hub::Impl& hub, Event& event, bool join) {
   if (!data.is_object() || room == data.end() || !room->is_string())
     throw HubError(std::string(hub_error::invalid_data), "expected {\"room\": name}");
   const std::string& name = room->get_ref<const std::string&>();
-  json position;
-  if (const HistoryRule* rule = join ? hub.history.rule_for(name) : nullptr)
-    position = hub.join_recovering(event.socket(), name, *rule, data.value("since", json()));
-  else if (join)
-    event.join(name);
-  else
-    event.leave(name);
+  const json position = join ? event.join(name, data.value("since", json())) : json::object();
+  if (!join) event.leave(name);
   json answer = {{"room", name}, {"members", hub.members.size(name, {})}};
-  if (position.is_object()) answer.update(position);
+  answer.update(position);
   return answer;
 }
 

@@ -79,7 +79,7 @@ json ChatRooms::join_room(Event& ev) {
     reply["history"] = json(
         std::vector<json>(room.messages.begin() + static_cast<long>(skip), room.messages.end()));
   }
-  ev.join(name);
+  reply.update(ev.join(name, ev.data().value("since", json())));  // recovery: --room-history
   tell_others(name, client, username, "joined");
   return reply;
 }
