@@ -1,5 +1,6 @@
 #include "events/history_store.hpp"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "broker/random_id.hpp"

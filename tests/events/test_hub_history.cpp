@@ -239,6 +239,20 @@ TEST_F(HistoryTest, AClientDroppedMidStreamSeesAnExactGapFreeSequence) {
   expect_nothing_pending(*reader);
 }
 
+TEST_F(HistoryTest, JoinsAndLeavesStayInOrderWithTheirPostedSubscriptions) {
+  start(rooms_with(100));
+  auto client = connect();
+  client->send("join", {{"room", "h:a"}}, 1);  // subscribe and unsubscribe are both posted
+  client->send("leave", {{"room", "h:a"}}, 2);
+  EXPECT_EQ(client->next()["id"], 1);
+  EXPECT_EQ(client->next()["id"], 2);
+  emit_from_a_plain_thread(hub(), "h:a", 1, 1);
+  expect_nothing_pending(*client);
+  std::thread([&] { EXPECT_TRUE(hub().join(client->id(), "h:a")); }).join();
+  emit_from_a_plain_thread(hub(), "h:a", 2, 2);  // after the join: it comes
+  EXPECT_EQ(client->next()["offset"], 2);
+}
+
 TEST(HistoryCluster, RoomHistoryWithTheRedisBrokerIsRefusedForNow) {
   App app({.redis = {.url = "redis://127.0.0.1:1"}});  // never reached: refused before run()
   EXPECT_THROW(app.hub("/ws", history_settings(rooms_with(10))), std::invalid_argument);
