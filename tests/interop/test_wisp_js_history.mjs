@@ -114,5 +114,7 @@ historyTest('after a server restart the history is gone: recovered false, "epoch
   assert.equal(result.recovered, false);
   assert.equal(result.reason, 'epoch changed');
   assert.notEqual(result.epoch, epoch);
-  assert.deepEqual(reader.position('lobby'), { offset: result.offset, epoch: result.epoch });
+  // The writer's re-join may have been announced in the room since: the position only grows.
+  assert.equal(reader.position('lobby').epoch, result.epoch);
+  assert.ok(reader.position('lobby').offset >= result.offset);
 });
