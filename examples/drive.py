@@ -11,6 +11,7 @@ import time
 
 import websockets
 
+import drive_history
 import drive_hub
 import drive_seed003
 
@@ -128,6 +129,7 @@ SCENARIOS = {
     "live_dashboard": live_dashboard,
     "auth_chat": auth_chat,
     **drive_hub.SCENARIOS,
+    **drive_history.SCENARIOS,
     **drive_seed003.SCENARIOS,
 }
 

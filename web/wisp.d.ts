@@ -7,6 +7,31 @@ export interface Envelope<T = unknown> {
   id?: number | string;
   /** Present when the server awaits an answer (Hub::send with a callback): see Ack. */
   ack?: number | string;
+  /** A message of a room with history (the server's HubSettings::history): its room, its offset
+   * in the room's stream (1, 2, 3...) and the stream's epoch (new when the history was lost). */
+  room?: string;
+  offset?: number;
+  epoch?: string;
+}
+
+/** Where a client stands in a room with history: the last offset seen and its epoch. */
+export interface StreamPosition {
+  offset: number;
+  epoch: string;
+}
+
+/** A room with history joined again after a reconnect, with {since: position}. */
+export interface RecoveryResult {
+  room: string;
+  /** true: every message missed meanwhile came (before this), in order and once each. */
+  recovered: boolean;
+  /** When not recovered: "epoch changed" (the history was lost, e.g. a server restart),
+   * "history trimmed" (missed messages are gone: size or age), "too many missed" (past the
+   * server's max_recover), or the join's error code. The app should reload the room's state. */
+  reason?: string;
+  /** The room's position after the join (the next messages follow it). */
+  offset?: number;
+  epoch?: string;
 }
 
 /**
@@ -101,6 +126,11 @@ export class WispClient {
   readonly clientId: string | null;
   /** The rooms joined (sent again after a reconnect). */
   readonly rooms: string[];
+  /** The last position seen in a joined room with history; sent as data.since on re-join. */
+  position(room: string): StreamPosition | undefined;
+  /** Calls fn for each room with history joined again after a reconnect; returns a function
+   * that stops it. */
+  onRecovery(fn: (result: RecoveryResult) => void): () => void;
 
   /**
    * Calls fn(data, message, ack) for each message of this type; "*" for every message. For a

@@ -21,6 +21,12 @@
 // answers {"type": "ack", "id": id, "error": {"code", "message"}} (code: the error's own string
 // code, else "handler_error"), and so does a type nobody handles ("unknown_type"). Only the first
 // answer counts; none is sent on a later connection (the server already counted it lost).
+//
+// Rooms with history (the server's HubSettings::history): their messages carry "room", "offset"
+// and "epoch". The client keeps the last position it saw per joined room (from those messages and
+// from the join's answer) and re-joins with {"since": {offset, epoch}}: the server sends what was
+// missed, in order, before its answer, which says whether it "recovered" (else a "reason": "epoch
+// changed", "history trimmed", "too many missed"); onRecovery listeners hear it per room.
 
 /** An error answer from the hub, or a request that could not get one. */
 export class WispError extends Error {
@@ -90,6 +96,8 @@ export class WispClient {
     this.queue = []; // envelopes waiting for a connection
     this.registration = null; // the last register envelope's data
     this.joined = new Map(); // room -> the join envelope that joined it
+    this.positions = new Map(); // joined room with history -> { offset, epoch } last seen
+    this.recoveryListeners = new Set();
     this.socket = null;
     this.everOpened = false;
     this.timer = null;
@@ -142,6 +150,21 @@ export class WispClient {
   /** The rooms this client joined (and will join again after a reconnect). */
   get rooms() {
     return [...this.joined.keys()];
+  }
+
+  /** The last { offset, epoch } seen in a joined room with history (undefined: none yet). */
+  position(room) {
+    return this.positions.get(room);
+  }
+
+  /**
+   * Calls fn({ room, recovered, reason, offset, epoch }) for each room with history joined again
+   * after a reconnect, once the server answered: recovered false means messages were lost
+   * (reason says why) and the app should reload the room's state.
+   */
+  onRecovery(fn) {
+    this.recoveryListeners.add(fn);
+    return () => this.recoveryListeners.delete(fn);
   }
 
   // ---- connection -------------------------------------------------------------------------------
@@ -217,13 +240,13 @@ export class WispClient {
   resume() {
     const envelopes = [];
     if (this.registration) envelopes.push({ type: this.options.registerType, data: this.registration });
-    for (const envelope of this.joined.values()) envelopes.push(envelope);
-    const answers = envelopes.map(({ type, data }) => {
+    for (const [room, envelope] of this.joined) envelopes.push(this.withPosition(room, envelope));
+    const answers = envelopes.map(({ type, data, answered = (answer) => answer }) => {
       const id = this.nextId++;
       const answer = new Promise((resolve) => {
         this.pending.set(id, {
-          resolve: (response) => resolve({ type, data, response }),
-          reject: (error) => resolve({ type, data, error }),
+          resolve: (response) => resolve(answered({ type, data, response })),
+          reject: (error) => resolve(answered({ type, data, error })),
           timer: null,
           written: false,
         });
@@ -232,6 +255,30 @@ export class WispClient {
       return answer;
     });
     if (answers.length) Promise.all(answers).then((all) => this.resumeListeners.forEach((fn) => fn(all)));
+  }
+
+  // ---- history ----------------------------------------------------------------------------------
+
+  // A join sent again asks for what was missed since the last position seen in its room.
+  withPosition(room, { type, data }) {
+    const since = this.positions.get(room);
+    if (!since) return { type, data };
+    const answered = (answer) => (this.recovery(room, answer), answer);
+    return { type, data: { ...data, since }, answered };
+  }
+
+  // Keeps the position of a joined room from a room message or a join's answer.
+  track(message) {
+    const { room, offset, epoch } = message ?? {};
+    if (typeof room !== 'string' || typeof epoch !== 'string' || !Number.isInteger(offset)) return;
+    if (this.joined.has(room)) this.positions.set(room, { offset, epoch });
+  }
+
+  recovery(room, { response, error }) {
+    const result = error
+      ? { room, recovered: false, reason: error.code }
+      : { room, recovered: response?.recovered === true, reason: response?.reason, offset: response?.offset, epoch: response?.epoch };
+    for (const fn of this.recoveryListeners) fn(result);
   }
 
   enqueue(envelope) {
@@ -251,7 +298,10 @@ export class WispClient {
     const room = data && typeof data === 'object' ? data.room : undefined;
     if (typeof room !== 'string') return;
     if (joinTypes.includes(type)) this.joined.set(room, { type, data });
-    else if (leaveTypes.includes(type)) this.joined.delete(room);
+    else if (leaveTypes.includes(type)) {
+      this.joined.delete(room);
+      this.positions.delete(room);
+    }
   }
 
   write(envelope) {
@@ -273,6 +323,7 @@ export class WispClient {
     if (message.type === 'welcome' && message.data && typeof message.data.client_id === 'string') {
       this.clientId = message.data.client_id;
     }
+    this.track(message.type === 'response' ? message.data : message);
     if (this.answer(message)) return;
     const acking = message.ack === undefined || message.ack === null ? null : this.acker(message.ack);
     for (const key of [message.type, '*']) {

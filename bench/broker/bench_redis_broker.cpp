@@ -4,8 +4,6 @@
 // Prints: throughput of a burst (messages/s, and this process' CPU per message), the latency of
 // the Redis hop at 1,000 messages/s (p50/p99), and Redis' own count of commands per publish
 // (INFO commandstats).
-#include <sys/resource.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -15,6 +13,7 @@
 #include <vector>
 
 #include "broker_node.hpp"
+#include "cpu_time.hpp"
 #include "redis_server.hpp"
 
 namespace {
@@ -22,13 +21,7 @@ namespace {
 using namespace wisp;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
-
-double cpu_seconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
-         (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-}
+using test::cpu_seconds;
 
 long long commands_called(test::RedisClient& client, const char* command) {
   auto info = client.command({"INFO", "commandstats"}).value_or("");

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "wisp/client.hpp"
+#include "wisp/history.hpp"
 #include "wisp/settings.hpp"
 #include "wisp/websocket.hpp"
 
@@ -211,6 +212,12 @@ class Event {
             std::chrono::milliseconds timeout = {});
   // Rooms of this client (see Hub::join).
   bool join(std::string_view room);
+  // Joins a room and, in a room with history, first sends this client the messages it missed
+  // after `since` ({"offset": n, "epoch": "..."}, as wisp.js sends it in data.since; null: none).
+  // Returns the fields to add to the reply: {"offset", "epoch"} of the room's stream and, with
+  // `since`, "recovered" (bool) and, when false, "reason" (recovery_refused::); an empty object
+  // for a room without history. Throws HubError `invalid_data` for a malformed `since`.
+  json join(std::string_view room, const json& since);
   bool leave(std::string_view room);
   // Answer later: the handler's return value is then ignored; the Reply sends the response.
   // Throws std::logic_error if called twice for one message.
@@ -315,6 +322,10 @@ struct HubSettings {
   // Answers one client may owe at once (to every node); a send with an ack past it completes
   // at once with error `ack_limit`. Owed answers past their timeout no longer count.
   std::size_t max_pending_acks = 64;
+  // Rooms that keep their last messages for recovery (wisp/history.hpp; README "Delivery
+  // guarantees"). One node only for now: App::hub throws std::invalid_argument for rules with
+  // the Redis broker.
+  HistorySettings history{};
 };
 
 // A room: a named group of clients, on the app's topics (across threads, and across nodes with
@@ -325,6 +336,7 @@ class Room {
  public:
   // Sends {"type":type,"data":data} to every member on every node (but the excepted one); the
   // envelope is built once and its frame shared. Returns nothing: delivery is asynchronous.
+  // In a room with history the envelope also has "room", "offset" and "epoch", and is kept.
   void emit(std::string_view type, const json& data) const;
   // The same with an ack from every member: {"type","data","ack"} to each member on every node
   // (but the excepted one); `on_acks` gets their answers once every member answered, or when
@@ -334,6 +346,9 @@ class Room {
   // `RoomAcks acks = co_await room.emit_with_ack(type, data)`: the same in a coroutine.
   detail::CallbackAwaiter<RoomAcks> emit_with_ack(std::string_view type, const json& data,
                                                   std::chrono::milliseconds timeout = {}) const;
+  // The room's last `limit` kept messages, oldest first, with its epoch and last offset
+  // (node-local; empty for a room without history or without messages yet).
+  RoomHistory history(std::size_t limit) const;
   // The same room, leaving out one client (e.g. the sender).
   Room except(std::string_view client_id) const;
   std::vector<std::string> members() const;                                // node-local
@@ -442,6 +457,8 @@ class Hub {
 
   const std::string& path() const;
   const HubSettings& settings() const;
+  // The rooms' history: what is kept now, and what was trimmed or evicted (node-local).
+  HistoryStats history_stats() const;
 
   struct Impl;  // src/events/
 

@@ -5,6 +5,7 @@
 #include "wisp/channel.hpp"
 #include "wisp/client.hpp"
 #include "wisp/http.hpp"
+#include "wisp/history.hpp"
 #include "wisp/hub.hpp"
 #include "wisp/job.hpp"
 #include "wisp/metrics.hpp"

@@ -47,6 +47,10 @@ struct Publish {
   // without a client id). A broker hands the same Publish to Node::deliver for this node and
   // never sends it anywhere.
   const void* except_here = nullptr;
+  // This node's delivery on the calling thread's loop goes through that loop's inbox too, not at
+  // once: every loop then delivers in the order the publishes were made, whichever thread made
+  // them (the hub's rooms with history, whose offsets must arrive in order).
+  bool ordered = false;
 };
 
 // What arrives for this node; implemented by the engine.

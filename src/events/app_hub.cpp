@@ -3,6 +3,7 @@
 // answers return (events/hub_cluster.hpp); from there on it uses those and the public API.
 #include "events/hub_impl.hpp"
 #include "server/app_impl.hpp"
+#include "server/connection.hpp"
 
 namespace wisp {
 
@@ -10,8 +11,12 @@ Hub& App::hub(std::string path) { return hub(std::move(path), HubSettings{}); }
 
 Hub& App::hub(std::string path, const HubSettings& settings) {
   server::AppState& state = impl_->state;
-  const events::HubCluster cluster{*state.broker, state.node.commands(), state.node,
-                                   state.options.redis.gather_timeout};
+  const events::HubCluster cluster{
+      *state.broker, state.node.commands(), state.node, state.options.redis.gather_timeout,
+      [&state](std::string_view id, std::function<void(WebSocket&)> action) {
+        return state.post_to_client(
+            id, [action = std::move(action)](server::Connection& c) { action(c); });
+      }};
   auto impl = std::make_unique<Hub::Impl>(*this, cluster, impl_->started, path, settings);
   Hub::Impl& callbacks = *impl;
   std::shared_ptr<Hub> hub(new Hub(std::move(impl)));  // the constructor is App's alone

@@ -18,6 +18,13 @@ void Event::send(std::string_view type, const json& data) {
 
 bool Event::join(std::string_view room) { return hub_.join(client_id(), room); }
 
+json Event::join(std::string_view room, const json& since) {
+  if (const HistoryRule* rule = hub_.impl_->history.rule_for(room))
+    return hub_.impl_->join_recovering(socket_, room, *rule, since);
+  join(room);
+  return json::object();
+}
+
 bool Event::leave(std::string_view room) { return hub_.leave(client_id(), room); }
 
 Reply Event::defer() {

@@ -10,18 +10,20 @@
 namespace wisp {
 namespace {
 
-// The reserved "join" / "leave" with {"room": name}, when HubSettings::builtin_rooms is on.
-json builtin_room(Hub& hub, Event& event, bool join) {
+// The reserved "join" / "leave" with {"room": name}, when HubSettings::builtin_rooms is on. A
+// join of a room with history may say {"since": {"offset", "epoch"}} to recover what it missed;
+// its answer has the room's position (and whether it recovered).
+json builtin_room(Hub::Impl& hub, Event& event, bool join) {
   const json& data = event.data();
   const auto room = data.is_object() ? data.find("room") : data.end();
   if (!data.is_object() || room == data.end() || !room->is_string())
     throw HubError(std::string(hub_error::invalid_data), "expected {\"room\": name}");
   const std::string& name = room->get_ref<const std::string&>();
-  if (join)
-    event.join(name);
-  else
-    event.leave(name);
-  return {{"room", name}, {"members", hub.room(name).size()}};
+  const json position = join ? event.join(name, data.value("since", json())) : json::object();
+  if (!join) event.leave(name);
+  json answer = {{"room", name}, {"members", hub.members.size(name, {})}};
+  answer.update(position);
+  return answer;
 }
 
 }  // namespace
@@ -33,10 +35,13 @@ Hub::Impl::Impl(App& app, events::HubCluster cluster, const std::atomic<bool>& a
       app_started(app_started),
       path(std::move(path)),
       settings(std::move(settings)),
-      topic("hub:" + this->path) {
+      topic("hub:" + this->path),
+      history(this->settings.history) {
+  if (!this->settings.history.rooms.empty() && !cluster.broker.alone())
+    throw std::invalid_argument("wisp::App::hub: room history is kept on one node only for now");
   if (!this->settings.builtin_rooms) return;
-  handlers.emplace("join", [this](Event& event) { return builtin_room(*self, event, true); });
-  handlers.emplace("leave", [this](Event& event) { return builtin_room(*self, event, false); });
+  handlers.emplace("join", [this](Event& event) { return builtin_room(*this, event, true); });
+  handlers.emplace("leave", [this](Event& event) { return builtin_room(*this, event, false); });
 }
 
 void Hub::Impl::check_not_running(std::string_view call) const {
@@ -141,9 +146,14 @@ std::vector<std::string> Hub::rooms_of(std::string_view client_id) const {
 void Room::emit(std::string_view type, const json& data) const {
   events::MessageBuffer buffer;
   events::append_envelope(buffer.text(), type, data);
+  if (hub_->impl_->emit_with_history(name_, except_, buffer.text())) return;
   hub_->impl_->cluster.broker.publish({.topic = hub_->impl_->room_topic(name_),
                                        .message = buffer.text(),
                                        .except_client = except_});
+}
+
+RoomHistory Room::history(std::size_t limit) const {
+  return hub_->impl_->history.last(name_, limit);
 }
 
 Room Room::except(std::string_view client_id) const {
@@ -255,5 +265,7 @@ void Hub::shutdown(const json& message, std::chrono::milliseconds timeout) {
 const std::string& Hub::path() const { return impl_->path; }
 
 const HubSettings& Hub::settings() const { return impl_->settings; }
+
+HistoryStats Hub::history_stats() const { return impl_->history.stats(); }
 
 }  // namespace wisp

@@ -30,6 +30,7 @@ std::string Hub::Impl::kind(std::string_view what) const {
 // The table answers at once; the topic subscription follows on the client's loop, before
 // anything posted there after this call (a room emit from this thread included).
 bool Hub::Impl::join_here(std::string_view id, std::string_view room) {
+  if (const HistoryRule* rule = history.rule_for(room)) return join_in_order(id, room, *rule);
   if (!members.join(id, room)) return false;
   app.with_client(id, [topic = room_topic(room)](WebSocket& ws) { ws.subscribe(topic); });
   events::announce_join(*this, id, room);
@@ -37,6 +38,7 @@ bool Hub::Impl::join_here(std::string_view id, std::string_view room) {
 }
 
 bool Hub::Impl::leave_here(std::string_view id, std::string_view room) {
+  if (history.rule_for(room)) return leave_in_order(id, room);
   if (!members.leave(id, room)) return false;
   app.with_client(id, [topic = room_topic(room)](WebSocket& ws) { ws.unsubscribe(topic); });
   events::announce_leave(*this, id, room);

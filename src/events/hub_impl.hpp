@@ -4,12 +4,14 @@
 
 #include <atomic>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "events/acks.hpp"
+#include "events/history_store.hpp"
 #include "events/hub_cluster.hpp"
 #include "events/membership.hpp"
 #include "wisp/app.hpp"
@@ -42,6 +44,7 @@ struct Hub::Impl {
   std::vector<ConnectHook> connect_hooks;
   std::vector<DisconnectHook> disconnect_hooks;
   events::Membership members;
+  events::HistoryStore history;
   events::HubAcks acks{*this};  // after what it reads: app, cluster, settings, members
 
   // Throws std::logic_error once the app runs (the tables are read without a lock from then).
@@ -68,6 +71,20 @@ struct Hub::Impl {
   void gather(std::string_view what, std::string_view payload,
               std::function<void(std::vector<std::string>)> merge) const;
   std::string kind(std::string_view what) const;  // this hub's name for a command
+
+  // Rooms with history (events/history_hub.cpp). An emit keeps and publishes the message in
+  // offset order (false: the room keeps no history). A join or leave subscribes or unsubscribes
+  // through the client's inbox, ordered with the publishes, so that the client gets every
+  // message after the offset read at its join and none before; a join with a position (the
+  // builtin join's "since") first sends the messages missed since. The reply's fields come back.
+  bool emit_with_history(std::string_view room, std::string_view except, std::string& envelope);
+  std::optional<events::Recovery> join_at(std::string_view id, std::string_view room,
+                                          const HistoryRule& rule,
+                                          const events::StreamPosition* since);
+  bool join_in_order(std::string_view id, std::string_view room, const HistoryRule& rule);
+  bool leave_in_order(std::string_view id, std::string_view room);
+  json join_recovering(WebSocket& ws, std::string_view room, const HistoryRule& rule,
+                       const json& since);
 
   // Adds this hub's commands and questions to the node's table (when the hub is made).
   void add_commands();

@@ -51,13 +51,26 @@ void AppState::publish(std::string_view topic, std::string_view message, OpCode 
 }
 
 bool AppState::with_client(std::string_view id, std::function<void(Connection&)> action) {
+  return reach_client(id, std::move(action), false);
+}
+
+bool AppState::post_to_client(std::string_view id, std::function<void(Connection&)> action) {
+  return reach_client(id, std::move(action), true);
+}
+
+bool AppState::reach_client(std::string_view id, std::function<void(Connection&)> action,
+                            bool always_post) {
   LoopServer* loop = registry.find(id).first;
   if (!loop) return false;
-  loops.run_on(*loop, [this, loop, id = std::string(id), action = std::move(action)] {
+  auto task = [this, loop, id = std::string(id), action = std::move(action)] {
     // Looked up again on the loop thread: the client may have left since.
     const auto [now_on, connection] = registry.find(id);
     if (now_on == loop) action(*connection);
-  });
+  };
+  if (always_post)
+    loops.post(*loop, std::move(task));
+  else
+    loops.run_on(*loop, std::move(task));
   return true;
 }
 

@@ -78,6 +78,9 @@ class AppState {
   // False if no client has that id here now; else `action` runs if the client is still
   // connected when its loop gets to it.
   bool with_client(std::string_view id, std::function<void(Connection&)> action);
+  // The same, but always posted to the client's loop, even from that loop: the action runs
+  // after everything posted there before it (the hub orders a subscription with publishes).
+  bool post_to_client(std::string_view id, std::function<void(Connection&)> action);
   // Sends to every client registered here; returns how many.
   std::size_t broadcast_here(std::string_view message, OpCode op);
   // Sends to those of `ids` that are here, returning how many; adds the others to `not_here`.
@@ -97,6 +100,9 @@ class AppState {
 
   // App::offload's threads; last, so that they end (running what is queued) first.
   std::unique_ptr<WorkerPool> workers;
+
+ private:
+  bool reach_client(std::string_view id, std::function<void(Connection&)> action, bool always_post);
 };
 
 }  // namespace wisp::server

@@ -14,7 +14,7 @@ void ClusterNode::deliver(const broker::Publish& message) {
   LoopServer* here = nullptr;
   std::shared_ptr<const std::string> payload;  // copied once, only if another loop needs it
   loops_.each([&](LoopServer& loop, bool mine) {
-    if (mine) {
+    if (mine && !message.ordered) {
       here = &loop;
       return;
     }

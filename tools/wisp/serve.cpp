@@ -28,9 +28,10 @@ struct ServeOptions {
   unsigned threads = 1;
   std::size_t max_message_size = 16 * 1024 * 1024;
   Compression compression = Compression::Off;
-  TlsOptions tls;          // TLS when cert_file is set
-  std::string static_dir;  // served at /static/ when set
-  RedisOptions redis;      // a cluster node when redis.url is set
+  TlsOptions tls;                // TLS when cert_file is set
+  std::string static_dir;        // served at /static/ when set
+  RedisOptions redis;            // a cluster node when redis.url is set
+  std::size_t room_history = 0;  // the demo hub's rooms keep this many messages
 
   bool uses_tls() const { return !tls.cert_file.empty(); }
   bool uses_redis() const { return !redis.url.empty(); }
@@ -132,7 +133,7 @@ int serve(const ServeOptions& options) {
   add_echo(app, options);
   add_co_echo(app, options);
   add_fanout(app, options);
-  add_demo(app, options.settings());
+  add_demo(app, options.settings(), options.room_history);
   const auto io = add_socketio_echo(app);  // Socket.IO clients at /socket.io/
   app.expose_metrics();
   // A small fixed answer: what HTTP requests-per-second figures measure (bench/README.md).
@@ -227,6 +228,11 @@ Command add_serve_command(CLI::App& cli) {
   command->add_option(
       "--static", options->static_dir,
       "Also serve the files under this directory at /static/ (index.html for a directory)");
+  command
+      ->add_option("--room-history", options->room_history,
+                   "The /ws hub's rooms keep their last N messages (5 minutes) so that clients "
+                   "coming back recover what they missed (0: none; not with --redis yet)")
+      ->capture_default_str();
   add_redis_options(*command, options->redis);
   command->callback([options] { check_redis_times(options->redis); });
   return {command, [options] {

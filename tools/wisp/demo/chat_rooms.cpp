@@ -87,7 +87,7 @@ json ChatRooms::join_room(Event& ev) {
     reply["history"] = json(
         std::vector<json>(room.messages.begin() + static_cast<long>(skip), room.messages.end()));
   }
-  ev.join(name);
+  reply.update(ev.join(name, ev.data().value("since", json())));  // recovery: --room-history
   tell_others(name, client, username, "joined");
   // The member count is the cluster's: the reply waits for the other nodes' counts.
   hub_.room(name).size([reply = std::move(reply),

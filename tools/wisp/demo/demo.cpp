@@ -59,8 +59,10 @@ Blueprint utilities(App& app) {
 
 }  // namespace
 
-void add_demo(App& app, const WebSocketSettings& settings) {
-  Hub& hub = app.hub("/ws", {.websocket = settings, .builtin_rooms = true});
+void add_demo(App& app, const WebSocketSettings& settings, std::size_t room_history) {
+  HistorySettings history;
+  if (room_history > 0) history.rooms.push_back({.prefix = "", .size = room_history});
+  Hub& hub = app.hub("/ws", {.websocket = settings, .builtin_rooms = true, .history = history});
   auto chat = std::make_shared<ChatRooms>(hub);
   hub.mount(utilities(app)).mount(chat->blueprint());
   add_dashboard(app, hub);
