@@ -17,3 +17,4 @@
 #include "wisp/timer.hpp"
 #include "wisp/upgrade.hpp"
 #include "wisp/websocket.hpp"
+#include "wisp/ws_client.hpp"
