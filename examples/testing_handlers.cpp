@@ -21,7 +21,8 @@ void add_routes(wisp::App& app) {
     return {{"sum", ev.data()["a"].get<int>() + ev.data()["b"].get<int>()}};
   });
   app.ws_route("/greet", [](wisp::Session& s) -> wisp::Task<> {
-    co_await s.accept({.subprotocol = "greeting"});
+    wisp::AcceptOptions options{.subprotocol = "greeting"};  // named: GCC 12 destroys a
+    co_await s.accept(std::move(options));                   // temporary argument here twice
     co_await s.send_text("hello, " + std::string(s.query("name").value_or("stranger")));
   });
   app.get("/health", [](wisp::Request&, wisp::Response& res) { res.json(R"({"ok":true})"); });
