@@ -4,7 +4,12 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-install(TARGETS ${WISP_PUBLIC_LIBRARY} EXPORT wispTargets
+# wisp::testing (TestClient) reaches below the public API: it is installed with the static library
+# only (with BUILD_SHARED_LIBS=ON it links the static archive and stays in the build tree).
+if(NOT BUILD_SHARED_LIBS)
+  set(WISP_INSTALLED_TESTING wisp_testing)
+endif()
+install(TARGETS ${WISP_PUBLIC_LIBRARY} ${WISP_INSTALLED_TESTING} EXPORT wispTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT dev
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT dev)
 install(DIRECTORY include/wisp ${PROJECT_BINARY_DIR}/include/wisp

@@ -19,3 +19,4 @@
 #include "wisp/upgrade.hpp"
 #include "wisp/version.hpp"
 #include "wisp/websocket.hpp"
+#include "wisp/ws_client.hpp"

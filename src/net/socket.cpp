@@ -31,7 +31,16 @@ Socket::Socket(int fd, const TlsContext* tls)
   EventLoop::current()->add(fd_, *this, EPOLLIN);
 }
 
+Socket::Socket(int fd, std::unique_ptr<TlsSession> tls) : fd_(fd), tls_(std::move(tls)) {
+  EventLoop::current()->add(fd_, *this, EPOLLIN);
+  if (!tls_) return;
+  tls_->start();
+  send_tls_output();
+}
+
 Socket::~Socket() { close_fd(); }
+
+std::string Socket::tls_verify_error() const { return tls_ ? tls_->verify_error() : std::string(); }
 
 void Socket::on_poll(std::uint32_t events) {
   if (fd_ < 0) return;  // closed earlier in this batch of events

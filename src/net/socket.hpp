@@ -104,7 +104,13 @@ class Socket : public Pollable {
   // context may be reloaded or destroyed later); with nullptr, plain TCP.
   // Throws std::bad_alloc if OpenSSL cannot create the session.
   Socket(int fd, const TlsContext* tls);
+  // A connection this side opened: plain TCP with nullptr, else the client TLS session, whose
+  // handshake starts at once (bytes written meanwhile wait for it).
+  Socket(int fd, std::unique_ptr<TlsSession> tls);
   ~Socket();
+
+  // Why TLS refused the peer's certificate, or empty (plain TCP, or no such failure).
+  std::string tls_verify_error() const;
 
   // Bytes arrived; they sit in the loop's read buffer (writable in place) until the call returns.
   // The socket is corked for the duration of the call. With TLS: decrypted bytes, possibly in

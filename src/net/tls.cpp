@@ -1,9 +1,11 @@
 #include "net/tls.hpp"
 
+#include <arpa/inet.h>
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
 
 #include <algorithm>
 #include <cstring>
@@ -188,6 +190,46 @@ SSL* TlsContext::new_ssl() const {
   return ssl;
 }
 
+TlsClientContext::TlsClientContext(const TlsClientOptions& options)
+    : ctx_(SSL_CTX_new(TLS_client_method())), verify_(options.verify) {
+  if (!ctx_) throw std::bad_alloc();
+  CtxPtr owned(ctx_);
+  SSL_CTX_set_min_proto_version(ctx_, TLS1_2_VERSION);
+  SSL_CTX_set_options(ctx_, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
+  SSL_CTX_set_mode(ctx_, SSL_MODE_RELEASE_BUFFERS);
+  static const unsigned char http11[] = "\x08http/1.1";
+  SSL_CTX_set_alpn_protos(ctx_, http11, sizeof http11 - 1);
+  ERR_clear_error();
+  if (!options.ca_file.empty()) {
+    if (SSL_CTX_load_verify_locations(ctx_, options.ca_file.c_str(), nullptr) != 1) {
+      fail("read the CA file", options.ca_file);
+    }
+  } else if (SSL_CTX_set_default_verify_paths(ctx_) != 1) {
+    fail("load the system's CA paths for", "default");
+  }
+  SSL_CTX_set_verify(ctx_, options.verify ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, nullptr);
+  owned.release();
+}
+
+TlsClientContext::~TlsClientContext() { SSL_CTX_free(ctx_); }
+
+SSL* TlsClientContext::new_ssl(const std::string& host) const {
+  SSL* ssl = SSL_new(ctx_);
+  if (!ssl) throw std::bad_alloc();
+  in6_addr address;
+  const bool ip = inet_pton(AF_INET, host.c_str(), &address) == 1 ||
+                  inet_pton(AF_INET6, host.c_str(), &address) == 1;
+  if (!ip) SSL_set_tlsext_host_name(ssl, host.c_str());
+  const int wanted = !verify_ ? 1
+                     : ip     ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host.c_str())
+                              : SSL_set1_host(ssl, host.c_str());
+  if (wanted != 1) {
+    SSL_free(ssl);
+    throw std::bad_alloc();
+  }
+  return ssl;
+}
+
 // A BIO over the session's fed ciphertext (in) and the thread's output string (out): OpenSSL's
 // memory BIOs would copy once more and keep their largest buffer for the life of each connection.
 struct TlsBio {
@@ -230,7 +272,16 @@ struct TlsBio {
   static long ctrl(BIO*, int command, long, void*) { return command == BIO_CTRL_FLUSH ? 1 : 0; }
 };
 
-TlsSession::TlsSession(const TlsContext& context) : ssl_(context.new_ssl()) {
+TlsSession::TlsSession(const TlsContext& context) : TlsSession(context.new_ssl()) {
+  SSL_set_accept_state(ssl_);
+}
+
+TlsSession::TlsSession(const TlsClientContext& context, const std::string& host)
+    : TlsSession(context.new_ssl(host)) {
+  SSL_set_connect_state(ssl_);
+}
+
+TlsSession::TlsSession(SSL* ssl) : ssl_(ssl) {
   BIO* bio = BIO_new(TlsBio::method());
   if (!bio) {
     SSL_free(ssl_);
@@ -238,7 +289,18 @@ TlsSession::TlsSession(const TlsContext& context) : ssl_(context.new_ssl()) {
   }
   BIO_set_data(bio, this);
   SSL_set_bio(ssl_, bio, bio);  // one BIO both ways; the SSL owns it
-  SSL_set_accept_state(ssl_);
+}
+
+void TlsSession::start() {
+  if (SSL_do_handshake(ssl_) != 1 && SSL_get_error(ssl_, 0) != SSL_ERROR_WANT_READ) {
+    failed_ = true;
+  }
+  ERR_clear_error();
+}
+
+std::string TlsSession::verify_error() const {
+  const long result = SSL_get_verify_result(ssl_);
+  return result == X509_V_OK ? std::string() : X509_verify_cert_error_string(result);
 }
 
 TlsSession::~TlsSession() { SSL_free(ssl_); }

@@ -53,6 +53,30 @@ class TlsContext {
   SSL_CTX* current_ = nullptr;  // guarded by mutex_; sessions hold their own references
 };
 
+// Client settings: TLS 1.2 and 1.3, the server's certificate checked against the system's CAs (or
+// those of `ca_file`) and against the host name connected to, unless `verify` is off.
+struct TlsClientOptions {
+  std::string ca_file;  // PEM; empty: the system's default CA paths
+  bool verify = true;   // false: any certificate is accepted (tests, a self-signed peer)
+};
+
+class TlsClientContext {
+ public:
+  // Throws std::runtime_error naming the file and OpenSSL's reason when `ca_file` cannot be used.
+  explicit TlsClientContext(const TlsClientOptions& options);
+  ~TlsClientContext();
+  TlsClientContext(const TlsClientContext&) = delete;
+  TlsClientContext& operator=(const TlsClientContext&) = delete;
+
+  // A new client-side SSL object that sends `host` as SNI (unless it is an IP address) and, when
+  // verifying, wants a certificate for it. Thread-safe.
+  SSL* new_ssl(const std::string& host) const;
+
+ private:
+  SSL_CTX* ctx_;
+  bool verify_;
+};
+
 // One TLS connection over caller-owned buffers. Ciphertext that the session produces (handshake
 // messages, records, alerts) gathers in output() for the caller to send before the next TLS call
 // on this thread.
@@ -70,6 +94,8 @@ class TlsSession {
   };
 
   explicit TlsSession(const TlsContext& context);
+  // The client side of a connection to `host`; start() sends its first handshake message.
+  TlsSession(const TlsClientContext& context, const std::string& host);
   ~TlsSession();
   TlsSession(const TlsSession&) = delete;
   TlsSession& operator=(const TlsSession&) = delete;
@@ -79,6 +105,10 @@ class TlsSession {
   static std::string& output();
 
   bool established() const;
+  // Client side: puts the ClientHello in output().
+  void start();
+  // Why the peer's certificate was refused ("certificate has expired"), or empty.
+  std::string verify_error() const;
 
   // Hands over ciphertext from the peer; it must stay valid until decrypt() reports `drained`.
   void feed(const std::uint8_t* data, std::size_t size);
@@ -95,6 +125,7 @@ class TlsSession {
 
  private:
   friend struct TlsBio;
+  explicit TlsSession(SSL* ssl);
   SSL* ssl_;
   const std::uint8_t* input_ = nullptr;  // fed ciphertext not yet taken by OpenSSL
   std::size_t input_size_ = 0;

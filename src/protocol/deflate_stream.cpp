@@ -9,6 +9,9 @@
 #include <stdexcept>
 #include <utility>
 
+#include "protocol/utf8.hpp"
+#include "wisp/opcode.hpp"
+
 namespace wisp::protocol {
 namespace detail {
 
@@ -219,6 +222,16 @@ void Deflater::compress(std::string_view message, std::string& out) {
   }
   // The flush ended the output with 00 00 ff ff, which the receiver puts back (§7.2.1).
   out.resize(out.size() - z.avail_out - sizeof(kTail));
+}
+
+InflateVerdict judge_inflated(Inflater::Result result, bool text, std::string_view message) {
+  if (result == Inflater::Result::TooBig) return {close_code::message_too_big, "message too big"};
+  if (result == Inflater::Result::Corrupt) {
+    return {close_code::protocol_error, "invalid compressed data"};
+  }
+  if (text && !is_valid_utf8(message))
+    return {close_code::invalid_payload, "invalid UTF-8 in text"};
+  return {};
 }
 
 }  // namespace wisp::protocol

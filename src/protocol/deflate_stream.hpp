@@ -56,6 +56,15 @@ class Inflater {
   std::unique_ptr<detail::ZStream> z_;
 };
 
+// How a connection must fail after inflating a message (`message`, the output) with `result`:
+// 1009 when too big, 1002 when corrupt, 1007 for text that is not UTF-8 (RFC 6455 §8.1, checked
+// after inflating); code 0 when the message may be delivered. The same for both roles.
+struct InflateVerdict {
+  int code = 0;
+  std::string_view reason{};
+};
+InflateVerdict judge_inflated(Inflater::Result result, bool text, std::string_view message);
+
 class Deflater {
  public:
   static constexpr int default_level = -1;  // zlib's Z_DEFAULT_COMPRESSION, level 6

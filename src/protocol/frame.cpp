@@ -2,6 +2,9 @@
 
 #include <cstring>
 
+#include "protocol/mask.hpp"
+#include "protocol/utf8.hpp"
+
 namespace wisp::protocol {
 
 std::size_t write_frame_header(std::uint8_t* out, const FrameHeader& header) {
@@ -42,6 +45,32 @@ std::size_t write_close_payload(std::uint8_t* out, int code, std::string_view re
   out[1] = static_cast<std::uint8_t>(code);
   if (!reason.empty()) std::memcpy(out + 2, reason.data(), reason.size());  // data() may be null
   return 2 + reason.size();
+}
+
+std::size_t write_frame(std::uint8_t* out, const FrameHeader& header, std::string_view payload) {
+  const std::size_t header_size = write_frame_header(out, header);
+  // An empty payload's data() may be null, which memcpy must not get even for 0 bytes.
+  if (payload.empty()) return header_size;
+  std::memcpy(out + header_size, payload.data(), payload.size());
+  if (header.masked) apply_mask(out + header_size, payload.size(), header.mask_key, 0);
+  return header_size + payload.size();
+}
+
+std::string unsendable_reason(OpCode op, std::size_t size) {
+  if (op == OpCode::Continuation || op == OpCode::Close) {
+    return "wisp: use close() for Close; Continuation is not a message";
+  }
+  if (is_control(op) && size > max_control_payload) return "wisp: ping/pong payload over 125 bytes";
+  return {};
+}
+
+std::string unclosable_reason(int code, std::string_view reason) {
+  if (!is_valid_close_code(code)) {
+    return "wisp: close code " + std::to_string(code) + " may not be sent";
+  }
+  if (reason.size() > max_control_payload - 2) return "wisp: close reason over 123 bytes";
+  if (!is_valid_utf8(reason)) return "wisp: close reason is not valid UTF-8";
+  return {};
 }
 
 }  // namespace wisp::protocol

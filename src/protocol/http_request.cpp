@@ -86,20 +86,20 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
-std::string_view HttpRequest::header(std::string_view name) const {
+std::string_view HttpFields::header(std::string_view name) const {
   for (const HttpHeader& h : headers) {
     if (iequals(h.name, name)) return h.value;
   }
   return {};
 }
 
-std::size_t HttpRequest::header_count(std::string_view name) const {
+std::size_t HttpFields::header_count(std::string_view name) const {
   std::size_t count = 0;
   for (const HttpHeader& h : headers) count += iequals(h.name, name);
   return count;
 }
 
-bool HttpRequest::has_token(std::string_view name, std::string_view token) const {
+bool HttpFields::has_token(std::string_view name, std::string_view token) const {
   for (const HttpHeader& h : headers) {
     if (!iequals(h.name, name)) continue;
     std::string_view rest = h.value;

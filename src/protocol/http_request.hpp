@@ -22,12 +22,8 @@ struct HttpHeader {
   std::string_view value;  // leading and trailing whitespace removed
 };
 
-struct HttpRequest {
-  std::string_view method;  // e.g. "GET"
-  std::string_view target;  // request-target as sent, e.g. "/chat?room=1"
-  std::string_view path;    // target up to '?'
-  std::string_view query;   // after '?', without it; empty if none
-  int version_minor = 1;    // HTTP/1.<minor>
+// The header fields of a request or a response head, with their lookups.
+struct HttpFields {
   std::vector<HttpHeader> headers;
 
   // The value of the first header named `name` (case-insensitive), or an empty view if absent.
@@ -37,6 +33,14 @@ struct HttpRequest {
   // True if some header `name` holds `token` in its comma-separated list (case-insensitive),
   // e.g. has_token("connection", "upgrade") for "Connection: keep-alive, Upgrade".
   bool has_token(std::string_view name, std::string_view token) const;
+};
+
+struct HttpRequest : HttpFields {
+  std::string_view method;  // e.g. "GET"
+  std::string_view target;  // request-target as sent, e.g. "/chat?room=1"
+  std::string_view path;    // target up to '?'
+  std::string_view query;   // after '?', without it; empty if none
+  int version_minor = 1;    // HTTP/1.<minor>
 };
 
 class HttpRequestParser {

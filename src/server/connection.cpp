@@ -8,7 +8,6 @@
 #include "net/tcp_listener.hpp"
 #include "protocol/frame.hpp"
 #include "protocol/handshake.hpp"
-#include "protocol/utf8.hpp"
 #include "server/http_exchange.hpp"
 #include "server/loop_server.hpp"
 
@@ -130,13 +129,8 @@ std::string_view Connection::inflate(std::string_view compressed, OpCode op) {
   std::string_view message;
   const auto result = server().compression().inflate(*deflate(), compressed,
                                                      route_->reader.max_message_size, message);
-  if (result == protocol::Inflater::Result::TooBig) {
-    fail_with_close(close_code::message_too_big, "message too big");
-  } else if (result == protocol::Inflater::Result::Corrupt) {
-    fail_with_close(close_code::protocol_error, "invalid compressed data");
-  } else if (op == OpCode::Text && !protocol::is_valid_utf8(message)) {
-    fail_with_close(close_code::invalid_payload, "invalid UTF-8 in text");
-  }
+  const auto verdict = protocol::judge_inflated(result, op == OpCode::Text, message);
+  if (verdict.code != 0) fail_with_close(verdict.code, verdict.reason);
   return message;
 }
 
@@ -168,11 +162,8 @@ void Connection::write_message(OpCode op, std::string_view message, bool compres
 }
 
 void Connection::check_sendable(OpCode op, std::string_view message) {
-  if (op == OpCode::Continuation || op == OpCode::Close) {
-    throw std::invalid_argument("wisp: use close() for Close; Continuation is not a message");
-  }
-  if (protocol::is_control(op) && message.size() > protocol::max_control_payload) {
-    throw std::invalid_argument("wisp: ping/pong payload over 125 bytes");
+  if (!protocol::is_sendable(op, message.size())) {
+    throw std::invalid_argument(protocol::unsendable_reason(op, message.size()));
   }
 }
 
@@ -334,14 +325,8 @@ void Connection::on_drained() {
 // ---- closing -----------------------------------------------------------------------------------
 
 void Connection::check_closable(int code, std::string_view reason) {
-  if (!protocol::is_valid_close_code(code)) {
-    throw std::invalid_argument("wisp: close code " + std::to_string(code) + " may not be sent");
-  }
-  if (reason.size() > protocol::max_control_payload - 2) {
-    throw std::invalid_argument("wisp: close reason over 123 bytes");
-  }
-  if (!protocol::is_valid_utf8(reason)) {
-    throw std::invalid_argument("wisp: close reason is not valid UTF-8");
+  if (const std::string why = protocol::unclosable_reason(code, reason); !why.empty()) {
+    throw std::invalid_argument(why);
   }
 }
 

@@ -18,6 +18,7 @@
 #include <string>
 
 #include "raw_client.hpp"
+#include "test_pki.hpp"
 #include "tls_test_support.hpp"
 #include "wisp/wisp.hpp"
 
@@ -30,48 +31,10 @@ constexpr std::uint8_t kText = 0x1, kBinary = 0x2;
 
 // ---- certificates ------------------------------------------------------------------------------
 
-// A CA and two server certificates for localhost and 127.0.0.1 (common names "v1" and "v2"), made
-// once for the whole program in a temporary directory.
-struct Pki {
-  fs::path dir;
-  std::string error;  // why the certificates could not be made
-
-  std::string path(const std::string& name) const { return (dir / name).string(); }
-
-  bool issue(const std::string& name) {
-    std::ofstream(path(name + ".ext")) << "subjectAltName=DNS:localhost,IP:127.0.0.1\n";
-    return sh("openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out " +
-              path(name + ".key")) &&
-           sh("openssl req -new -key " + path(name + ".key") + " -subj /CN=" + name + " -out " +
-              path(name + ".csr")) &&
-           sh("openssl x509 -req -days 2 -in " + path(name + ".csr") + " -CA " + path("ca.crt") +
-              " -CAkey " + path("ca.key") + " -CAcreateserial -extfile " + path(name + ".ext") +
-              " -out " + path(name + ".crt"));
-  }
-
-  void make() {
-    char pattern[] = "/tmp/wisp-tls-app-XXXXXX";
-    if (!sh("command -v openssl") || !mkdtemp(pattern)) {
-      error = "no openssl command or no temporary directory";
-      return;
-    }
-    dir = pattern;
-    const bool made = sh("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
-                         "-nodes -days 2 -subj /CN=wisp-test-ca -keyout " +
-                         path("ca.key") + " -out " + path("ca.crt")) &&
-                      issue("v1") && issue("v2");
-    if (!made) error = "the openssl command failed to make the test certificates";
-  }
-
-  ~Pki() {
-    if (!dir.empty()) fs::remove_all(dir);
-  }
-};
-
 const Pki& pki() {
   static Pki made = [] {
     Pki p;
-    p.make();
+    p.make("wisp-tls-app");
     return p;
   }();
   return made;

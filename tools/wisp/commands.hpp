@@ -15,5 +15,6 @@ struct Command {
 Command add_serve_command(CLI::App& cli);
 Command add_bench_command(CLI::App& cli);
 Command add_call_command(CLI::App& cli);
+Command add_client_command(CLI::App& cli);
 
 }  // namespace wisp::tool

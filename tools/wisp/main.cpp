@@ -1,5 +1,5 @@
 // The `wisp` program: `wisp serve` runs the demo server, `wisp bench` measures, `wisp call`
-// calls a service action over Redis.
+// calls a service action over Redis, `wisp client` talks to a WebSocket server from a terminal.
 #include <exception>
 #include <iostream>
 #include <string>
@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
       wisp::tool::add_serve_command(cli),
       wisp::tool::add_bench_command(cli),
       wisp::tool::add_call_command(cli),
+      wisp::tool::add_client_command(cli),
   };
   wisp::tool::add_config_option(cli);
   CLI11_PARSE(cli, argc, argv);

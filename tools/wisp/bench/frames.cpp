@@ -6,23 +6,20 @@
 
 #include "protocol/deflate_stream.hpp"
 #include "protocol/frame.hpp"
-#include "protocol/mask.hpp"
 
 namespace wisp::tool::bench {
 
 void append_masked_frame(std::string& out, OpCode op, std::string_view payload, bool compressed) {
   constexpr std::uint32_t key = 0x3d21fa37;
-  std::uint8_t header[protocol::max_frame_header_size];
-  const std::size_t header_size =
-      protocol::write_frame_header(header, {.opcode = op,
-                                            .rsv1 = compressed,
-                                            .payload_size = payload.size(),
-                                            .masked = true,
-                                            .mask_key = key});
   const std::size_t at = out.size();
-  out.append(reinterpret_cast<const char*>(header), header_size).append(payload);
-  protocol::apply_mask(reinterpret_cast<std::uint8_t*>(out.data() + at + header_size),
-                       payload.size(), key, 0);
+  out.resize(at + protocol::frame_header_size(payload.size(), true) + payload.size());
+  protocol::write_frame(reinterpret_cast<std::uint8_t*>(out.data() + at),
+                        {.opcode = op,
+                         .rsv1 = compressed,
+                         .payload_size = payload.size(),
+                         .masked = true,
+                         .mask_key = key},
+                        payload);
 }
 
 std::string compressed_frame(OpCode op, std::string_view payload, int window_bits) {
