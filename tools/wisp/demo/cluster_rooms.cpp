@@ -15,6 +15,11 @@ struct Gathering {
   std::atomic<std::size_t> left;
   std::function<void(std::vector<RoomCount>)> done;
 
+  // A constructor, not aggregate initialisation: make_shared's parentheses need it with clang 14.
+  Gathering(std::vector<RoomCount> counted, std::size_t answers,
+            std::function<void(std::vector<RoomCount>)> then)
+      : rooms(std::move(counted)), left(answers), done(std::move(then)) {}
+
   void answered(std::size_t index, std::size_t members) {
     rooms[index].members = members;
     if (left.fetch_sub(1, std::memory_order_acq_rel) == 1) done(std::move(rooms));
