@@ -3,23 +3,12 @@
 #include <netdb.h>
 
 #include <cstring>
-#include <random>
 #include <stdexcept>
 
-#include "protocol/base64.hpp"
 #include "protocol/client_handshake.hpp"
 
 namespace wisp::client {
 namespace {
-
-std::string random_key() {
-  std::random_device random;
-  std::uint8_t bytes[16];
-  for (auto& b : bytes) b = static_cast<std::uint8_t>(random());
-  std::string key(protocol::base64_encoded_size(sizeof bytes), '\0');
-  protocol::base64_encode(bytes, sizeof bytes, key.data());
-  return key;
-}
 
 void resolve(Plan& plan) {
   addrinfo hints{};
@@ -43,7 +32,7 @@ std::shared_ptr<const Plan> make_plan(std::string_view url, ClientHandlers handl
                                       ClientSettings settings) {
   auto plan = std::make_shared<Plan>();
   plan->url = parse_websocket_url(url);
-  plan->key = random_key();
+  plan->key = protocol::random_handshake_key();
   if (settings.compression) plan->deflate = protocol::ClientDeflatePolicy{};
   const std::string offer = plan->deflate ? protocol::deflate_offer(*plan->deflate) : "";
   plan->request = protocol::upgrade_request({.host = plan->url.host_header,

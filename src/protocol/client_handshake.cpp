@@ -1,8 +1,11 @@
 #include "protocol/client_handshake.hpp"
 
 #include <algorithm>
+#include <cstdint>
+#include <random>
 #include <stdexcept>
 
+#include "protocol/base64.hpp"
 #include "protocol/handshake.hpp"
 #include "protocol/http_chars.hpp"
 
@@ -150,6 +153,15 @@ HandshakeResult check_upgrade_response(const ResponseHead& head, std::string_vie
     result.subprotocol = protocol;
   }
   return result;
+}
+
+std::string random_handshake_key() {
+  std::random_device random;
+  std::uint8_t bytes[16];
+  for (auto& b : bytes) b = static_cast<std::uint8_t>(random());
+  std::string key(base64_encoded_size(sizeof bytes), '\0');
+  base64_encode(bytes, sizeof bytes, key.data());
+  return key;
 }
 
 }  // namespace wisp::protocol

@@ -28,6 +28,9 @@ struct UpgradeRequest {
 // would end its line early and smuggle in others).
 std::string upgrade_request(const UpgradeRequest& request);
 
+// A fresh Sec-WebSocket-Key: 16 random bytes in base64 (RFC 6455 4.1).
+std::string random_handshake_key();
+
 struct ResponseHead : HttpFields {
   int status = 0;
   std::string_view reason;  // the reason phrase, as sent

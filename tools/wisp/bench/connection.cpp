@@ -8,26 +8,15 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <random>
 #include <stdexcept>
 
 #include "frames.hpp"
-#include "protocol/base64.hpp"
+#include "protocol/client_handshake.hpp"
 #include "protocol/frame.hpp"
 #include "protocol/handshake.hpp"
 
 namespace wisp::tool::bench {
 namespace {
-
-// One Sec-WebSocket-Key for the whole run: every connection sends the same request bytes.
-std::string random_key() {
-  std::random_device random;
-  std::uint8_t bytes[16];
-  for (auto& b : bytes) b = static_cast<std::uint8_t>(random());
-  std::string key(protocol::base64_encoded_size(sizeof bytes), '\0');
-  protocol::base64_encode(bytes, sizeof bytes, key.data());
-  return key;
-}
 
 bool starts_with_ci(std::string_view text, std::string_view prefix) {
   return text.size() >= prefix.size() &&
@@ -79,7 +68,7 @@ Target::Target(const std::string& host, std::uint16_t port, const std::string& p
   if (inet_pton(AF_INET, host.c_str(), &server.sin_addr) != 1) {
     throw std::invalid_argument("--host must be an IPv4 address");
   }
-  const std::string key = random_key();
+  const std::string key = protocol::random_handshake_key();  // one for the run: same bytes each
   accept = protocol::accept_key(key);
   request.append("GET ").append(path).append(" HTTP/1.1\r\nHost: ").append(host);
   request.append(":").append(std::to_string(port));
