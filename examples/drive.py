@@ -11,6 +11,7 @@ import time
 
 import websockets
 
+import drive_clients
 import drive_history
 import drive_hub
 import drive_seed003
@@ -194,6 +195,8 @@ def main():
                         lambda url: drive_hub.WITH_REDIS[scenario](url, call))
         finally:
             redis.stop()
+    elif scenario in drive_clients.SCENARIOS:
+        drive_clients.run(binary, scenario, run_example)
     elif scenario in drive_seed003.SCENARIOS:
         # Seed 003's scenarios also read the example's binary (its file streaming streams it).
         run_example([binary, "0"], lambda url, server: SCENARIOS[scenario](url, binary, server),
