@@ -1,7 +1,7 @@
 // Service actions (seed 000's @app.action): named functions a service offers to other processes
 // over Redis. Each call is answered by exactly one node of the service (the nodes of a service
-// share its calls), or ends with an error saying why not. The wire format is open (README
-// "Service actions"), so that other languages can call and offer actions too.
+// share its calls), or ends with an error saying why not. The wire format is open
+// (docs/service-actions.md), so that other languages can call and offer actions too.
 //
 //   app.action("notify_user", [](const wisp::json& payload) -> wisp::json {
 //     if (!payload.contains("user")) throw std::invalid_argument("no user");  // answers an error

@@ -275,7 +275,7 @@ class App {
   // The client registry (routes with settings.client_registry). Every call is safe from any
   // thread; work on a client runs on its loop thread (at once when that is the calling thread).
   // The synchronous calls answer for this node ("node-local"); the forms taking a callback
-  // answer for every node (README "Scaling out": the same as the node-local answer with one
+  // answer for every node (docs/scaling-out.md: the same as the node-local answer with one
   // process).
   //
   // Sends to one client. Node-local answer: true if the client is on this node (the message is
@@ -327,7 +327,7 @@ class App {
   void disconnect(std::string_view client_id, int code, std::string_view reason,
                   std::function<void(bool)> done);
 
-  // Service actions (README "Service actions"; include/wisp/actions.hpp), over Redis
+  // Service actions (docs/scaling-out.md; include/wisp/actions.hpp), over Redis
   // (AppOptions::redis): with a Redis url the app has two connections for them beside the
   // broker's, three when it offers actions.
   //

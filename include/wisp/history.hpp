@@ -1,4 +1,4 @@
-// History and recovery for hub rooms (README "Delivery guarantees"): a room whose name matches a
+// History and recovery for hub rooms (docs/limits-and-delivery.md): a room whose name matches a
 // HistoryRule keeps its last messages; each gets an offset (1, 2, 3...) within the stream's
 // epoch, a random string made when the stream is made (after a restart, or once the stream was
 // evicted, the epoch is new). A client that joins again with the last offset and epoch it saw

@@ -1,5 +1,5 @@
 // The event hub: JSON messages {"type", "data", "id"} dispatched to a handler per type, whose
-// return value answers the sender (Daebus and Socket.IO style). See README "Event hub".
+// return value answers the sender (Daebus and Socket.IO style). See docs/event-hub.md.
 //
 // Wire format (DESIGN.md):
 //   client -> server  {"type": "chat_message", "data": {...}, "id": 7}        (id optional)
@@ -329,7 +329,7 @@ struct HubSettings {
 };
 
 // A room: a named group of clients, on the app's topics (across threads, and across nodes with
-// a cluster broker: README "Scaling out"). Each node keeps the membership of its own clients;
+// a cluster broker: docs/scaling-out.md). Each node keeps the membership of its own clients;
 // the synchronous counts and lists are this node's ("node-local"), the forms taking a callback
 // every node's, answered as App's asynchronous calls are (on the calling loop thread).
 class Room {

@@ -9,7 +9,7 @@
 
 namespace wisp {
 
-// How the app's broker is doing (README "Scaling out"); counters since start.
+// How the app's broker is doing (docs/scaling-out.md); counters since start.
 struct BrokerMetrics {
   std::string kind = "local";    // "local" (one process) or "redis"
   std::string node_id{};         // this node's id (the local broker: empty)
@@ -22,7 +22,7 @@ struct BrokerMetrics {
   std::uint64_t pending = 0;     // messages waiting for the broker to come back
 };
 
-// Service actions (README "Service actions"): the calls made from here and how each ended, and the
+// Service actions (docs/scaling-out.md): the calls made from here and how each ended, and the
 // calls this node's handlers answered; counters since start (zero without Redis).
 struct ActionMetrics {
   bool up = true;                  // its Redis connections are ready (without Redis: always)

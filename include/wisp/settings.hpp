@@ -27,7 +27,7 @@ enum class Compression {
   // same compressed bytes for every subscriber of a publish.
   Shared,
   // One per socket, keeping context across messages: the best ratio, at the memory of a zlib
-  // stream per socket (see README).
+  // stream per socket (docs/limits-and-delivery.md).
   Dedicated,
 };
 
@@ -126,8 +126,8 @@ struct TlsOptions {
 };
 
 // Per App.
-// Scale-out: several processes (nodes) sharing one Redis act as one server (README "Scaling
-// out"). Without a url the app is one process and needs nothing else.
+// Scale-out: several processes (nodes) sharing one Redis act as one server
+// (docs/scaling-out.md). Without a url the app is one process and needs nothing else.
 struct RedisOptions {
   // "redis://[[user]:password@]host[:port][/db]" or "unix:///path/to/redis.sock[?db=N]"; empty:
   // no Redis (the local broker).

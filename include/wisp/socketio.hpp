@@ -1,7 +1,7 @@
 // Socket.IO clients (the official socket.io-client 4.x, and the others that speak Socket.IO v5 over
 // Engine.IO v4) connect to wisp unchanged: HTTP long-polling, WebSocket, the upgrade from one to
 // the other, namespaces, auth middleware, events with any arguments, acks both ways, binary
-// attachments, rooms. See README "Socket.IO clients".
+// attachments, rooms. See docs/socketio.md.
 //
 //   wisp::SocketIo io(app);                        // serves /socket.io/ (polling and WebSocket)
 //   io.use([](wisp::IoSocket& s) {                 // io.use(...) of seed 004

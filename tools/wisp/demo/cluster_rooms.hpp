@@ -17,8 +17,9 @@ struct RoomCount {
 };
 
 // Answers `done` once with every room whose name does not start with '$' (the server's own, like
-// the dashboard's), sorted by name. Called on a loop thread, `done` runs on that thread (README
-// "Node-local and cluster-wide calls"); nodes that do not answer in time are left out.
+// the dashboard's), sorted by name. Called on a loop thread, `done` runs on that thread
+// (docs/scaling-out.md, "Node-local and cluster-wide calls"); nodes that do not answer in time are
+// left out.
 void count_rooms(Hub& hub, std::function<void(std::vector<RoomCount>)> done);
 
 }  // namespace wisp::tool
