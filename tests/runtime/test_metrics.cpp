@@ -252,6 +252,34 @@ TEST(Logs, AnOffloadedJobThatThrowsIsLoggedAsAnError) {
   EXPECT_EQ(failed->fields.at("error"), "the job failed");
 }
 
+// Messages past a rate limit are not logged one by one: the first at once (count 1), then at
+// most a line a second with the count since the last (the metrics count each).
+TEST(Logs, RateLimitedMessagesAreSummarised) {
+  LogCollector logs;
+  App app;
+  WebSocketBehavior limited = echo_or_close();
+  limited.settings.rate_limit_messages = 1;
+  limited.settings.rate_limit_window = std::chrono::minutes(1);
+  limited.rate_limited = [](WebSocket& ws, std::string_view, OpCode) { ws.send("limited"); };
+  app.ws("/limited", std::move(limited));
+  ServerThread running(app);
+  RawClient client(running.port());
+  client.handshake("/limited");
+  for (const char* m : {"a", "b", "c", "d"}) client.send_frame(kText, m);
+  for (const char* expected : {"a", "limited", "limited", "limited"}) {
+    const auto frame = client.read_frame();
+    ASSERT_TRUE(frame);
+    EXPECT_EQ(frame->payload, expected);
+  }
+  const auto first = logs.wait_for("ws.rate_limited");
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->level, LogLevel::warn);
+  EXPECT_EQ(first->fields.at("count"), "1");
+  EXPECT_EQ(first->fields.at("route"), "/limited");
+  EXPECT_LT(logs.count("ws.rate_limited"), 3u);  // three drops: never a line each
+  EXPECT_EQ(app.metrics().rate_limited, 3u);
+}
+
 // Both formats keep a record on one line, whatever its values hold; JSON lines parse.
 TEST(Logs, FormatsEscapeValues) {
   const LogField fields[] = {{"reason", "say \"hi\"\nnow"}, {"path", "/a b"}, {"code", "1000"}};
