@@ -12,14 +12,15 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_NAME wisp)
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_SECTION net)
-set(CPACK_DEBIAN_RUNTIME_PACKAGE_SHLIBDEPS ON)  # libssl3, libhiredis, zlib1g, libstdc++ as linked
+set(CPACK_DEBIAN_RUNTIME_PACKAGE_SHLIBDEPS ON)  # libssl3, libhiredis, zlib1g, libspdlog, libstdc++
 set(CPACK_COMPONENT_RUNTIME_DESCRIPTION
     "the wisp program: `wisp serve` (the demo server), `wisp bench`, `wisp call`")
 
 set(CPACK_DEBIAN_DEV_PACKAGE_NAME libwisp-dev)
 set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
 set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS
-    "libssl-dev (>= 3), libhiredis-dev, zlib1g-dev, nlohmann-json3-dev (>= 3), pkg-config")
+    "libssl-dev (>= 3), libhiredis-dev, zlib1g-dev, nlohmann-json3-dev (>= 3), libspdlog-dev, "
+    "pkg-config")
 set(CPACK_COMPONENT_DEV_DESCRIPTION
     "wisp's headers and library, its CMake package (find_package(wisp)) and pkg-config file")
 

@@ -124,8 +124,39 @@ async def auth_chat(url):
         await expect(ada, "welcome to staff, ada")
 
 
+async def log_sink(url):
+    import json
+    import urllib.request
+
+    from websockets.exceptions import InvalidStatusCode
+
+    async with websockets.connect(url + "/echo") as ws:
+        await ws.send("hello")
+        await expect(ws, "hello")
+        await ws.close(1000, "bye")
+    try:
+        async with websockets.connect(url + "/nowhere"):
+            raise AssertionError("/nowhere was accepted")
+    except InvalidStatusCode as refused:
+        assert refused.status_code == 404, refused.status_code
+    http = url.replace("ws://", "http://")
+    events = {}
+    for _ in range(2):  # the close is logged by the time the next request is read; a second
+        with urllib.request.urlopen(http + "/logs", timeout=TIMEOUT) as r:  # read shows /logs
+            records = json.loads(r.read())
+        events = {record["event"]: record for record in records}
+    assert events["app.start"]["logs"] == "/logs", records
+    assert events["ws.open"]["path"] == "/echo", records
+    closed = events["ws.close"]
+    assert (closed["code"], closed["reason"], closed["by"]) == ("1000", "bye", "peer"), closed
+    assert events["upgrade.refused"]["status"] == "404", records
+    access = events["http.access"]
+    assert (access["level"], access["path"], access["status"]) == ("debug", "/logs", "200"), access
+
+
 SCENARIOS = {
     "echo_server": echo_server,
+    "log_sink": log_sink,
     "chat_room": chat_room,
     "live_dashboard": live_dashboard,
     "auth_chat": auth_chat,

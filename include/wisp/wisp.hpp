@@ -8,6 +8,7 @@
 #include "wisp/http.hpp"
 #include "wisp/hub.hpp"
 #include "wisp/job.hpp"
+#include "wisp/log.hpp"
 #include "wisp/metrics.hpp"
 #include "wisp/middleware.hpp"
 #include "wisp/opcode.hpp"

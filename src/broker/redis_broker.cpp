@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "broker/broker_log.hpp"
 #include "broker/random_id.hpp"
 #include "broker/redis_connector.hpp"
 #include "broker/redis_scripts.hpp"
@@ -360,8 +361,8 @@ void RedisBroker::on_subscriber_ready() {
 }
 
 void RedisBroker::on_link_change() {
-  up_.store(commands_->ready() && subscriber_->ready() && all_subscribed_,
-            std::memory_order_relaxed);
+  const bool up = commands_->ready() && subscriber_->ready() && all_subscribed_;
+  if (up_.exchange(up, std::memory_order_relaxed) != up) broker_log::state(up, node_id_);
 }
 
 void RedisBroker::load_scripts() {

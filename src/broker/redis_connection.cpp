@@ -8,6 +8,8 @@
 #include <cstring>
 #include <system_error>
 
+#include "broker/broker_log.hpp"
+
 namespace wisp::broker {
 
 RedisConnection::RedisConnection(net::EventLoop& loop, RedisEndpoint endpoint, Retry retry,
@@ -125,6 +127,7 @@ void RedisConnection::handshake() {
 void RedisConnection::fail(std::string_view why) {
   bool was_ready = state_ == State::ready;
   last_error_ = std::string(why);
+  if (was_ready) broker_log::lost(endpoint_, why);
   teardown();
   schedule_retry();
   if (was_ready && events_.lost) events_.lost();
@@ -156,7 +159,9 @@ void RedisConnection::schedule_retry() {
   std::uniform_int_distribution<long long> pick(std::min<long long>(retry_.min.count(), ceiling),
                                                 ceiling);
   ++failures_;
-  retry_timer_.schedule(loop_.timers(), std::chrono::milliseconds(pick(rng_)));
+  const std::chrono::milliseconds delay(pick(rng_));
+  broker_log::retrying(endpoint_, last_error_, delay, failures_);
+  retry_timer_.schedule(loop_.timers(), delay);
 }
 
 // One read of up to the loop's whole buffer, handed to hiredis' reader in slices: the reader

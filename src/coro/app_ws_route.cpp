@@ -1,11 +1,11 @@
 // The App's coroutine entry points: ws_route, spawn, on_startup.
-#include <iostream>
 #include <memory>
 #include <stdexcept>
 
 #include "coro/root_task.hpp"
 #include "coro/session_access.hpp"
 #include "coro/session_route.hpp"
+#include "log/log.hpp"
 #include "net/event_loop.hpp"
 
 namespace wisp {
@@ -15,9 +15,9 @@ detail::RootTask run_spawned(Task<> task) {
   try {
     co_await std::move(task);
   } catch (const std::exception& error) {
-    std::cerr << "wisp: a spawned task failed: " << error.what() << std::endl;
+    logs::exception("spawned task", error.what());
   } catch (...) {
-    std::cerr << "wisp: a spawned task failed" << std::endl;
+    logs::exception("spawned task", "not a std::exception");
   }
 }
 

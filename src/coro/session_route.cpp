@@ -2,13 +2,13 @@
 // the socket's events go to its Session.
 #include "coro/session_route.hpp"
 
-#include <iostream>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "coro/root_task.hpp"
 #include "coro/session_access.hpp"
+#include "log/log.hpp"
 
 namespace wisp::detail {
 namespace {
@@ -40,11 +40,10 @@ RootTask run_session(std::shared_ptr<Session> session, std::shared_ptr<const Rou
   } catch (const Disconnected&) {
     // the client left: nothing to report
   } catch (const std::exception& error) {
-    std::cerr << "wisp: a session on " << route->pattern << " failed: " << error.what()
-              << std::endl;
+    logs::exception("session on " + route->pattern, error.what());
     failed = true;
   } catch (...) {
-    std::cerr << "wisp: a session on " << route->pattern << " failed" << std::endl;
+    logs::exception("session on " + route->pattern, "not a std::exception");
     failed = true;
   }
   SessionAccess::finish(*session, failed);

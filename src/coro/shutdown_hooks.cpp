@@ -1,9 +1,9 @@
 // App::on_shutdown: the hooks run on the primary loop when a graceful shutdown begins, one after
 // another and bounded together by ShutdownOptions::hooks_timeout; then the loops stop.
-#include <iostream>
 #include <stdexcept>
 
 #include "coro/root_task.hpp"
+#include "log/log.hpp"
 #include "server/app_impl.hpp"
 
 namespace wisp {
@@ -20,9 +20,9 @@ Task<> run_each(const std::vector<std::function<Task<>()>>& hooks) {
     try {
       co_await hook();
     } catch (const std::exception& error) {
-      std::cerr << "wisp: an on_shutdown hook failed: " << error.what() << std::endl;
+      logs::exception("on_shutdown hook", error.what());
     } catch (...) {
-      std::cerr << "wisp: an on_shutdown hook failed" << std::endl;
+      logs::exception("on_shutdown hook", "not a std::exception");
     }
   }
 }
@@ -32,8 +32,9 @@ detail::RootTask hooks_then_stop(const std::vector<std::function<Task<>()>>& hoo
   try {
     co_await with_timeout(options.hooks_timeout, run_each(hooks));
   } catch (const Timeout&) {
-    std::cerr << "wisp: the on_shutdown hooks did not end within " << options.hooks_timeout.count()
-              << " ms; the shutdown goes on" << std::endl;
+    logs::write(LogLevel::warn, "shutdown.hooks_timeout",
+                "the on_shutdown hooks did not end in time; the shutdown goes on",
+                {{"timeout_ms", std::to_string(options.hooks_timeout.count())}});
   }
   loops.request_stop(options);
 }

@@ -1,12 +1,12 @@
 // The hub's WebSocket route: lifecycle hooks, and each message scanned, dispatched by type and
 // answered with a response or an error envelope. Nothing a client sends drops its connection.
-#include <iostream>
 
 #include "events/envelope_scan.hpp"
 #include "events/envelope_writer.hpp"
 #include "events/hub_event.hpp"
 #include "events/hub_impl.hpp"
 #include "events/presence.hpp"
+#include "log/log.hpp"
 
 namespace wisp {
 namespace {
@@ -22,7 +22,7 @@ std::string_view close_reason(std::string_view reason) {
 }
 
 void report_hook_error(std::string_view hook, std::string_view what) {
-  std::cerr << "wisp hub: a " << hook << " hook threw: " << what << std::endl;
+  logs::exception(std::string("hub ") += hook, what);
 }
 
 // "register" without a handler of the app's: the client is marked registered all the same.

@@ -1,8 +1,8 @@
-#include <iostream>
 #include <stdexcept>
 
 #include "events/envelope_writer.hpp"
 #include "events/reply_state.hpp"
+#include "log/log.hpp"
 #include "wisp/app.hpp"
 
 namespace wisp {
@@ -12,7 +12,7 @@ Reply::State::~State() {
   try {
     answer(events::error_envelope(hub_error::timeout, "the handler never answered", raw_id));
   } catch (const std::exception& error) {  // a destructor must not throw
-    std::cerr << "wisp: a dropped reply could not be answered: " << error.what() << std::endl;
+    logs::exception("a dropped reply's answer", error.what());
   }
 }
 

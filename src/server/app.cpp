@@ -6,7 +6,6 @@
 
 #include <atomic>
 #include <cstdio>
-#include <iostream>
 #include <optional>
 #include <stdexcept>
 #include <thread>
@@ -16,6 +15,7 @@
 #include "net/tls.hpp"
 #include "server/app_impl.hpp"
 #include "server/connection.hpp"
+#include "server/event_log.hpp"
 #include "server/loop_server.hpp"
 #include "server/static_files.hpp"
 
@@ -61,13 +61,12 @@ class SignalWatch {
     }
   }
 
-  // A bad file must not end the server: it keeps serving the certificates it has.
+  // A bad file must not end the server: it keeps serving the certificates it has (the failure
+  // is logged by reload_certificates: tls.reload_failed).
   static void reload(App& app) {
     try {
       app.reload_certificates();
-    } catch (const std::exception& error) {
-      std::cerr << "wisp: certificate reload failed, the old certificates stay: " << error.what()
-                << std::endl;
+    } catch (const std::exception&) {
     }
   }
 
@@ -191,6 +190,7 @@ void App::Impl::bind(std::string_view host, std::uint16_t port,
     for (int fd : listener.fds) ::close(fd);
     throw;
   }
+  server::event_log::listening(host, listener.port, listener.tls != nullptr);
   state.listeners.push_back(std::move(listener));
 }
 
@@ -205,9 +205,17 @@ std::vector<std::uint16_t> App::ports() const {
 }
 
 void App::reload_certificates() {
-  for (const auto& listener : impl_->state.listeners) {
-    if (listener.tls) listener.tls->reload();
+  std::size_t reloaded = 0;
+  try {
+    for (const auto& listener : impl_->state.listeners) {
+      if (listener.tls) listener.tls->reload();
+      reloaded += listener.tls ? 1 : 0;
+    }
+  } catch (const std::exception& error) {
+    server::event_log::tls_reload_failed(error.what());
+    throw;
   }
+  server::event_log::tls_reloaded(reloaded);
 }
 
 // The signals are blocked at once, not only in run(): threads the caller starts in between
@@ -239,8 +247,10 @@ void App::run() {
     threads.emplace_back(
         [this, i, &loop_sockets = sockets[i]] { impl_->run_loop(loop_sockets, i); });
   }
+  server::event_log::started(impl_->state.options.threads);
   impl_->run_loop(sockets[0], 0);
   for (auto& thread : threads) thread.join();
+  server::event_log::stopped();
   if (std::exception_ptr error = impl_->state.loops.failure()) std::rethrow_exception(error);
 }
 
@@ -317,7 +327,7 @@ void App::post_back(void* loop, detail::Job job) {
                       try {
                         (*job)();
                       } catch (const std::exception& error) {
-                        std::cerr << "wisp: offload's then failed: " << error.what() << std::endl;
+                        logs::exception("offload's then", error.what());
                       }
                     });
 }

@@ -1,9 +1,9 @@
 // App's calls that address clients and topics: this node's part on the fast path (no broker, no
 // encoding for a client here), the rest through the broker (server/engine_commands.hpp).
-#include <iostream>
 
 #include "broker/answers.hpp"
 #include "broker/payload.hpp"
+#include "log/log.hpp"
 #include "server/app_impl.hpp"
 #include "server/connection.hpp"
 #include "server/engine_commands.hpp"
@@ -206,7 +206,7 @@ bool App::with_client(std::string_view client_id, std::function<void(WebSocket&)
     try {
       action(c);
     } catch (const std::exception& error) {  // it may run later, on a loop: never past the loop
-      std::cerr << "wisp: a with_client action threw: " << error.what() << std::endl;
+      logs::exception("with_client action", error.what());
     }
   });
 }

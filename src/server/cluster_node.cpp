@@ -1,8 +1,8 @@
 #include "server/cluster_node.hpp"
 
-#include <iostream>
 #include <memory>
 
+#include "log/log.hpp"
 #include "server/loop_server.hpp"
 #include "server/loops.hpp"
 #include "server/registry.hpp"
@@ -48,7 +48,7 @@ void run_reporting(const std::function<void()>& task) {
   try {
     task();
   } catch (const std::exception& error) {
-    std::cerr << "wisp: an answer's callback threw: " << error.what() << std::endl;
+    logs::exception("an answer's callback", error.what());
   }
 }
 

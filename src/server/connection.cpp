@@ -8,6 +8,7 @@
 #include "net/tcp_listener.hpp"
 #include "protocol/frame.hpp"
 #include "protocol/handshake.hpp"
+#include "server/event_log.hpp"
 #include "server/http_exchange.hpp"
 #include "server/loop_server.hpp"
 
@@ -115,7 +116,7 @@ void Connection::on_close(int code, std::string_view reason) {
   std::uint8_t payload[2];
   const std::size_t size = protocol::write_close_payload(payload, code, {});
   write_frame(OpCode::Close, {reinterpret_cast<const char*>(payload), size});
-  enter_closed(code, reason);
+  enter_closed(code, reason, ClosedBy::peer);
   shutdown_write();
 }
 
@@ -244,8 +245,9 @@ bool Connection::within_rate_limit(std::string_view message, OpCode op) {
   LoopMetrics::add(server().metrics().rate_limited);
   if (settings.rate_limit_policy == LimitPolicy::Close) {
     fail_with_close(close_code::policy_violation, "rate limit");
-  } else if (route_->behavior.rate_limited) {
-    route_->behavior.rate_limited(*this, message, op);
+  } else {
+    event_log::rate_limited(route_->pattern);
+    if (route_->behavior.rate_limited) route_->behavior.rate_limited(*this, message, op);
   }
   return false;
 }
@@ -312,6 +314,7 @@ void Connection::refuse(std::string_view message, OpCode op) {
   }
   LoopMetrics::add(server().metrics().dropped);
   route_->dropped.fetch_add(1, std::memory_order_relaxed);
+  event_log::dropped(route_->pattern);
   if (route_->behavior.dropped) route_->behavior.dropped(*this, message, op);
 }
 
@@ -339,12 +342,12 @@ void Connection::fail_with_close(int code, std::string_view reason) {
   std::uint8_t payload[protocol::max_control_payload];
   const std::size_t size = protocol::write_close_payload(payload, code, reason);
   write_frame(OpCode::Close, {reinterpret_cast<const char*>(payload), size});
-  enter_closed(code, reason);
+  enter_closed(code, reason, ClosedBy::server);
   shutdown_write();  // the RFC wants the server to end TCP first; the peer's close reply is read
 }
 
 void Connection::terminate() {
-  if (phase_ == Phase::Open) enter_closed(close_code::abnormal, {});
+  if (phase_ == Phase::Open) enter_closed(close_code::abnormal, {}, ClosedBy::server);
   finish();
 }
 
@@ -355,8 +358,10 @@ void Connection::count_sent(std::size_t bytes) {
   if (ClientRecord* record = client()) record->sent(bytes);
 }
 
-void Connection::enter_closed(int code, std::string_view reason) {
+void Connection::enter_closed(int code, std::string_view reason, ClosedBy by) {
   server().metrics().closed(code);
+  event_log::closed(route_->pattern, fd(), client(), code, reason, by,
+                    ticks_to_ms(current_tick() - opened_tick_));
   phase_ = Phase::Closing;
   schedule(route_->behavior.settings.close_timeout);
   if (route_->behavior.close) route_->behavior.close(*this, code, reason);
@@ -372,7 +377,7 @@ void Connection::enter_closed(int code, std::string_view reason) {
 }
 
 void Connection::on_end() {
-  if (phase_ == Phase::Open) enter_closed(close_code::abnormal, {});
+  if (phase_ == Phase::Open) enter_closed(close_code::abnormal, {}, ClosedBy::lost);
   finish();
 }
 

@@ -13,6 +13,7 @@
 #include "protocol/http_request.hpp"
 #include "protocol/reader.hpp"
 #include "server/compression.hpp"
+#include "server/event_log.hpp"
 #include "server/http_router.hpp"
 #include "server/kept_request.hpp"
 #include "server/later.hpp"
@@ -165,7 +166,7 @@ class Connection final : public net::Socket, public WebSocket, private net::Time
   void unregister_client();
   static void check_sendable(OpCode op, std::string_view message);
   void fail_with_close(int code, std::string_view reason);
-  void enter_closed(int code, std::string_view reason);
+  void enter_closed(int code, std::string_view reason, ClosedBy by);
   void check_deadlines();
   void schedule_next_deadline();
   bool over_backpressure() const;

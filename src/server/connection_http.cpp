@@ -48,6 +48,7 @@ bool Connection::read_head(std::string_view& input) {
   }
   const std::string_view head = input.substr(0, result.consumed);
   input.remove_prefix(result.consumed);
+  if (event_log::access_wanted()) http.started = std::chrono::steady_clock::now();
   if (!http.admitted && !admit()) return false;
   const protocol::HttpRequest& request = http.parser.request();
   if (protocol::wants_websocket(request)) {
@@ -156,6 +157,9 @@ void Connection::answer(const Response& response) {
   end_wait();
   const protocol::ResponseFraming framing{
       .date = server().http_date(), .head = http.head_method, .close = !http.keep_alive};
+  const protocol::HttpRequest& request = http.parser.request();
+  event_log::access(request.method, request.path, response.status(), response.body().size(),
+                    http.started, fd());
   if (response.file_path().empty()) {
     std::string& out = server().scratch();
     out.clear();
@@ -215,12 +219,17 @@ void Connection::respond_to_miss(RouteStatus status, const protocol::HttpRequest
   protocol::append_error_response(out, method ? 405 : 404,
                                   method ? "Method Not Allowed" : "Not Found", allow);
   write(out);
+  event_log::access(request.method, request.path, method ? 405 : 404, 0, http_->started, fd());
   end_http();  // append_error_response says Connection: close
 }
 
 // Answers with an error and ends the connection (what follows may not be a request).
 void Connection::reject(int status, std::string_view reason, std::string_view extra_headers) {
   LoopMetrics::add(server().metrics().handshakes_refused);
+  const bool parsed = http_ && http_->parser.error_status() == 0;  // else the head is unread
+  const std::string_view path = parsed ? http_->parser.request().path : "";
+  event_log::refused(parsed && protocol::wants_websocket(http_->parser.request()), status, reason,
+                     path, fd());
   std::string& response = server().scratch();
   response.clear();
   protocol::append_error_response(response, status, reason, extra_headers);

@@ -96,6 +96,8 @@ void Connection::accept_upgrade(const AcceptOptions& options) {
 
 void Connection::reject_upgrade(const Response& response) {
   LoopMetrics::add(server().metrics().handshakes_refused);
+  event_log::refused(true, response.status(), response.body().substr(0, 200),
+                     http_->parser.request().path, fd());
   std::string& out = server().scratch();
   out.clear();
   append_response(out, response, {.date = server().http_date(), .close = true});
@@ -118,6 +120,7 @@ void Connection::open_websocket(const Route& route, const AcceptOptions& options
       response, request.header("sec-websocket-key"), options.subprotocol,
       deflate ? protocol::deflate_response(*deflate) : "", header_lines(options.headers));
   write(response);
+  event_log::opened(request.path, fd(), client(), deflate.has_value());
   if (deflate)
     extras().deflate = std::make_unique<SocketDeflate>(SocketDeflate{.agreed = *deflate});
   if (auto kept = keep_request()) extras().kept = std::move(kept);

@@ -1,6 +1,7 @@
 // What a connection keeps while it reads HTTP requests (see connection_http.cpp).
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -27,8 +28,9 @@ struct Connection::HttpExchange {
   std::string body_bytes;  // a body that spans reads, or a chunked one
   std::string head_copy;   // the head, when it must outlive the read it came in
   RouteParams params;
-  const HttpHandler* handler = nullptr;  // the request's route, while its body arrives
-  bool admitted = false;                 // the per-IP connection rate was checked
+  const HttpHandler* handler = nullptr;           // the request's route, while its body arrives
+  bool admitted = false;                          // the per-IP connection rate was checked
+  std::chrono::steady_clock::time_point started;  // the head came (read for access lines only)
   // How the request being answered is framed, for an answer that comes later.
   bool keep_alive = true;
   bool head_method = false;

@@ -1,8 +1,8 @@
 #include "server/scheduled_task.hpp"
 
 #include <exception>
-#include <iostream>
 
+#include "log/log.hpp"
 #include "net/event_loop.hpp"
 #include "wisp/timer.hpp"
 
@@ -27,9 +27,9 @@ void ScheduledTask::fire(net::TimerNode& node) {
   try {
     task.fn();
   } catch (const std::exception& error) {
-    std::cerr << "wisp: a background task threw: " << error.what() << " (it keeps its schedule)\n";
+    logs::exception("background task (it keeps its schedule)", error.what());
   } catch (...) {
-    std::cerr << "wisp: a background task threw (it keeps its schedule)\n";
+    logs::exception("background task (it keeps its schedule)", "not a std::exception");
   }
 }
 

@@ -1,7 +1,8 @@
 #include "server/worker_pool.hpp"
 
 #include <exception>
-#include <iostream>
+
+#include "log/log.hpp"
 
 namespace wisp::server {
 
@@ -34,7 +35,7 @@ void WorkerPool::work() {
     try {
       job();
     } catch (const std::exception& error) {
-      std::cerr << "wisp: offloaded work failed: " << error.what() << std::endl;
+      logs::exception("offloaded work", error.what());
     }
     lock.lock();
   }

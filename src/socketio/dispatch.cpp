@@ -1,7 +1,7 @@
 // Socket.IO packets from a client: namespace connections (middlewares decide), events to their
 // handlers, acks of the server's emits, disconnections.
-#include <iostream>
 
+#include "log/log.hpp"
 #include "socketio/ack_state.hpp"
 #include "socketio/server.hpp"
 
@@ -19,7 +19,7 @@ void run_hook(const char* what, F&& hook) {
   try {
     hook();
   } catch (const std::exception& error) {
-    std::cerr << "wisp socketio: a " << what << " threw: " << error.what() << '\n';
+    logs::exception(std::string("socketio ") += what, error.what());
   }
 }
 
@@ -83,7 +83,7 @@ void SocketIoServer::connect(Session& session, SioPacket& packet) {
     } catch (const IoError& error) {
       return connect_error(session, packet.nsp, error.what(), error.data());
     } catch (const std::exception& error) {
-      std::cerr << "wisp socketio: a middleware threw: " << error.what() << '\n';
+      logs::exception("socketio middleware", error.what());
       return connect_error(session, packet.nsp, "internal error", nullptr);
     }
     if (session.closed) return;

@@ -165,6 +165,16 @@ class ConfigFile(unittest.TestCase):
             time.sleep(0.05)
         self.assertEqual((health["kind"], health["node_id"]), ("redis", "from-the-file"))
 
+    def test_log_level_and_format(self):
+        server = self.serve("port = 0\nlog-level = debug\nlog-format = json\n")
+        self.assertEqual(server.get("/hello"), "Hello world!")
+        server.proc.terminate()  # then all it wrote (stderr is on the same pipe), to its end
+        out = server.proc.communicate(timeout=STEP)[0]
+        records = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+        access = [r for r in records if r["event"] == "http.access"]
+        self.assertEqual([(r["level"], r["path"], r["status"]) for r in access],
+                         [("debug", "/hello", "200")], out)
+
     def test_an_unknown_name_is_refused_with_its_line(self):
         out = self.refused("port = 0\nthreds = 2\n")
         self.assertIn("wisp.conf:2: unknown option `threds`", out)

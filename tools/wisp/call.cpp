@@ -12,6 +12,7 @@
 #include "broker/service_actions.hpp"
 #include "commands.hpp"
 #include "net/event_loop.hpp"
+#include "wisp/log.hpp"
 
 namespace wisp::tool {
 namespace {
@@ -44,6 +45,7 @@ int call(const CallOptions& options) {
     std::cerr << "wisp call: the payload is not JSON: " << options.payload << std::endl;
     return 2;
   }
+  set_log_level(LogLevel::warn);  // a one-shot command: its own words, and wisp's warnings only
   RedisOptions redis;
   redis.url = options.redis;
   std::unique_ptr<broker::ServiceActions> made;

@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "commands.hpp"
 #include "demo/demo.hpp"
@@ -32,6 +33,8 @@ struct ServeOptions {
   std::string static_dir;        // served at /static/ when set
   RedisOptions redis;            // a cluster node when redis.url is set
   std::size_t room_history = 0;  // the demo hub's rooms keep this many messages
+  LogLevel log_level = LogLevel::info;
+  LogFormat log_format = LogFormat::text;
 
   bool uses_tls() const { return !tls.cert_file.empty(); }
   bool uses_redis() const { return !redis.url.empty(); }
@@ -129,6 +132,8 @@ void print_banner(const ServeOptions& options, std::uint16_t port) {
 }
 
 int serve(const ServeOptions& options) {
+  set_log_level(options.log_level);
+  set_log_format(options.log_format);
   App app({.threads = options.threads, .redis = options.redis});
   add_echo(app, options);
   add_co_echo(app, options);
@@ -190,6 +195,28 @@ void check_redis_times(const RedisOptions& redis) {
                                                   " ms)");
 }
 
+// The library's logs (README "Logs") on stderr; the banner stays on stdout.
+void add_log_options(CLI::App& command, ServeOptions& options) {
+  std::vector<std::string> levels;
+  for (int i = 0; i <= static_cast<int>(LogLevel::off); ++i)
+    levels.emplace_back(to_string(static_cast<LogLevel>(i)));
+  command
+      .add_option_function<std::string>(
+          "--log-level",
+          [&options](const std::string& name) { options.log_level = *parse_log_level(name); },
+          "Least severe log level on stderr: trace, debug (adds HTTP access lines), info, warn, "
+          "error, critical or off")
+      ->check(CLI::IsMember(levels))
+      ->default_str("info");
+  const std::map<std::string, LogFormat> formats = {{"text", LogFormat::text},
+                                                    {"json", LogFormat::json}};
+  command
+      .add_option("--log-format", options.log_format,
+                  "Log lines for people (text) or one JSON object per line (json)")
+      ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case))
+      ->default_str("text");
+}
+
 }  // namespace
 
 Command add_serve_command(CLI::App& cli) {
@@ -234,6 +261,7 @@ Command add_serve_command(CLI::App& cli) {
                    "coming back recover what they missed (0: none; not with --redis yet)")
       ->capture_default_str();
   add_redis_options(*command, options->redis);
+  add_log_options(*command, *options);
   command->callback([options] { check_redis_times(options->redis); });
   return {command, [options] {
             if (options->uses_redis() && options->redis.node_id.empty())
