@@ -217,7 +217,7 @@ class Session : public std::enable_shared_from_this<Session> {
     friend struct detail::SessionAccess;
     explicit ReceiveAwaiter(Session& session) : session_(session) {}
     Session& session_;
-    bool delivered_ = false;  // received() put the message in current_
+    bool delivered_ = false;  // received() kept the message in current_
   };
   class [[nodiscard]] TextAwaiter : public ReceiveAwaiter {
    public:
@@ -323,6 +323,8 @@ class Session : public std::enable_shared_from_this<Session> {
   [[noreturn]] void throw_disconnected() const;
   bool over_high_water() const;
   Message take_message();
+  void keep(std::string_view bytes, OpCode op);
+  Message current() const { return {current_op_, {current_.get(), current_size_}}; }
   void yield_to_loop(SendAwaiter& sender);
   void resume_yielded();
 
@@ -349,7 +351,11 @@ class Session : public std::enable_shared_from_this<Session> {
 
   std::string backlog_;         // queued messages: an opcode byte, 4 length bytes, the bytes
   std::size_t backlog_at_ = 0;  // the next queued message's offset
-  std::string current_;         // the message last received (its bytes outlive the handler call)
+  // The message last received (its bytes outlive the handler call): a buffer that only grows,
+  // so that keeping a message is one memcpy, and no allocation once warm.
+  std::unique_ptr<char[]> current_;
+  std::size_t current_size_ = 0;
+  std::size_t current_capacity_ = 0;
   OpCode current_op_ = OpCode::Text;
   ReceiveAwaiter* receiver_ = nullptr;
   detail::WaitList accept_waiters_;
