@@ -6,6 +6,7 @@
 
 #include "coro/session_access.hpp"
 #include "net/event_loop.hpp"
+#include "server/connection.hpp"
 
 namespace wisp {
 namespace {
@@ -111,8 +112,10 @@ void detail::SessionAccess::received(Session& s, std::string_view message, OpCod
 
 // ---- sending
 
+// Asked on every send: the connection's count itself, inline (WebSocket::buffered_amount() is a
+// call that makes another).
 bool Session::over_high_water() const {
-  return socket_->buffered_amount() > options_.send_high_water;
+  return server::Connection::of(*socket_).buffered() > options_.send_high_water;
 }
 
 bool Session::SendAwaiter::await_ready() {
