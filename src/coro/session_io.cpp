@@ -50,32 +50,10 @@ bool Session::ReceiveAwaiter::await_ready() {
   return !s.backlog_.empty() || s.phase_ == Phase::Closed;
 }
 
-void Session::ReceiveAwaiter::await_suspend(std::coroutine_handle<> handle) {
-  this->handle = handle;
-  session_.receiver_ = this;
-}
-
-Message Session::ReceiveAwaiter::await_resume() {
+Message Session::ReceiveAwaiter::take_queued() {
   Session& s = session_;
-  if (delivered_) return s.current();
   if (!s.backlog_.empty()) return s.take_message();
   s.throw_disconnected();
-}
-
-Session::ReceiveAwaiter::~ReceiveAwaiter() {
-  if (session_.receiver_ == this) session_.receiver_ = nullptr;  // cancelled while waiting
-}
-
-std::string_view Session::TextAwaiter::await_resume() {
-  const Message message = ReceiveAwaiter::await_resume();
-  if (message.op != OpCode::Text) throw MessageTypeError(message.op);
-  return message.data;
-}
-
-std::string_view Session::BytesAwaiter::await_resume() {
-  const Message message = ReceiveAwaiter::await_resume();
-  if (message.op != OpCode::Binary) throw MessageTypeError(message.op);
-  return message.data;
 }
 
 json Session::JsonAwaiter::await_resume() {
@@ -153,7 +131,7 @@ void Session::resume_yielded() {
   }
 }
 
-SendStatus Session::SendAwaiter::await_resume() {
+SendStatus Session::SendAwaiter::finish() {
   Session& s = session_;
   if (s.phase_ == Phase::Closed) s.throw_disconnected();
   if (!status_) {
