@@ -12,13 +12,13 @@
 namespace wisp::net {
 namespace {
 
+thread_local EventLoop* current_loop = nullptr;
+
 [[noreturn]] void throw_errno(const char* what) {
   throw std::system_error(errno, std::generic_category(), what);
 }
 
 }  // namespace
-
-thread_local EventLoop* EventLoop::current_ = nullptr;
 
 EventLoop::EventLoop()
     : now_(Clock::now()),
@@ -33,15 +33,17 @@ EventLoop::EventLoop()
   }
   add(wake_fd_, wakeup_, EPOLLIN);
   cork_buffer_.reserve(cork_buffer_size);
-  current_ = this;
+  current_loop = this;
 }
 
 EventLoop::~EventLoop() {
   free_retired();
-  if (current_ == this) current_ = nullptr;
+  if (current_loop == this) current_loop = nullptr;
   ::close(wake_fd_);
   ::close(epoll_fd_);
 }
+
+EventLoop* EventLoop::current() { return current_loop; }
 
 void EventLoop::add(int fd, Pollable& target, std::uint32_t events) {
   epoll_event ev{.events = events, .data = {.ptr = &target}};

@@ -41,9 +41,8 @@ class EventLoop {
   EventLoop(const EventLoop&) = delete;
   EventLoop& operator=(const EventLoop&) = delete;
 
-  // The loop running on the calling thread, or nullptr. Inline: the hot paths (a socket's
-  // writes, a session's thread check) ask on every message.
-  static EventLoop* current() { return current_; }
+  // The loop running on the calling thread, or nullptr.
+  static EventLoop* current();
 
   // epoll registration (level-triggered). Throws std::system_error on failure.
   void add(int fd, Pollable& target, std::uint32_t events);
@@ -98,8 +97,6 @@ class EventLoop {
   void flush_later(Socket& socket) { flush_list_.push_back(&socket); }
 
  private:
-  static thread_local EventLoop* current_;
-
   void wait_and_dispatch();
   void run_posted();
   void free_retired();
