@@ -206,28 +206,43 @@ class Session : public std::enable_shared_from_this<Session> {
   // still received after the peer closed; then receives throw Disconnected.
   class [[nodiscard]] ReceiveAwaiter : detail::Waiter {
    public:
+    // Inline (as the sends' await_resume below): what every message goes through.
     bool await_ready();
-    void await_suspend(std::coroutine_handle<> handle);
-    Message await_resume();
-    ~ReceiveAwaiter();
+    void await_suspend(std::coroutine_handle<> handle) {
+      this->handle = handle;
+      session_.receiver_ = this;
+    }
+    Message await_resume() {
+      if (delivered_) return session_.current();
+      return take_queued();
+    }
+    ~ReceiveAwaiter() {
+      if (session_.receiver_ == this) session_.receiver_ = nullptr;  // cancelled while waiting
+    }
     ReceiveAwaiter(ReceiveAwaiter&& other) noexcept : detail::Waiter(), session_(other.session_) {}
 
    protected:
     friend class Session;
     friend struct detail::SessionAccess;
     explicit ReceiveAwaiter(Session& session) : session_(session) {}
+    Message take_queued();  // the next queued message, or Disconnected
+    std::string_view data_of(OpCode kind) {
+      const Message message = ReceiveAwaiter::await_resume();
+      if (message.op != kind) throw MessageTypeError(message.op);
+      return message.data;
+    }
     Session& session_;
-    bool delivered_ = false;  // received() put the message in current_
+    bool delivered_ = false;  // received() kept the message in current_
   };
   class [[nodiscard]] TextAwaiter : public ReceiveAwaiter {
    public:
     using ReceiveAwaiter::ReceiveAwaiter;
-    std::string_view await_resume();
+    std::string_view await_resume() { return data_of(OpCode::Text); }
   };
   class [[nodiscard]] BytesAwaiter : public ReceiveAwaiter {
    public:
     using ReceiveAwaiter::ReceiveAwaiter;
-    std::string_view await_resume();
+    std::string_view await_resume() { return data_of(OpCode::Binary); }
   };
   class [[nodiscard]] JsonAwaiter : public ReceiveAwaiter {
    public:
@@ -255,7 +270,10 @@ class Session : public std::enable_shared_from_this<Session> {
     // Sent (or queued behind earlier bytes), or Dropped by the route's backpressure policy
     // (counted, and reported to no handler: the session sends no faster than its client reads,
     // so only a single message over max_backpressure gets there).
-    SendStatus await_resume();
+    SendStatus await_resume() {
+      if (status_ && *status_ != SendStatus::Dropped && !session_.closed()) return *status_;
+      return finish();
+    }
     SendAwaiter(SendAwaiter&& other) noexcept
         : detail::Waiter(),
           session_(other.session_),
@@ -267,6 +285,7 @@ class Session : public std::enable_shared_from_this<Session> {
     friend class Session;
     SendAwaiter(Session& session, std::string_view message, OpCode op)
         : session_(session), message_(message), op_(op) {}
+    SendStatus finish();  // sends if it waited; Disconnected once closed
     Session& session_;
     std::string_view message_;  // the caller's: a temporary lives as long as the co_await
     OpCode op_;
@@ -318,11 +337,15 @@ class Session : public std::enable_shared_from_this<Session> {
   friend struct detail::SessionAccess;
   enum class Phase : std::uint8_t { Deciding, Accepting, Open, Closed };
 
-  WebSocket& open_socket(const char* call) const;
-  void check_thread() const;
+  // Inline, defined in src/coro/session_access.hpp (every message asks): for the library only.
+  inline WebSocket& open_socket(const char* call) const;
+  inline void check_thread() const;
   [[noreturn]] void throw_disconnected() const;
+  [[noreturn]] void throw_not_open(const char* call) const;  // Disconnected, or accept() first
   bool over_high_water() const;
   Message take_message();
+  void keep(std::string_view bytes, OpCode op);
+  Message current() const { return {current_op_, {current_.get(), current_size_}}; }
   void yield_to_loop(SendAwaiter& sender);
   void resume_yielded();
 
@@ -349,7 +372,11 @@ class Session : public std::enable_shared_from_this<Session> {
 
   std::string backlog_;         // queued messages: an opcode byte, 4 length bytes, the bytes
   std::size_t backlog_at_ = 0;  // the next queued message's offset
-  std::string current_;         // the message last received (its bytes outlive the handler call)
+  // The message last received (its bytes outlive the handler call): a buffer that only grows,
+  // so that keeping a message is one memcpy, and no allocation once warm.
+  std::unique_ptr<char[]> current_;
+  std::size_t current_size_ = 0;
+  std::size_t current_capacity_ = 0;
   OpCode current_op_ = OpCode::Text;
   ReceiveAwaiter* receiver_ = nullptr;
   detail::WaitList accept_waiters_;

@@ -94,19 +94,15 @@ std::string_view Session::param(std::string_view name) const {
   return {};
 }
 
-void Session::check_thread() const {
-  if (net::EventLoop::current() != loop_) {
-    throw std::logic_error("wisp::Session: call it on the session's own loop thread");
-  }
+void detail::throw_off_loop_thread() {
+  throw std::logic_error("wisp::Session: call it on the session's own loop thread");
 }
 
 void Session::throw_disconnected() const { throw Disconnected(close_code_, close_reason_); }
 
-WebSocket& Session::open_socket(const char* call) const {
-  check_thread();
+void Session::throw_not_open(const char* call) const {
   if (phase_ == Phase::Closed) throw_disconnected();
-  if (!socket_) throw std::logic_error(std::string("wisp::Session::") + call + ": accept() first");
-  return *socket_;
+  throw std::logic_error(std::string("wisp::Session::") + call + ": accept() first");
 }
 
 Session::AcceptAwaiter Session::accept(AcceptOptions options) {

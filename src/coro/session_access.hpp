@@ -6,9 +6,29 @@
 #include <string_view>
 #include <vector>
 
+#include "net/event_loop.hpp"
 #include "wisp/session.hpp"
 
-namespace wisp::detail {
+namespace wisp {
+namespace detail {
+[[noreturn]] void throw_off_loop_thread();  // std::logic_error
+}  // namespace detail
+
+// Session's checks, asked by every await: inline, the throws out of line.
+inline void Session::check_thread() const {
+  if (net::EventLoop::current() != loop_) [[unlikely]]
+    detail::throw_off_loop_thread();
+}
+
+// The socket is set exactly while the session is open.
+inline WebSocket& Session::open_socket(const char* call) const {
+  check_thread();
+  if (!socket_) [[unlikely]]
+    throw_not_open(call);
+  return *socket_;
+}
+
+namespace detail {
 
 struct SessionAccess {
   // On the upgrade hook: the request's snapshot (`param_names`: the route's parameters).
@@ -35,4 +55,5 @@ struct SessionSlot {
   }
 };
 
-}  // namespace wisp::detail
+}  // namespace detail
+}  // namespace wisp

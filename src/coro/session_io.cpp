@@ -1,10 +1,12 @@
 // A session's messages: received ones handed to the waiting receive (or queued for the next),
 // sends that wait while the socket is over its high-water mark.
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
 #include "coro/session_access.hpp"
 #include "net/event_loop.hpp"
+#include "server/connection.hpp"
 
 namespace wisp {
 namespace {
@@ -15,18 +17,29 @@ constexpr std::size_t kQueuedHead = 5;  // an opcode byte and a 4-byte length
 
 // ---- receiving
 
+// A memcpy, not std::string::assign (60 instructions more per message: it checks for an
+// overlapping source, and grows by the exact size).
+void Session::keep(std::string_view bytes, OpCode op) {
+  if (bytes.size() > current_capacity_) {
+    current_capacity_ = std::max(bytes.size(), 2 * current_capacity_);
+    current_ = std::make_unique_for_overwrite<char[]>(current_capacity_);
+  }
+  if (!bytes.empty()) std::memcpy(current_.get(), bytes.data(), bytes.size());
+  current_size_ = bytes.size();
+  current_op_ = op;
+}
+
 Message Session::take_message() {
   const char* head = backlog_.data() + backlog_at_;
   std::uint32_t size = 0;
   std::memcpy(&size, head + 1, sizeof size);
-  current_op_ = static_cast<OpCode>(head[0]);
-  current_.assign(head + kQueuedHead, size);
+  keep({head + kQueuedHead, size}, static_cast<OpCode>(head[0]));
   backlog_at_ += kQueuedHead + size;
   if (backlog_at_ == backlog_.size()) {  // keeps its capacity: no allocation once warm
     backlog_.clear();
     backlog_at_ = 0;
   }
-  return {current_op_, current_};
+  return current();
 }
 
 bool Session::ReceiveAwaiter::await_ready() {
@@ -37,32 +50,10 @@ bool Session::ReceiveAwaiter::await_ready() {
   return !s.backlog_.empty() || s.phase_ == Phase::Closed;
 }
 
-void Session::ReceiveAwaiter::await_suspend(std::coroutine_handle<> handle) {
-  this->handle = handle;
-  session_.receiver_ = this;
-}
-
-Message Session::ReceiveAwaiter::await_resume() {
+Message Session::ReceiveAwaiter::take_queued() {
   Session& s = session_;
-  if (delivered_) return {s.current_op_, s.current_};
   if (!s.backlog_.empty()) return s.take_message();
   s.throw_disconnected();
-}
-
-Session::ReceiveAwaiter::~ReceiveAwaiter() {
-  if (session_.receiver_ == this) session_.receiver_ = nullptr;  // cancelled while waiting
-}
-
-std::string_view Session::TextAwaiter::await_resume() {
-  const Message message = ReceiveAwaiter::await_resume();
-  if (message.op != OpCode::Text) throw MessageTypeError(message.op);
-  return message.data;
-}
-
-std::string_view Session::BytesAwaiter::await_resume() {
-  const Message message = ReceiveAwaiter::await_resume();
-  if (message.op != OpCode::Binary) throw MessageTypeError(message.op);
-  return message.data;
 }
 
 json Session::JsonAwaiter::await_resume() {
@@ -82,8 +73,7 @@ Task<Message> Session::receive(std::chrono::milliseconds limit) {
 void detail::SessionAccess::received(Session& s, std::string_view message, OpCode op) {
   s.sent_uncounted_ = 0;  // a read's writes are corked and counted as they go
   if (Session::ReceiveAwaiter* receiver = std::exchange(s.receiver_, nullptr)) {
-    s.current_.assign(message);
-    s.current_op_ = op;
+    s.keep(message, op);
     receiver->delivered_ = true;
     receiver->handle.resume();
     return;
@@ -100,8 +90,10 @@ void detail::SessionAccess::received(Session& s, std::string_view message, OpCod
 
 // ---- sending
 
+// Asked on every send: the connection's count itself, inline (WebSocket::buffered_amount() is a
+// call that makes another).
 bool Session::over_high_water() const {
-  return socket_->buffered_amount() > options_.send_high_water;
+  return server::Connection::of(*socket_).buffered() > options_.send_high_water;
 }
 
 bool Session::SendAwaiter::await_ready() {
@@ -139,7 +131,7 @@ void Session::resume_yielded() {
   }
 }
 
-SendStatus Session::SendAwaiter::await_resume() {
+SendStatus Session::SendAwaiter::finish() {
   Session& s = session_;
   if (s.phase_ == Phase::Closed) s.throw_disconnected();
   if (!status_) {

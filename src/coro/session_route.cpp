@@ -9,6 +9,7 @@
 #include "coro/root_task.hpp"
 #include "coro/session_access.hpp"
 #include "log/log.hpp"
+#include "server/connection.hpp"
 
 namespace wisp::detail {
 namespace {
@@ -49,7 +50,11 @@ RootTask run_session(std::shared_ptr<Session> session, std::shared_ptr<const Rou
   SessionAccess::finish(*session, failed);
 }
 
-Session* session_of(WebSocket& ws) { return ws.data<SessionSlot>().session.get(); }
+// The route made the socket's user data a SessionSlot: no type check (ws.data<T>()'s, two calls
+// on every message).
+Session* session_of(WebSocket& ws) {
+  return static_cast<SessionSlot*>(server::Connection::of(ws).user_data())->session.get();
+}
 
 }  // namespace
 
