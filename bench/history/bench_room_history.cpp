@@ -1,16 +1,23 @@
-// Rooms with history, in memory: what keeping history costs a publisher, and how fast a client
-// recovers. One App (two loops) with a hub; a member client on loopback reads every message.
-//   bench_room_history [messages=200000] [missed=1000]
+// Rooms with history: what keeping history costs a publisher, and how fast a client recovers.
+// One App (two loops) with a hub; a member client on loopback reads every message.
+//   bench_room_history [messages=200000] [missed=1000] [redis-port]
 // Prints: CPU of this process per emit (server and the reading client together) and emits/s, for
 // a room without history and one with (size 1000), side by side; then the time from a join with
-// `since` to the last of `missed` recovered messages (the median of 20 runs).
+// `since` to the last of `missed` recovered messages (the median of 20 runs). With a port, the
+// history is in the Redis on 127.0.0.1:port (start one without persistence: `redis-server --port P
+// --save ''`): two Apps (nodes) share it, the emits are made on the first and the recovering
+// client comes back on the second; each run also prints the Redis commands per emit (INFO
+// commandstats before and after; Redis' own CPU is not in the figure).
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
+#include <thread>
 #include <vector>
 
 #include "cpu_time.hpp"
 #include "hub_client.hpp"
+#include "redis_server.hpp"
 
 namespace {
 
@@ -18,10 +25,23 @@ using namespace wisp;
 using Clock = std::chrono::steady_clock;
 using test::cpu_seconds;
 
+// The calls of every command Redis ran so far (0 without Redis).
+std::uint64_t redis_calls(test::RedisClient* redis) {
+  if (!redis) return 0;
+  const std::string info = redis->command({"INFO", "commandstats"}).value_or("");
+  std::uint64_t calls = 0;
+  for (std::size_t at = info.find("calls="); at != std::string::npos;
+       at = info.find("calls=", at + 1))
+    calls += std::strtoull(info.c_str() + at + 6, nullptr, 10);
+  return calls;
+}
+
 // Emits `messages` to `room` from this thread and `reader` reads them all; CPU per emit in µs.
-void publish_run(Hub& hub, test::HubClient& reader, const char* room, int messages) {
+void publish_run(Hub& hub, test::HubClient& reader, const char* room, int messages,
+                 test::RedisClient* redis) {
   reader.request("join", {{"room", room}});
   const json data = {{"text", "a chat message of some sixty bytes, as a room would carry"}};
+  const std::uint64_t calls_before = redis_calls(redis);
   const double cpu_before = cpu_seconds();
   const auto start = Clock::now();
   // In batches well under max_backpressure, so that none is dropped for the reader.
@@ -31,18 +51,26 @@ void publish_run(Hub& hub, test::HubClient& reader, const char* room, int messag
     for (int n = 0; n < batch; ++n) reader.next();
   }
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  std::printf("%-16s %10.0f emits/s %8.2f us CPU per emit\n", room, messages / seconds,
-              (cpu_seconds() - cpu_before) / messages * 1e6);
+  const double cpu = cpu_seconds() - cpu_before;
+  std::printf("%-16s %10.0f emits/s %8.2f us CPU per emit", room, messages / seconds,
+              cpu / messages * 1e6);
+  if (redis)  // less the INFO itself
+    std::printf(" %6.2f Redis commands per emit",
+                static_cast<double>(redis_calls(redis) - calls_before - 1) / messages);
+  std::printf("\n");
 }
 
-// A client away while `missed` messages are emitted comes back: ms to its last recovered one.
-double recovery_ms(test::HubServer& server, int missed) {
+// A client away while `missed` messages are emitted on `server` comes back on `back_on`: ms to
+// its last recovered one.
+double recovery_ms(test::HubServer& server, test::HubServer& back_on, int missed) {
   auto first = server.connect();
-  const std::string epoch = first->request("join", {{"room", "h:recover"}})["data"]["epoch"];
-  const std::uint64_t since = server.hub().room("h:recover").history(0).offset;
-  first.reset();
+  const json joined = first->request("join", {{"room", "h:recover"}})["data"];
+  const std::string epoch = joined["epoch"];
+  const std::uint64_t since = joined["offset"];
   for (int n = 0; n < missed; ++n) server.hub().room("h:recover").emit("news", n);
-  auto back = server.connect();
+  for (int n = 0; n < missed; ++n) first->next();  // all emitted: the first client had them
+  first.reset();
+  auto back = back_on.connect();
   const auto start = Clock::now();
   back->send("join", {{"room", "h:recover"}, {"since", {{"offset", since}, {"epoch", epoch}}}}, 1);
   for (int n = 0; n < missed; ++n) back->next();
@@ -59,16 +87,28 @@ int main(int argc, char** argv) {
   HubSettings settings{.builtin_rooms = true};
   settings.history.rooms.push_back({.prefix = "h:", .size = 1000});
   settings.history.max_recover = static_cast<std::size_t>(missed);
-  test::HubServer server([](App&, Hub&) {}, settings, {.threads = 2});
+  AppOptions options{.threads = 2};
+  std::optional<test::RedisClient> redis;
+  if (argc > 3) {
+    options.redis.url = std::string("redis://127.0.0.1:") + argv[3];
+    redis.emplace("127.0.0.1", static_cast<std::uint16_t>(std::atoi(argv[3])));
+  }
+  test::HubServer server([](App&, Hub&) {}, settings, options);
+  std::optional<test::HubServer> other;
+  if (redis) other.emplace([](App&, Hub&) {}, settings, options);
+  for (App* app : {&server.app(), other ? &other->app() : &server.app()})
+    while (!app->metrics().broker.up) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  test::RedisClient* counting = redis ? &*redis : nullptr;
   auto reader = server.connect();
-  publish_run(server.hub(), *reader, "plain", messages / 10);  // warm-up
-  publish_run(server.hub(), *reader, "plain", messages);
-  publish_run(server.hub(), *reader, "h:history", messages);
+  publish_run(server.hub(), *reader, "plain", messages / 10, counting);  // warm-up
+  publish_run(server.hub(), *reader, "plain", messages, counting);
+  publish_run(server.hub(), *reader, "h:history", messages, counting);
   std::vector<double> runs;
-  for (int run = 0; run < 20; ++run) runs.push_back(recovery_ms(server, missed));
+  for (int run = 0; run < 20; ++run)
+    runs.push_back(recovery_ms(server, other ? *other : server, missed));
   std::sort(runs.begin(), runs.end());
-  std::printf("recovery of %d missed messages: %.2f ms (median of 20; min %.2f, max %.2f)\n",
-              missed, runs[10], runs.front(), runs.back());
+  std::printf("recovery of %d missed messages%s: %.2f ms (median of 20; min %.2f, max %.2f)\n",
+              missed, redis ? ", on the other node" : "", runs[10], runs.front(), runs.back());
   const HistoryStats stats = server.hub().history_stats();
   std::printf("history: %zu streams, %zu messages, %zu bytes kept; %llu trimmed by size\n",
               stats.streams, stats.messages, stats.bytes,

@@ -30,6 +30,8 @@ namespace recovery_refused {
 inline constexpr std::string_view epoch_changed = "epoch changed";      // the history was lost
 inline constexpr std::string_view history_trimmed = "history trimmed";  // missed ones are gone
 inline constexpr std::string_view too_many_missed = "too many missed";  // past max_recover
+// The Redis broker's stream could not be read (Redis unreachable, or no answer in time).
+inline constexpr std::string_view unavailable = "history unavailable";
 }  // namespace recovery_refused
 
 struct HistorySettings {
@@ -57,7 +59,11 @@ struct RoomHistory {
   std::vector<HistoryMessage> messages;
 };
 
-// Counters since the hub was made (Hub::history_stats): nothing is dropped uncounted.
+// Counters since the hub was made (Hub::history_stats): nothing is dropped uncounted. With the
+// Redis broker the streams are in Redis, not on the node: streams, messages, bytes, the trimmed
+// and the evicted stay 0 (Redis trims by HistoryRule::size and expires a stream `ttl` after its
+// last message); appended counts this node's emits handed to the broker (those Redis never took
+// are counted lost in the broker's metrics), recovered and recovery_refused this node's joins.
 struct HistoryStats {
   std::size_t streams = 0;   // now
   std::size_t messages = 0;  // now

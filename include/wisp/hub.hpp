@@ -216,8 +216,15 @@ class Event {
   // after `since` ({"offset": n, "epoch": "..."}, as wisp.js sends it in data.since; null: none).
   // Returns the fields to add to the reply: {"offset", "epoch"} of the room's stream and, with
   // `since`, "recovered" (bool) and, when false, "reason" (recovery_refused::); an empty object
-  // for a room without history. Throws HubError `invalid_data` for a malformed `since`.
+  // for a room without history. Throws HubError `invalid_data` for a malformed `since`. With the
+  // Redis broker a room's history is in Redis and this form throws std::logic_error for a room
+  // with history: use the next one.
   json join(std::string_view room, const json& since);
+  // The same in every mode: `done` gets those fields on this client's loop thread, after the
+  // missed messages were sent (with the Redis broker, once Redis answered: if it cannot,
+  // "recovered": false and "reason": recovery_refused::unavailable, without a position; the
+  // client is in the room all the same and gets what is emitted from then on).
+  void join(std::string_view room, const json& since, std::function<void(json)> done);
   bool leave(std::string_view room);
   // Answer later: the handler's return value is then ignored; the Reply sends the response.
   // Throws std::logic_error if called twice for one message.
@@ -347,8 +354,12 @@ class Room {
   detail::CallbackAwaiter<RoomAcks> emit_with_ack(std::string_view type, const json& data,
                                                   std::chrono::milliseconds timeout = {}) const;
   // The room's last `limit` kept messages, oldest first, with its epoch and last offset
-  // (node-local; empty for a room without history or without messages yet).
+  // (node-local; empty for a room without history or without messages yet). With the Redis
+  // broker the history is in Redis: this form throws std::logic_error, use the next one.
   RoomHistory history(std::size_t limit) const;
+  // The same in every mode, answered on the calling loop thread. With the Redis broker a room
+  // read before its first message gets its epoch already; Redis unreachable: an empty history.
+  void history(std::size_t limit, std::function<void(RoomHistory)> done) const;
   // The same room, leaving out one client (e.g. the sender).
   Room except(std::string_view client_id) const;
   std::vector<std::string> members() const;                                // node-local

@@ -22,6 +22,8 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,6 +54,34 @@ struct Publish {
   // them (the hub's rooms with history, whose offsets must arrive in order).
   bool ordered = false;
 };
+
+// A stream kept by a cluster broker for a topic (the hub's rooms with history, README "Delivery
+// guarantees"): the broker gives each message the stream's next offset and its epoch, keeps it
+// and publishes it, atomically, so that offsets are unique and ordered on every node.
+struct HistoryAppend {
+  std::string_view topic;
+  std::string_view head;  // the envelope up to its offset: {"type":...,"offset":
+  std::string_view except_client{};
+  std::size_t size = 0;             // messages kept
+  std::chrono::milliseconds ttl{};  // the stream expires this long after its last write
+};
+// A read of a topic's stream: with `since`, the messages after it (none when more than `max`
+// are missed); without, the last `max`. `subscribe`: this node listens to the topic first.
+struct HistoryRead {
+  std::string_view topic;
+  std::optional<std::uint64_t> since{};
+  std::size_t max = 0;
+  std::chrono::milliseconds ttl{};  // of the stream, if the read makes it (a new epoch)
+  bool subscribe = false;
+};
+struct StreamRead {
+  std::string epoch;
+  std::uint64_t offset = 0;            // the last message's (0: none yet)
+  std::uint64_t first = 0;             // the first kept message's (offset + 1: none kept)
+  std::vector<std::string> envelopes;  // oldest first
+};
+// nullopt: the stream could not be read (broker down, no answer within the gather timeout).
+using StreamReadDone = std::function<void(std::optional<StreamRead>)>;
 
 // What arrives for this node; implemented by the engine.
 class Node {
@@ -124,6 +154,18 @@ class Broker {
   // Asks every node, this one included, for Node::answer(kind, payload).
   virtual void gather(std::string_view kind, std::string_view payload,
                       std::chrono::milliseconds timeout, Gathered done) = 0;
+
+  // Streams (HistoryAppend): only a cluster broker keeps them (the local broker's hub keeps its
+  // own in memory; these throw std::logic_error there). A failed append is counted in `lost`.
+  // A read answers on the broker's loop; with `subscribe`, in order with the topic's deliveries:
+  // every message up to the read's offset was handed to Node::deliver before `done`, every
+  // later one after.
+  virtual void history_append(const HistoryAppend&) {
+    throw std::logic_error("wisp broker: this broker keeps no streams");
+  }
+  virtual void history_read(const HistoryRead&, StreamReadDone) {
+    throw std::logic_error("wisp broker: this broker keeps no streams");
+  }
 
   virtual BrokerStatus status() const = 0;
 };

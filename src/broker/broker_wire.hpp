@@ -3,10 +3,10 @@
 // Every message: 'W', version 1, a type byte, then the type's fields. A short string (node id,
 // client id, kind) is a 2-byte big-endian length and its bytes; the payload is the rest of the
 // message, so it needs no length. Binary-safe: nothing is escaped.
-//   'T' topic publish   op (1 text, 2 binary), flags (bit 0: compress), origin, except_client,
-//   payload 'C' command         origin, kind, payload 'Q' gather question origin (the node to
-//   answer to), request id (8 bytes BE), kind, payload 'A' gather answer   origin (the answering
-//   node), request id, payload
+//   'T' topic publish   op (1 text, 2 binary), flags (bit 0: compress; bit 1: ordered, see
+//   Message::ordered), origin, except_client, payload 'C' command         origin, kind, payload 'Q'
+//   gather question origin (the node to answer to), request id (8 bytes BE), kind, payload 'A'
+//   gather answer   origin (the answering node), request id, payload
 // The topic of a publish is its channel's name, not repeated in the message.
 #pragma once
 
@@ -32,14 +32,18 @@ struct Message {
   OpCode op = OpCode::Text;        // topic
   bool compress = false;           // topic
   std::string_view except_client;  // topic
-  std::string_view kind;           // command, question
-  std::uint64_t request = 0;       // question, answer
+  // topic: published by a Redis script (a room with history): every node, the origin's too,
+  // delivers it from Redis, through each loop's inbox, so all deliver in Redis' order.
+  bool ordered = false;
+  std::string_view kind;      // command, question
+  std::uint64_t request = 0;  // question, answer
   std::string_view payload;
 };
 
 // Encoders throw std::length_error for a short string longer than max_short_string.
 std::string encode_topic(std::string_view origin, OpCode op, bool compress,
-                         std::string_view except_client, std::string_view payload);
+                         std::string_view except_client, std::string_view payload,
+                         bool ordered = false);
 std::string encode_command(std::string_view origin, std::string_view kind,
                            std::string_view payload);
 std::string encode_question(std::string_view origin, std::uint64_t request, std::string_view kind,

@@ -66,6 +66,10 @@ RedisBroker::RedisBroker(const RedisOptions& options, Node& node)
       heartbeat_sha_(scripts::sha1_hex(scripts::heartbeat)),
       forget_sha_(scripts::sha1_hex(scripts::forget)),
       remove_sha_(scripts::sha1_hex(scripts::remove_client)),
+      append_script_(std::string(scripts::stream_epoch).append(scripts::append_body)),
+      read_script_(std::string(scripts::stream_epoch).append(scripts::read_body)),
+      append_sha_(scripts::sha1_hex(append_script_)),
+      read_sha_(scripts::sha1_hex(read_script_)),
       heartbeat_timer_([this] { heartbeat(); }) {}
 
 RedisBroker::~RedisBroker() { stop(); }
@@ -92,6 +96,9 @@ void RedisBroker::stop() {
   std::vector<std::uint64_t> open;
   for (auto& [id, gathering] : gatherings_) open.push_back(id);
   for (auto id : open) finish_gather(id, false);
+  open.clear();
+  for (auto& [id, reading] : readings_) open.push_back(id);
+  for (auto id : open) finish_read(id, std::nullopt);
   for (auto& message : backlog_) give_up(message);
   pending_.fetch_sub(backlog_.size(), std::memory_order_relaxed);
   backlog_.clear();
@@ -263,6 +270,7 @@ void RedisBroker::finish_gather(std::uint64_t request, bool complete) {
 }
 
 void RedisBroker::on_answer(std::uint64_t request, std::string_view answer) {
+  if (on_read_answer(request, answer)) return;
   auto found = gatherings_.find(request);
   if (found == gatherings_.end()) return;  // late: the gather timed out already
   found->second->answers.emplace_back(answer);
@@ -354,6 +362,7 @@ void RedisBroker::on_commands_ready() {
 void RedisBroker::on_subscriber_ready() {
   subscriber_ping_waiting_ = false;
   all_subscribed_ = false;
+  confirmed_.clear();
   std::string_view own[] = {"SUBSCRIBE", node_channel_, all_channel_};
   subscriber_->push_command(own);
   subscribe_topics(std::vector<std::string>(topics_.begin(), topics_.end()), true);
@@ -366,7 +375,9 @@ void RedisBroker::on_link_change() {
 }
 
 void RedisBroker::load_scripts() {
-  for (auto text : {scripts::route, scripts::heartbeat, scripts::forget, scripts::remove_client}) {
+  for (std::string_view text :
+       {scripts::route, scripts::heartbeat, scripts::forget, scripts::remove_client,
+        std::string_view(append_script_), std::string_view(read_script_)}) {
     std::string_view load[] = {"SCRIPT", "LOAD", text};
     directory_command(load);
   }
@@ -461,9 +472,11 @@ void RedisBroker::on_push(const redisReply& push) {
     all_subscribed_ = true;  // SUBSCRIBE's channels are confirmed in order: the node's too
     return on_link_change();
   }
-  if (type == "subscribe" || type == "unsubscribe" || type == "ssubscribe" ||
-      type == "sunsubscribe")
-    return;  // confirmations
+  if (type == "subscribe" || type == "ssubscribe") return on_subscribed(text_of(*push.element[1]));
+  if (type == "unsubscribe" || type == "sunsubscribe") {
+    confirmed_.erase(std::string(text_of(*push.element[1])));
+    return;
+  }
   malformed_.fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -482,13 +495,19 @@ void RedisBroker::on_message(std::string_view channel, std::string_view bytes) {
 }
 
 // This node's own publishes come back when it subscribes the topic too: its subscribers had
-// them at once, so they are dropped here (never delivered twice).
+// them at once, so they are dropped here (never delivered twice); but not the ordered ones
+// (a stream's, broker/redis_history.hpp), which this node delivers from Redis only.
 bool RedisBroker::on_topic_message(std::string_view topic, const wire::Message& message) {
   if (message.type != wire::Type::topic) return false;
-  if (message.origin == node_id_) return true;
-  received_.fetch_add(1, std::memory_order_relaxed);
-  node_.deliver(
-      Publish{topic, message.payload, message.op, message.compress, message.except_client});
+  const bool own = message.origin == node_id_;
+  if (own && !message.ordered) return true;
+  if (!own) received_.fetch_add(1, std::memory_order_relaxed);
+  node_.deliver(Publish{.topic = topic,
+                        .message = message.payload,
+                        .op = message.op,
+                        .compress = message.compress,
+                        .except_client = message.except_client,
+                        .ordered = message.ordered});
   return true;
 }
 

@@ -30,6 +30,7 @@
 #include "broker/loop_inbox.hpp"
 #include "broker/loop_timer.hpp"
 #include "broker/redis_connection.hpp"
+#include "broker/redis_history.hpp"
 #include "broker/redis_url.hpp"
 
 namespace wisp::broker {
@@ -53,9 +54,12 @@ class RedisBroker final : public Broker {
   void to_all(std::string_view kind, std::string_view payload) override;
   void gather(std::string_view kind, std::string_view payload, std::chrono::milliseconds timeout,
               Gathered done) override;
+  void history_append(const HistoryAppend& message) override;
+  void history_read(const HistoryRead& read, StreamReadDone done) override;
   BrokerStatus status() const override;
 
  private:
+  friend struct StreamReading;
   // A message for other nodes: a Redis command, and what to do with the number of nodes that
   // received it (-1: lost).
   using Sent = std::function<void(long long receivers)>;
@@ -99,6 +103,14 @@ class RedisBroker final : public Broker {
   void check_gather(std::uint64_t request);
   void finish_gather(std::uint64_t request, bool complete);
 
+  // Streams (broker/redis_history.cpp).
+  std::vector<std::string> stream_keys(std::string_view topic) const;
+  void start_read(std::unique_ptr<StreamReading> reading, std::string topic, bool subscribe);
+  void send_read(std::uint64_t request);
+  void on_subscribed(std::string_view channel);
+  bool on_read_answer(std::uint64_t request, std::string_view payload);
+  void finish_read(std::uint64_t request, std::optional<StreamRead> read);
+
   std::string topic_channel(std::string_view topic) const;
 
   const RedisOptions options_;
@@ -109,6 +121,7 @@ class RedisBroker final : public Broker {
   const std::string topic_prefix_, node_channel_prefix_, node_channel_, all_channel_;
   const std::string clients_key_, nodes_key_, node_clients_prefix_, node_clients_key_;
   const std::string route_sha_, heartbeat_sha_, forget_sha_, remove_sha_;
+  const std::string append_script_, read_script_, append_sha_, read_sha_;
 
   std::shared_ptr<LoopInbox> inbox_ = std::make_shared<LoopInbox>();
   std::atomic<bool> stopped_{false};
@@ -122,6 +135,10 @@ class RedisBroker final : public Broker {
   std::unordered_set<std::string> topics_;      // with a subscriber here
   std::unordered_set<std::string> client_ids_;  // connected here
   std::unordered_map<std::uint64_t, std::unique_ptr<Gathering>> gatherings_;
+  std::unordered_map<std::uint64_t, std::unique_ptr<StreamReading>> readings_;
+  // Topic channels Redis confirmed on the subscriber connection, and the reads waiting for one.
+  std::unordered_set<std::string> confirmed_;
+  std::unordered_map<std::string, std::vector<std::uint64_t>> reads_waiting_;
   LoopTimer heartbeat_timer_;
   bool heartbeat_waiting_ = false;
   std::chrono::steady_clock::time_point heartbeat_sent_{};

@@ -19,10 +19,22 @@ void Event::send(std::string_view type, const json& data) {
 bool Event::join(std::string_view room) { return hub_.join(client_id(), room); }
 
 json Event::join(std::string_view room, const json& since) {
-  if (const HistoryRule* rule = hub_.impl_->history.rule_for(room))
-    return hub_.impl_->join_recovering(socket_, room, *rule, since);
+  Hub::Impl& hub = *hub_.impl_;
+  const HistoryRule* rule = hub.history.rule_for(room);
+  if (hub.in_cluster_stream(rule))
+    throw std::logic_error(
+        "wisp::Event::join: with the Redis broker a room's history is in Redis: use "
+        "join(room, since, done)");
+  if (rule) return hub.join_recovering(socket_, room, *rule, since);
   join(room);
   return json::object();
+}
+
+void Event::join(std::string_view room, const json& since, std::function<void(json)> done) {
+  Hub::Impl& hub = *hub_.impl_;
+  const HistoryRule* rule = hub.history.rule_for(room);
+  if (!hub.in_cluster_stream(rule)) return done(join(room, since));
+  hub.join_recovering_later(socket_, room, *rule, since, std::move(done));
 }
 
 bool Event::leave(std::string_view room) { return hub_.leave(client_id(), room); }

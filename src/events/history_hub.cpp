@@ -14,10 +14,9 @@
 #include "events/hub_impl.hpp"
 
 namespace wisp {
-namespace {
 
 // {"offset": n, "epoch": "..."} as the client sent it.
-events::StreamPosition read_position(const json& since) {
+events::StreamPosition Hub::Impl::read_position(const json& since) {
   const auto offset = since.is_object() ? since.find("offset") : since.end();
   const auto epoch = since.is_object() ? since.find("epoch") : since.end();
   if (offset == since.end() || !offset->is_number_unsigned() || epoch == since.end() ||
@@ -27,8 +26,6 @@ events::StreamPosition read_position(const json& since) {
   }
   return {epoch->get<std::string>(), offset->get<std::uint64_t>()};
 }
-
-}  // namespace
 
 // The envelope {"type","data"} gets ,"room":...,"offset":n,"epoch":"..." before its last brace;
 // the JSON is written outside the lock, the offset and epoch (hex) under it.
@@ -40,6 +37,10 @@ bool Hub::Impl::emit_with_history(std::string_view room, std::string_view except
   envelope.append(",\"room\":");
   events::append_string(envelope, room);
   envelope.append(",\"offset\":");
+  if (in_cluster_stream(rule)) {
+    emit_to_stream(room, except, *rule, envelope);
+    return true;
+  }
   const std::string topic = room_topic(room);
   history.append(
       room, *rule,
@@ -68,7 +69,10 @@ std::optional<events::Recovery> Hub::Impl::join_at(std::string_view id, std::str
 }
 
 bool Hub::Impl::join_in_order(std::string_view id, std::string_view room, const HistoryRule& rule) {
-  return join_at(id, room, rule, nullptr).has_value();
+  if (!in_cluster_stream(&rule)) return join_at(id, room, rule, nullptr).has_value();
+  if (!members.join(id, room)) return false;
+  join_stream(id, room, rule, nullptr, true, {});
+  return true;
 }
 
 bool Hub::Impl::leave_in_order(std::string_view id, std::string_view room) {
@@ -88,10 +92,16 @@ json Hub::Impl::join_recovering(WebSocket& ws, std::string_view room, const Hist
     return {{"offset", now.offset}, {"epoch", now.epoch}};
   }
   for (const std::string& missed : recovery->missed) ws.send(missed);
-  json fields = {{"offset", recovery->now.offset}, {"epoch", recovery->now.epoch}};
-  if (!from) return fields;
-  fields["recovered"] = recovery->recovered;
-  if (!recovery->recovered) fields["reason"] = recovery->reason;
+  return join_fields(&*recovery, from.has_value());
+}
+
+json Hub::Impl::join_fields(const events::Recovery* recovery, bool asked) {
+  json fields = json::object();
+  if (recovery) fields = {{"offset", recovery->now.offset}, {"epoch", recovery->now.epoch}};
+  if (!asked) return fields;
+  fields["recovered"] = recovery && recovery->recovered;
+  if (!fields["recovered"])
+    fields["reason"] = recovery ? recovery->reason : recovery_refused::unavailable;
   return fields;
 }
 

@@ -7,6 +7,19 @@
 
 namespace wisp::events {
 
+std::string_view refusal(const StreamPosition& now, std::uint64_t first_kept,
+                         const StreamPosition& since, std::size_t max_recover) {
+  if (since.epoch != now.epoch || since.offset > now.offset) return recovery_refused::epoch_changed;
+  if (now.offset - since.offset > max_recover) return recovery_refused::too_many_missed;
+  if (since.offset + 1 < first_kept) return recovery_refused::history_trimmed;
+  return {};
+}
+
+HistoryMessage history_message(std::string_view envelope) {
+  const nlohmann::json message = nlohmann::json::parse(envelope);
+  return {message["offset"], message["type"], message["data"]};
+}
+
 HistoryStore::HistoryStore(HistorySettings settings) : settings_(std::move(settings)) {}
 
 const HistoryRule* HistoryStore::rule_for(std::string_view room) const {
@@ -104,17 +117,11 @@ void HistoryStore::refuse_or_copy(const Stream& stream, const StreamPosition& si
                                   Recovery& out) const {
   const std::uint64_t first_kept =
       stream.entries.empty() ? stream.offset + 1 : stream.entries.front().offset;
-  if (since.epoch != stream.epoch || since.offset > stream.offset) {
-    out.reason = recovery_refused::epoch_changed;
-  } else if (stream.offset - since.offset > settings_.max_recover) {
-    out.reason = recovery_refused::too_many_missed;
-  } else if (since.offset + 1 < first_kept) {
-    out.reason = recovery_refused::history_trimmed;
-  } else {
-    out.recovered = true;
-    for (const Entry& entry : stream.entries) {
-      if (entry.offset > since.offset) out.missed.push_back(entry.envelope);
-    }
+  out.reason = refusal({stream.epoch, stream.offset}, first_kept, since, settings_.max_recover);
+  out.recovered = out.reason.empty();
+  if (!out.recovered) return;
+  for (const Entry& entry : stream.entries) {
+    if (entry.offset > since.offset) out.missed.push_back(entry.envelope);
   }
 }
 
@@ -127,11 +134,19 @@ RoomHistory HistoryStore::last(std::string_view room, std::size_t limit) {
   RoomHistory history{from->epoch, from->offset, {}};
   const std::size_t count = std::min(limit, from->entries.size());
   for (auto entry = from->entries.end() - static_cast<std::ptrdiff_t>(count);
-       entry != from->entries.end(); ++entry) {
-    const nlohmann::json envelope = nlohmann::json::parse(entry->envelope);
-    history.messages.push_back({entry->offset, envelope["type"], envelope["data"]});
-  }
+       entry != from->entries.end(); ++entry)
+    history.messages.push_back(history_message(entry->envelope));
   return history;
+}
+
+void HistoryStore::count_appended() {
+  std::lock_guard lock(mutex_);
+  ++stats_.appended;
+}
+
+void HistoryStore::count_recovery(bool recovered) {
+  std::lock_guard lock(mutex_);
+  ++(recovered ? stats_.recovered : stats_.recovery_refused);
 }
 
 HistoryStats HistoryStore::stats() const {

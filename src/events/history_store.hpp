@@ -33,6 +33,14 @@ struct Recovery {
   std::vector<std::string> missed;  // the envelopes after the client's offset, oldest first
 };
 
+// Why a client at `since` cannot recover from a stream at `now` whose first kept message is
+// `first_kept` (recovery_refused::), or empty: it can.
+std::string_view refusal(const StreamPosition& now, std::uint64_t first_kept,
+                         const StreamPosition& since, std::size_t max_recover);
+
+// A kept envelope as Room::history gives it.
+HistoryMessage history_message(std::string_view envelope);
+
 class HistoryStore {
  public:
   using Clock = std::chrono::steady_clock;
@@ -58,6 +66,10 @@ class HistoryStore {
   RoomHistory last(std::string_view room, std::size_t limit);
 
   HistoryStats stats() const;
+  const HistorySettings& settings() const { return settings_; }
+  // What a cluster broker's streams do (the streams themselves are not on this node).
+  void count_appended();
+  void count_recovery(bool recovered);
 
  private:
   struct Entry {

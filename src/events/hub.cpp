@@ -13,17 +13,36 @@ namespace {
 // The reserved "join" / "leave" with {"room": name}, when HubSettings::builtin_rooms is on. A
 // join of a room with history may say {"since": {"offset", "epoch"}} to recover what it missed;
 // its answer has the room's position (and whether it recovered).
+json room_answer(Hub::Impl& hub, const std::string& name, const json& position) {
+  json answer = {{"room", name}, {"members", hub.members.size(name, {})}};
+  answer.update(position);
+  return answer;
+}
+
+// A room whose history is in Redis answers once Redis did (the missed messages first).
+json join_later(Hub::Impl& hub, Event& event, const std::string& name, const json& since) {
+  auto reply = std::make_shared<Reply>(event.defer());
+  try {
+    event.join(name, since, [&hub, reply, name](json position) {
+      reply->resolve(room_answer(hub, name, position));
+    });
+  } catch (const HubError& error) {  // a malformed "since"
+    reply->reject(error.code(), error.what());
+  }
+  return nullptr;
+}
+
 json builtin_room(Hub::Impl& hub, Event& event, bool join) {
   const json& data = event.data();
   const auto room = data.is_object() ? data.find("room") : data.end();
   if (!data.is_object() || room == data.end() || !room->is_string())
     throw HubError(std::string(hub_error::invalid_data), "expected {\"room\": name}");
   const std::string& name = room->get_ref<const std::string&>();
+  if (join && hub.in_cluster_stream(hub.history.rule_for(name)))
+    return join_later(hub, event, name, data.value("since", json()));
   const json position = join ? event.join(name, data.value("since", json())) : json::object();
   if (!join) event.leave(name);
-  json answer = {{"room", name}, {"members", hub.members.size(name, {})}};
-  answer.update(position);
-  return answer;
+  return room_answer(hub, name, position);
 }
 
 }  // namespace
@@ -37,8 +56,6 @@ Hub::Impl::Impl(App& app, events::HubCluster cluster, const std::atomic<bool>& a
       settings(std::move(settings)),
       topic("hub:" + this->path),
       history(this->settings.history) {
-  if (!this->settings.history.rooms.empty() && !cluster.broker.alone())
-    throw std::invalid_argument("wisp::App::hub: room history is kept on one node only for now");
   if (!this->settings.builtin_rooms) return;
   handlers.emplace("join", [this](Event& event) { return builtin_room(*this, event, true); });
   handlers.emplace("leave", [this](Event& event) { return builtin_room(*this, event, false); });
@@ -153,7 +170,26 @@ void Room::emit(std::string_view type, const json& data) const {
 }
 
 RoomHistory Room::history(std::size_t limit) const {
+  if (hub_->impl_->in_cluster_stream(hub_->impl_->history.rule_for(name_)))
+    throw std::logic_error(
+        "wisp::Room::history: with the Redis broker the history is in Redis: use "
+        "history(limit, done)");
   return hub_->impl_->history.last(name_, limit);
+}
+
+void Room::history(std::size_t limit, std::function<void(RoomHistory)> done) const {
+  const Hub::Impl& hub = *hub_->impl_;
+  auto answer = broker::answer_to_caller(hub.cluster.return_path, std::move(done));
+  const HistoryRule* rule = hub.history.rule_for(name_);
+  if (!hub.in_cluster_stream(rule)) return answer(history(limit));
+  hub.cluster.broker.history_read({.topic = hub.room_topic(name_), .max = limit, .ttl = rule->ttl},
+                                  [answer](std::optional<broker::StreamRead> read) {
+                                    if (!read) return answer({});
+                                    RoomHistory history{read->epoch, read->offset, {}};
+                                    for (const std::string& envelope : read->envelopes)
+                                      history.messages.push_back(events::history_message(envelope));
+                                    answer(std::move(history));
+                                  });
 }
 
 Room Room::except(std::string_view client_id) const {

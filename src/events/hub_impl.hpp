@@ -85,6 +85,23 @@ struct Hub::Impl {
   bool leave_in_order(std::string_view id, std::string_view room);
   json join_recovering(WebSocket& ws, std::string_view room, const HistoryRule& rule,
                        const json& since);
+  // The reply's fields of a join: the position and, when a position was `asked` with, whether it
+  // recovered (null `recovery`: the stream could not be read).
+  // A join's "since"; throws HubError invalid_data when malformed.
+  static events::StreamPosition read_position(const json& since);
+  static json join_fields(const events::Recovery* recovery, bool asked);
+
+  // The same with a cluster broker, whose streams are in Redis (events/history_cluster.cpp).
+  bool in_cluster_stream(const HistoryRule* rule) const {
+    return rule != nullptr && !cluster.broker.alone();
+  }
+  void emit_to_stream(std::string_view room, std::string_view except, const HistoryRule& rule,
+                      std::string_view head);
+  using StreamJoined = std::function<void(const events::Recovery*)>;
+  void join_stream(std::string_view id, std::string_view room, const HistoryRule& rule,
+                   const events::StreamPosition* since, bool subscribe, StreamJoined joined);
+  void join_recovering_later(WebSocket& ws, std::string_view room, const HistoryRule& rule,
+                             const json& since, std::function<void(json)> done);
 
   // Adds this hub's commands and questions to the node's table (when the hub is made).
   void add_commands();

@@ -27,6 +27,17 @@ TEST(BrokerWire, TopicBytesAreTheDocumentedOnes) {
   EXPECT_EQ(encode_topic("n", OpCode::Text, false, "", "hi"), "W\x01T\x01\x00\x00\x01n\x00\x00hi"s);
 }
 
+// A stream's message (a room with history): flag bit 1, which every node delivers, its origin too.
+TEST(BrokerWire, AnOrderedTopicMessageSaysSo) {
+  const auto bytes = encode_topic("n", OpCode::Text, true, "", "hi", true);
+  EXPECT_EQ(bytes, "W\x01T\x01\x03\x00\x01n\x00\x00hi"s);
+  const auto message = decode(bytes);
+  ASSERT_TRUE(message);
+  EXPECT_TRUE(message->ordered);
+  EXPECT_TRUE(message->compress);
+  EXPECT_FALSE(decode(encode_topic("n", OpCode::Text, false, "", "hi"))->ordered);
+}
+
 TEST(BrokerWire, CommandQuestionAnswerRoundTrip) {
   // The decoded views point into the bytes: they must outlive the message.
   auto command_bytes = encode_command("a", "send", "to bob");
@@ -78,7 +89,7 @@ TEST(BrokerWire, WrongMagicVersionTypeOpFlagsOrEmptyOriginAreRefused) {
   EXPECT_FALSE(decode(with(1, '\x02')));
   EXPECT_FALSE(decode(with(2, 'X')));
   EXPECT_FALSE(decode(with(3, '\x08')));  // a close frame is no publish
-  EXPECT_FALSE(decode(with(4, '\x02')));  // unknown flag
+  EXPECT_FALSE(decode(with(4, '\x04')));  // unknown flag
   EXPECT_FALSE(decode(encode_command("", "k", "")));
 }
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <future>
 #include <thread>
 
 #include "hub_client.hpp"
@@ -253,9 +254,17 @@ TEST_F(HistoryTest, JoinsAndLeavesStayInOrderWithTheirPostedSubscriptions) {
   EXPECT_EQ(client->next()["offset"], 2);
 }
 
-TEST(HistoryCluster, RoomHistoryWithTheRedisBrokerIsRefusedForNow) {
-  App app({.redis = {.url = "redis://127.0.0.1:1"}});  // never reached: refused before run()
-  EXPECT_THROW(app.hub("/ws", history_settings(rooms_with(10))), std::invalid_argument);
+TEST_F(HistoryTest, TheAsynchronousHistoryReadsTheSameOnOneNode) {
+  start(rooms_with(10));
+  emit_from_a_plain_thread(hub(), "h:a", 1, 3);
+  std::promise<RoomHistory> read;
+  hub().room("h:a").history(2, [&](RoomHistory history) { read.set_value(std::move(history)); });
+  auto future = read.get_future();
+  ASSERT_EQ(future.wait_for(5s), std::future_status::ready);
+  const RoomHistory history = future.get();
+  EXPECT_EQ(history.offset, 3u);
+  ASSERT_EQ(history.messages.size(), 2u);
+  EXPECT_EQ(history.messages[0].data, 2);
 }
 
 }  // namespace

@@ -1,12 +1,15 @@
 // web/wisp.js recovering a room's messages against a real `wisp serve --room-history`: a
 // connection killed mid-stream comes back with its position and sees every message once, in
 // order (recovered: true); a server restart loses the in-memory history (recovered: false,
-// "epoch changed").
+// "epoch changed"). With --redis, two servers on one real redis-server: a client that comes back
+// on the other node recovers there.
 //
 // Run: WISP_BIN=path/to/wisp node --test tests/interop/test_wisp_js_history.mjs
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { connect as tcpConnect, createServer } from 'node:net';
 import { WispClient } from '../../web/wisp.js';
 import { killServer, startServer, stopServer, withTimeout } from '../support/wisp_serve.mjs';
 
@@ -117,4 +120,78 @@ historyTest('after a server restart the history is gone: recovered false, "epoch
   // The writer's re-join may have been announced in the room since: the position only grows.
   assert.equal(reader.position('lobby').epoch, result.epoch);
   assert.ok(reader.position('lobby').offset >= result.offset);
+});
+
+// A redis-server on a free loopback port, no persistence; stop() ends it by its PID.
+async function startRedis() {
+  const port = await new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port: free } = probe.address();
+      probe.close(() => resolve(free));
+    });
+  });
+  const proc = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  });
+  const exitedEarly = new Promise((_, reject) => proc.once('exit', () => reject(new Error('redis-server exited'))));
+  const accepts = () =>
+    new Promise((resolve) => {
+      const socket = tcpConnect(port, '127.0.0.1');
+      socket.once('connect', () => socket.end(() => resolve(true)));
+      socket.once('error', () => resolve(false));
+    });
+  const up = async () => {
+    while (!(await accepts())) await new Promise((resolve) => setTimeout(resolve, 20)); // retrying a refused connect
+  };
+  await withTimeout(Promise.race([up(), exitedEarly]), 'redis-server to accept');
+  const stop = () => {
+    if (proc.exitCode !== null) return Promise.resolve();
+    const gone = new Promise((resolve) => proc.once('exit', resolve));
+    proc.kill('SIGTERM');
+    return withTimeout(gone, 'redis-server to stop');
+  };
+  return { url: `redis://127.0.0.1:${port}`, stop };
+}
+
+test('with --redis, a client that comes back on the other node recovers exactly what it missed', { timeout: 60_000 }, async () => {
+  const redis = await startRedis();
+  const args = ['--redis', redis.url, ...SERVE_ARGS];
+  const servers = [];
+  const clients = [];
+  try {
+    servers.push(await startServer(args), await startServer(args));
+    const connect = async (server) => {
+      const client = new WispClient(server.ws('/ws'), { WebSocket, initialDelay: 20, jitter: 0 });
+      clients.push(client);
+      await withTimeout(client.opened(), 'the client to open');
+      return client;
+    };
+    const reader = await connect(servers[0]);
+    const writer = await connect(servers[1]);
+    const joined = await reader.request('join_room', { room: 'lobby' });
+    assert.equal(typeof joined.epoch, 'string');
+    await writer.request('join_room', { room: 'lobby' });
+    const { texts, heard } = listen(reader);
+    await say(writer, 1, 20);
+    await heard(20);
+
+    const recovery = nextRecovery(reader);
+    const down = new Promise((resolve) => reader.onState((state) => state === 'reconnecting' && resolve()));
+    reader.url = servers[1].ws('/ws'); // its next connection goes to the other node, as a balancer may send it
+    reader.socket.terminate();
+    await withTimeout(down, 'the reader to notice');
+    await say(writer, 21, 50); // sent while the reader is away
+    const result = await recovery;
+    assert.equal(result.recovered, true, JSON.stringify(result));
+    assert.equal(result.epoch, joined.epoch);
+    await say(writer, 51, 55);
+    await heard(55);
+    assert.deepEqual(texts, range(1, 55), 'every message once, in order, across the switch');
+  } finally {
+    for (const client of clients) client.close();
+    for (const server of servers) await stopServer(server);
+    await redis.stop();
+  }
 });

@@ -258,7 +258,7 @@ Command add_serve_command(CLI::App& cli) {
   command
       ->add_option("--room-history", options->room_history,
                    "The /ws hub's rooms keep their last N messages (5 minutes) so that clients "
-                   "coming back recover what they missed (0: none; not with --redis yet)")
+                   "coming back recover what they missed (0: none; with --redis, kept in Redis)")
       ->capture_default_str();
   add_redis_options(*command, options->redis);
   add_log_options(*command, *options);

@@ -87,14 +87,22 @@ json ChatRooms::join_room(Event& ev) {
     reply["history"] = json(
         std::vector<json>(room.messages.begin() + static_cast<long>(skip), room.messages.end()));
   }
-  reply.update(ev.join(name, ev.data().value("since", json())));  // recovery: --room-history
+  auto later = std::make_shared<Reply>(ev.defer());
+  try {  // recovery (--room-history): the missed messages come first, then this reply
+    ev.join(name, ev.data().value("since", json()),
+            [this, name, reply = std::move(reply), later](json position) mutable {
+              reply.update(position);
+              // The member count is the cluster's: the reply waits for the other nodes' counts.
+              hub_.room(name).size([reply = std::move(reply), later](std::size_t n) mutable {
+                reply["members"] = n;
+                later->resolve(reply);
+              });
+            });
+  } catch (const HubError& error) {
+    later->reject(error.code(), error.what());
+    return nullptr;
+  }
   tell_others(name, client, username, "joined");
-  // The member count is the cluster's: the reply waits for the other nodes' counts.
-  hub_.room(name).size([reply = std::move(reply),
-                        later = std::make_shared<Reply>(ev.defer())](std::size_t n) mutable {
-    reply["members"] = n;
-    later->resolve(reply);
-  });
   return nullptr;
 }
 
