@@ -94,6 +94,7 @@ void RedisBroker::stop() {
   for (auto& message : backlog_) give_up(message);
   pending_.fetch_sub(backlog_.size(), std::memory_order_relaxed);
   backlog_.clear();
+  presence_.stop();  // its farewell goes out with the directory's
   if (commands_ && commands_->ready()) {
     std::string_view leave[] = {"EVALSHA",         forget_sha_, "3",      clients_key_,
                                 node_clients_key_, nodes_key_,  node_id_, "1"};
@@ -342,6 +343,7 @@ void RedisBroker::on_commands_ready() {
   load_scripts();
   write_directory();
   send_heartbeat(false);
+  presence_.connected(*commands_);
   while (!backlog_.empty() && commands_->ready()) {
     Outgoing message = std::move(backlog_.front());
     backlog_.pop_front();
@@ -406,6 +408,7 @@ void RedisBroker::heartbeat() {
   heartbeat_timer_.schedule(loop_->timers(), options_.heartbeat_interval);
   ping_subscriber();
   if (!commands_->ready()) return;
+  presence_.refresh();
   if (!heartbeat_waiting_) return send_heartbeat(true);
   // A connection that stays up but stops answering (a stopped or wedged Redis) is dropped.
   if (silent_since(*commands_, heartbeat_sent_))

@@ -30,6 +30,7 @@
 #include "broker/loop_inbox.hpp"
 #include "broker/loop_timer.hpp"
 #include "broker/redis_connection.hpp"
+#include "broker/redis_presence.hpp"
 #include "broker/redis_url.hpp"
 
 namespace wisp::broker {
@@ -54,6 +55,7 @@ class RedisBroker final : public Broker {
   void gather(std::string_view kind, std::string_view payload, std::chrono::milliseconds timeout,
               Gathered done) override;
   BrokerStatus status() const override;
+  PresenceStore* presence() override { return &presence_; }
 
  private:
   // A message for other nodes: a Redis command, and what to do with the number of nodes that
@@ -111,6 +113,7 @@ class RedisBroker final : public Broker {
   const std::string route_sha_, heartbeat_sha_, forget_sha_, remove_sha_;
 
   std::shared_ptr<LoopInbox> inbox_ = std::make_shared<LoopInbox>();
+  RedisPresence presence_{options_, node_id_, inbox_};
   std::atomic<bool> stopped_{false};
   std::atomic<std::uint64_t> next_request_{1};
 
