@@ -31,6 +31,7 @@
 
 #include "wisp/client.hpp"
 #include "wisp/history.hpp"
+#include "wisp/metrics.hpp"
 #include "wisp/settings.hpp"
 #include "wisp/websocket.hpp"
 
@@ -97,19 +98,6 @@ struct Presence {
 
 using AckHandler = std::function<void(Ack)>;
 using RoomAckHandler = std::function<void(RoomAcks)>;
-
-// Counters of the acks of one hub on this node (Hub::ack_stats), since start.
-struct AckStats {
-  std::uint64_t waiting = 0;  // now: callbacks of this node waiting for answers
-  std::uint64_t owed = 0;     // now: answers this node's clients owe (to any node)
-  // Outcomes of this node's callbacks, per client answer or failure.
-  std::uint64_t answered = 0, timed_out = 0, disconnected = 0, refused = 0, dropped = 0;
-  // Answers after their callback had timed out (not passed on: a callback runs once).
-  std::uint64_t late = 0;
-  // Ack messages from this node's clients that matched nothing owed (late past the owing
-  // node's own timeout, sent twice, or made up).
-  std::uint64_t unmatched = 0;
-};
 
 namespace detail {
 // `co_await` of a call that answers through a callback on the awaiting loop thread (the hub's
@@ -358,7 +346,8 @@ class Room {
   void size(std::function<void(std::size_t)> done) const;                  // cluster-wide
   // Who is there, with the info attached to each (Presence, the info as it was at the join):
   // this node's members, or every node's. With the Redis broker the cluster-wide list is read
-  // from Redis in one round trip (each node writes its joins and leaves there): the clients of a
+  // from Redis in one round trip (each node writes its joins and leaves there, in order with its
+  // own reads: another node's join shows once that node has written it): the clients of a
   // node that died stay listed until a live node reaps them, within RedisOptions::presence_ttl
   // plus a heartbeat (then presence_leave, reason "node lost", when presence_events is on).
   // While Redis is down, and without Redis, the nodes are asked (a gather: a node that does not

@@ -86,6 +86,7 @@ void RedisBroker::start(net::EventLoop& loop) {
 // directory entries and liveness) is written without waiting for it.
 void RedisBroker::stop() {
   if (stopped_.exchange(true, std::memory_order_acq_rel)) return;
+  presence_.stop();  // first: its tasks run on the caller's thread once the inbox is detached
   inbox_->detach();
   heartbeat_timer_.cancel();
   std::vector<std::uint64_t> open;
@@ -94,7 +95,6 @@ void RedisBroker::stop() {
   for (auto& message : backlog_) give_up(message);
   pending_.fetch_sub(backlog_.size(), std::memory_order_relaxed);
   backlog_.clear();
-  presence_.stop();  // its farewell goes out with the directory's
   if (commands_ && commands_->ready()) {
     std::string_view leave[] = {"EVALSHA",         forget_sha_, "3",      clients_key_,
                                 node_clients_key_, nodes_key_,  node_id_, "1"};

@@ -37,6 +37,8 @@ TEST(ClusterAppPresence, MembersOnEveryNodeAreListedWithTheirInfoAndCounted) {
   cluster[1].hub().set_metadata(bob.id(), "name", "bob");
   cluster[0].hub().join(ada.id(), "lobby");
   cluster[1].hub().join(bob.id(), "lobby");
+  // Each node writes its own joins to Redis: another node reads them once they are there.
+  ASSERT_TRUE(eventually([&] { return redis.client().integer({"HLEN", lobby_key}) == 2; }));
   for (std::size_t i = 0; i < 2; ++i) {
     const std::vector<Presence> all = presence_of(cluster[i], "lobby");
     EXPECT_EQ(ids_of(all), std::set<std::string>({ada.id(), bob.id()}));
