@@ -270,6 +270,7 @@ async def hub_team(url):
     who = await c.request("who", {"room": "team"})
     assert sorted((m["name"], m["client_id"]) for m in who) == sorted(
         (name, id_) for name, id_ in ids.items()), who
+    assert await c.request("count", {"room": "team"}) == 3
     # a polls: b and c are asked, each with an ack id to answer under; both answer.
     await a.send("poll", {"room": "team", "question": "pizza?", "seconds": 5}, 100)
     for client, vote in ((b, "yes"), (c, "no")):
@@ -296,6 +297,8 @@ async def hub_team(url):
     for client in (a, b):
         assert (await client.next("presence_leave"))["data"] == {"room": "team",
                                                                 "client_id": ids["c"]}
+    assert await a.request("count", {"room": "team"}) == 2
+    for client in (a, b):
         await client.ws.close()
 
 

@@ -1,7 +1,7 @@
 // Acks and presence: a team room whose members see who is there and who comes and goes, and
 // where any member starts a poll. Presence: a member registers a name (kept as its metadata, the
-// info presence lists), `who` lists the room's members on every node, and joins and leaves are
-// pushed to the others (presence_join / presence_leave). Acks (Socket.IO's emitWithAck): a poll's
+// info presence lists), `who` lists the room's members on every node, `count` counts them, and
+// joins and leaves are pushed to the others (presence_join / presence_leave). Acks (Socket.IO's emitWithAck): a poll's
 // question goes to every other member with an ack, and the poller's request is answered with
 // every vote once all are in, or with what came when the time is up; a member can also be asked
 // one thing directly (`ask_confirm`), by a coroutine awaiting the answer.
@@ -10,6 +10,7 @@
 //     {"type":"register","data":{"name":"ada"},"id":1}
 //     {"type":"join","data":{"room":"team"},"id":2}
 //     {"type":"who","data":{"room":"team"},"id":3}
+//     {"type":"count","data":{"room":"team"},"id":5}
 //     {"type":"poll","data":{"room":"team","question":"pizza?","seconds":5},"id":4}
 //   every other member gets {"type":"question","data":{...},"ack":N} and answers
 //     {"type":"ack","id":N,"data":"yes"}
@@ -59,6 +60,14 @@ int main(int argc, char** argv) {
             list.push_back(
                 {{"client_id", member.client_id}, {"name", member.info.value("name", "")}});
           reply->resolve(list);
+        });
+  });
+
+  // Counting without listing (cheap for a big room: one HLEN with the Redis broker).
+  hub.on("count", [&hub](wisp::Event& ev) {
+    hub.room(ev.data().at("room"))
+        .presence_count([reply = std::make_shared<wisp::Reply>(ev.defer())](std::size_t n) {
+          reply->resolve(n);
         });
   });
 

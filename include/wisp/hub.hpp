@@ -31,6 +31,7 @@
 
 #include "wisp/client.hpp"
 #include "wisp/history.hpp"
+#include "wisp/metrics.hpp"
 #include "wisp/settings.hpp"
 #include "wisp/websocket.hpp"
 
@@ -97,19 +98,6 @@ struct Presence {
 
 using AckHandler = std::function<void(Ack)>;
 using RoomAckHandler = std::function<void(RoomAcks)>;
-
-// Counters of the acks of one hub on this node (Hub::ack_stats), since start.
-struct AckStats {
-  std::uint64_t waiting = 0;  // now: callbacks of this node waiting for answers
-  std::uint64_t owed = 0;     // now: answers this node's clients owe (to any node)
-  // Outcomes of this node's callbacks, per client answer or failure.
-  std::uint64_t answered = 0, timed_out = 0, disconnected = 0, refused = 0, dropped = 0;
-  // Answers after their callback had timed out (not passed on: a callback runs once).
-  std::uint64_t late = 0;
-  // Ack messages from this node's clients that matched nothing owed (late past the owing
-  // node's own timeout, sent twice, or made up).
-  std::uint64_t unmatched = 0;
-};
 
 namespace detail {
 // `co_await` of a call that answers through a callback on the awaiting loop thread (the hub's
@@ -322,7 +310,8 @@ struct HubSettings {
   std::string broadcast_type = "broadcast";
   // Push {"type":"presence_join","data":{"room","client_id","info"}} to a room's other members
   // (on every node) when a client joins it, and {"type":"presence_leave","data":{"room",
-  // "client_id"}} when one leaves it or disconnects (not when its node dies: see Room::presence).
+  // "client_id"}} when one leaves it or disconnects; with the Redis broker, also when its node
+  // dies, with "reason": "node lost", within RedisOptions::presence_ttl (see Room::presence).
   bool presence_events = false;
   // How long a send with an ack waits for the client's answer when the call gives no timeout.
   std::chrono::milliseconds ack_timeout = std::chrono::seconds(10);
@@ -366,11 +355,20 @@ class Room {
   std::size_t size() const;                                                // node-local
   void members(std::function<void(std::vector<std::string>)> done) const;  // cluster-wide
   void size(std::function<void(std::size_t)> done) const;                  // cluster-wide
-  // Who is there, with the info attached to each (Presence): this node's members, or every
-  // node's (a node that does not answer within the gather timeout, e.g. one that died, is left
-  // out: its clients vanish from the list at once). Counts without listing: size().
+  // Who is there, with the info attached to each (Presence, the info as it was at the join):
+  // this node's members, or every node's. With the Redis broker the cluster-wide list is read
+  // from Redis in one round trip (each node writes its joins and leaves there, in order with its
+  // own reads: another node's join shows once that node has written it): the clients of a
+  // node that died stay listed until a live node reaps them, within RedisOptions::presence_ttl
+  // plus a heartbeat (then presence_leave, reason "node lost", when presence_events is on).
+  // While Redis is down, and without Redis, the nodes are asked (a gather: a node that does not
+  // answer within the gather timeout is left out).
   std::vector<Presence> presence() const;                                // node-local
   void presence(std::function<void(std::vector<Presence>)> done) const;  // cluster-wide
+  // How many are there, without listing them: as size(), but cluster-wide from Redis (HLEN, one
+  // round trip) with the Redis broker; Redis down, or none: the gather size(done) does.
+  std::size_t presence_count() const;                                // node-local
+  void presence_count(std::function<void(std::size_t)> done) const;  // cluster-wide
   const std::string& name() const { return name_; }
 
  private:

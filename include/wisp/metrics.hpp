@@ -38,6 +38,19 @@ struct ActionMetrics {
   std::uint64_t malformed = 0;     // messages from Redis that could not be used (ignored)
 };
 
+// Counters of the acks of one hub on this node (Hub::ack_stats), since start.
+struct AckStats {
+  std::uint64_t waiting = 0;  // now: callbacks of this node waiting for answers
+  std::uint64_t owed = 0;     // now: answers this node's clients owe (to any node)
+  // Outcomes of this node's callbacks, per client answer or failure.
+  std::uint64_t answered = 0, timed_out = 0, disconnected = 0, refused = 0, dropped = 0;
+  // Answers after their callback had timed out (not passed on: a callback runs once).
+  std::uint64_t late = 0;
+  // Ack messages from this node's clients that matched nothing owed (late past the owing
+  // node's own timeout, sent twice, or made up).
+  std::uint64_t unmatched = 0;
+};
+
 struct Metrics {
   std::uint64_t connections = 0;         // TCP connections now (handshaking, open or closing)
   std::uint64_t websockets = 0;          // WebSockets open now
@@ -59,6 +72,7 @@ struct Metrics {
   unsigned threads = 0;  // event-loop threads configured (AppOptions::threads)
   BrokerMetrics broker{};
   ActionMetrics actions{};
+  std::map<std::string, AckStats> hub_acks;  // each hub's (App::hub), by its path
 
   // The Prometheus text exposition format (version 0.0.4), every name prefixed "wisp_".
   std::string prometheus() const;

@@ -140,6 +140,10 @@ struct RedisOptions {
   // clients stop being counted.
   std::chrono::milliseconds heartbeat_interval = std::chrono::seconds(5);
   std::chrono::milliseconds node_timeout = std::chrono::seconds(15);
+  // Hub room presence kept in Redis: a node's entries are refreshed with its heartbeat; those of
+  // a node silent this long are removed by the next live node's heartbeat (presence_leave,
+  // reason "node lost"), and expire in Redis if no node is left.
+  std::chrono::milliseconds presence_ttl = std::chrono::seconds(15);
   // Reconnection after a loss: exponential backoff with full jitter between these bounds.
   std::chrono::milliseconds reconnect_min = std::chrono::milliseconds(100);
   std::chrono::milliseconds reconnect_max = std::chrono::seconds(5);

@@ -28,6 +28,7 @@
 #include <string_view>
 #include <vector>
 
+#include "broker/presence_store.hpp"
 #include "wisp/opcode.hpp"
 #include "wisp/settings.hpp"
 
@@ -168,6 +169,8 @@ class Broker {
   }
 
   virtual BrokerStatus status() const = 0;
+  // Room presence kept cluster-wide by the broker (broker/presence_store.hpp); null: none.
+  virtual PresenceStore* presence() { return nullptr; }
 };
 
 // broker/local_broker.cpp: this process alone. broker/redis_broker.cpp: throws

@@ -91,6 +91,7 @@ void RedisBroker::start(net::EventLoop& loop) {
 // directory entries and liveness) is written without waiting for it.
 void RedisBroker::stop() {
   if (stopped_.exchange(true, std::memory_order_acq_rel)) return;
+  presence_.stop();  // first: its tasks run on the caller's thread once the inbox is detached
   inbox_->detach();
   heartbeat_timer_.cancel();
   std::vector<std::uint64_t> open;
@@ -351,6 +352,7 @@ void RedisBroker::on_commands_ready() {
   load_scripts();
   write_directory();
   send_heartbeat(false);
+  presence_.connected(*commands_);
   while (!backlog_.empty() && commands_->ready()) {
     Outgoing message = std::move(backlog_.front());
     backlog_.pop_front();
@@ -418,6 +420,7 @@ void RedisBroker::heartbeat() {
   heartbeat_timer_.schedule(loop_->timers(), options_.heartbeat_interval);
   ping_subscriber();
   if (!commands_->ready()) return;
+  presence_.refresh();
   if (!heartbeat_waiting_) return send_heartbeat(true);
   // A connection that stays up but stops answering (a stopped or wedged Redis) is dropped.
   if (silent_since(*commands_, heartbeat_sent_))

@@ -31,6 +31,7 @@
 #include "broker/loop_timer.hpp"
 #include "broker/redis_connection.hpp"
 #include "broker/redis_history.hpp"
+#include "broker/redis_presence.hpp"
 #include "broker/redis_url.hpp"
 
 namespace wisp::broker {
@@ -57,6 +58,7 @@ class RedisBroker final : public Broker {
   void history_append(const HistoryAppend& message) override;
   void history_read(const HistoryRead& read, StreamReadDone done) override;
   BrokerStatus status() const override;
+  PresenceStore* presence() override { return &presence_; }
 
  private:
   friend struct StreamReading;
@@ -124,6 +126,7 @@ class RedisBroker final : public Broker {
   const std::string append_script_, read_script_, append_sha_, read_sha_;
 
   std::shared_ptr<LoopInbox> inbox_ = std::make_shared<LoopInbox>();
+  RedisPresence presence_{options_, node_id_, inbox_};
   std::atomic<bool> stopped_{false};
   std::atomic<std::uint64_t> next_request_{1};
 

@@ -60,7 +60,7 @@ void Hub::Impl::on_open(WebSocket& ws) {
   ConnectEvent event{ws, id};
   json welcome = json::object();
   if (!run_connect_hooks(event, welcome)) {
-    members.remove_client(id);
+    events::remove_member(*this, id);
     acks.client_closed(id);
     if (event.rejected)
       return ws.close(close_code::policy_violation, close_reason(*event.rejected));
@@ -100,10 +100,8 @@ void Hub::Impl::on_close(WebSocket& ws, int code, std::string_view reason) {
       report_hook_error("disconnect", error.what());
     }
   }
-  const auto rooms = settings.presence_events ? members.rooms_of(id) : std::vector<std::string>();
-  members.remove_client(id);
+  events::remove_member(*this, id);
   acks.client_closed(id);  // what it still owed: "disconnected"
-  for (const std::string& room : rooms) events::announce_leave(*this, id, room);
 }
 
 // ---- messages -----------------------------------------------------------------------------------

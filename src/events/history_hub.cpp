@@ -12,6 +12,7 @@
 
 #include "events/envelope_writer.hpp"
 #include "events/hub_impl.hpp"
+#include "events/presence.hpp"
 
 namespace wisp {
 
@@ -63,6 +64,7 @@ std::optional<events::Recovery> Hub::Impl::join_at(std::string_view id, std::str
                                                    const HistoryRule& rule,
                                                    const events::StreamPosition* since) {
   if (!members.join(id, room)) return std::nullopt;
+  events::presence_joined(*this, id, room);
   return history.recover(room, rule, since, [&] {
     cluster.post_to_client(id, [topic = room_topic(room)](WebSocket& ws) { ws.subscribe(topic); });
   });
@@ -78,6 +80,7 @@ bool Hub::Impl::join_in_order(std::string_view id, std::string_view room, const 
 bool Hub::Impl::leave_in_order(std::string_view id, std::string_view room) {
   if (!members.leave(id, room)) return false;
   cluster.post_to_client(id, [topic = room_topic(room)](WebSocket& ws) { ws.unsubscribe(topic); });
+  events::presence_left(*this, id, room);
   return true;
 }
 

@@ -33,7 +33,7 @@ bool Hub::Impl::join_here(std::string_view id, std::string_view room) {
   if (const HistoryRule* rule = history.rule_for(room)) return join_in_order(id, room, *rule);
   if (!members.join(id, room)) return false;
   app.with_client(id, [topic = room_topic(room)](WebSocket& ws) { ws.subscribe(topic); });
-  events::announce_join(*this, id, room);
+  events::presence_joined(*this, id, room);
   return true;
 }
 
@@ -41,7 +41,7 @@ bool Hub::Impl::leave_here(std::string_view id, std::string_view room) {
   if (history.rule_for(room)) return leave_in_order(id, room);
   if (!members.leave(id, room)) return false;
   app.with_client(id, [topic = room_topic(room)](WebSocket& ws) { ws.unsubscribe(topic); });
-  events::announce_leave(*this, id, room);
+  events::presence_left(*this, id, room);
   return true;
 }
 

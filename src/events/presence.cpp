@@ -1,6 +1,7 @@
 #include "events/presence.hpp"
 
 #include "broker/payload.hpp"
+#include "broker/return_path.hpp"
 #include "events/envelope_writer.hpp"
 #include "events/hub_impl.hpp"
 
@@ -44,6 +45,32 @@ void announce(Hub::Impl& hub, std::string_view room, std::string_view except, st
       {.topic = hub.room_topic(room), .message = buffer.text(), .except_client = except});
 }
 
+// The broker's entries ({"node","info"}, broker/presence_store.hpp) as Presence, but `except`'s.
+std::vector<Presence> stored_presence(const std::vector<broker::PresenceStore::Entry>& entries,
+                                      std::string_view except, broker::CommandTable& table) {
+  std::vector<Presence> all;
+  for (const auto& entry : entries) {
+    if (entry.client_id == except) continue;
+    json value = json::parse(entry.value, nullptr, false);
+    if (!value.is_object() || !value.contains("info")) {
+      table.count_malformed();
+      continue;
+    }
+    all.push_back({entry.client_id, std::move(value["info"])});
+  }
+  return all;
+}
+
+// A node found dead (by this node's broker) left its clients' entries behind: the members on
+// every node learn that they left.
+void on_node_lost(Hub::Impl& hub, std::string_view key, std::string_view id) {
+  const std::string rooms_prefix = hub.room_topic("");
+  if (!hub.settings.presence_events || !key.starts_with(rooms_prefix)) return;
+  const std::string_view room = key.substr(rooms_prefix.size());
+  announce(hub, room, id, "presence_leave",
+           {{"room", room}, {"client_id", id}, {"reason", "node lost"}});
+}
+
 }  // namespace
 
 std::vector<Presence> presence_here(Hub::Impl& hub, std::string_view room,
@@ -58,6 +85,20 @@ std::vector<Presence> presence_here(Hub::Impl& hub, std::string_view room,
 
 void presence_everywhere(Hub::Impl& hub, std::string_view room, std::string_view except,
                          std::function<void(std::vector<Presence>)> done) {
+  auto back = broker::answer_to_caller(hub.cluster.return_path, std::move(done));
+  if (broker::PresenceStore* store = hub.cluster.broker.presence()) {
+    store->list(hub.room_topic(room),
+                [&hub, room = std::string(room), except = std::string(except), back](auto entries) {
+                  if (!entries) return gather_presence(hub, room, except, back);  // Redis is down
+                  back(stored_presence(*entries, except, hub.cluster.commands));
+                });
+    return;
+  }
+  gather_presence(hub, room, except, std::move(back));
+}
+
+void gather_presence(Hub::Impl& hub, std::string_view room, std::string_view except,
+                     std::function<void(std::vector<Presence>)> done) {
   const std::string payload = PayloadWriter().text(room).text(except).take();
   hub.gather("presence", payload,
              [table = &hub.cluster.commands, done](std::vector<std::string> answers) {
@@ -68,18 +109,47 @@ void presence_everywhere(Hub::Impl& hub, std::string_view room, std::string_view
              });
 }
 
-void announce_join(Hub::Impl& hub, std::string_view id, std::string_view room) {
-  if (!hub.settings.presence_events) return;
-  announce(hub, room, id, "presence_join",
-           {{"room", room}, {"client_id", id}, {"info", info_of(hub.app, id)}});
+void presence_count(Hub::Impl& hub, const Room& room, std::string_view except,
+                    std::function<void(std::size_t)> done) {
+  broker::PresenceStore* store = hub.cluster.broker.presence();
+  if (!store) return room.size(std::move(done));
+  auto back = broker::answer_to_caller(hub.cluster.return_path, std::move(done));
+  store->count(hub.room_topic(room.name()), except, [room, back](std::optional<std::size_t> n) {
+    if (!n) return room.size(back);  // Redis is down: the nodes count their own
+    back(*n);
+  });
 }
 
-void announce_leave(Hub::Impl& hub, std::string_view id, std::string_view room) {
-  if (!hub.settings.presence_events) return;
-  announce(hub, room, id, "presence_leave", {{"room", room}, {"client_id", id}});
+bool tracks_presence(const Hub::Impl& hub) {
+  return hub.settings.presence_events || hub.cluster.broker.presence() != nullptr;
+}
+
+void presence_joined(Hub::Impl& hub, std::string_view id, std::string_view room) {
+  if (!tracks_presence(hub)) return;
+  const json info = info_of(hub.app, id);
+  if (broker::PresenceStore* store = hub.cluster.broker.presence())
+    store->add(hub.room_topic(room), id, info.dump());
+  if (hub.settings.presence_events)
+    announce(hub, room, id, "presence_join", {{"room", room}, {"client_id", id}, {"info", info}});
+}
+
+void presence_left(Hub::Impl& hub, std::string_view id, std::string_view room) {
+  if (broker::PresenceStore* store = hub.cluster.broker.presence())
+    store->remove(hub.room_topic(room), id);
+  if (hub.settings.presence_events)
+    announce(hub, room, id, "presence_leave", {{"room", room}, {"client_id", id}});
+}
+
+void remove_member(Hub::Impl& hub, std::string_view id) {
+  const auto rooms = tracks_presence(hub) ? hub.members.rooms_of(id) : std::vector<std::string>();
+  hub.members.remove_client(id);
+  for (const std::string& room : rooms) presence_left(hub, id, room);
 }
 
 void add_presence_question(Hub::Impl& hub) {
+  if (broker::PresenceStore* store = hub.cluster.broker.presence())
+    store->on_lost(
+        [&hub](std::string_view key, std::string_view id) { on_node_lost(hub, key, id); });
   hub.cluster.commands.add_question(hub.kind("presence"), [&hub](std::string_view payload) {
     PayloadReader in(payload);
     const std::string_view room = in.text(), except = in.text();
@@ -98,6 +168,12 @@ std::vector<Presence> Room::presence() const {
 
 void Room::presence(std::function<void(std::vector<Presence>)> done) const {
   events::presence_everywhere(*hub_->impl_, name_, except_, std::move(done));
+}
+
+std::size_t Room::presence_count() const { return size(); }
+
+void Room::presence_count(std::function<void(std::size_t)> done) const {
+  events::presence_count(*hub_->impl_, *this, except_, std::move(done));
 }
 
 }  // namespace wisp

@@ -18,6 +18,7 @@
 #include "server/event_log.hpp"
 #include "server/loop_server.hpp"
 #include "server/static_files.hpp"
+#include "wisp/hub.hpp"
 
 namespace wisp {
 
@@ -295,6 +296,7 @@ void App::shutdown(const ShutdownOptions& options) {
 Metrics App::metrics() const {
   Metrics total = impl_->state.metrics();
   impl_->state.router.add_drops_to(total);
+  for (const auto& hub : impl_->hubs) total.hub_acks[hub->path()] = hub->ack_stats();
   return total;
 }
 

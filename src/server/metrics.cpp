@@ -2,14 +2,19 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace wisp {
 namespace {
 
-void counter(std::string& out, const char* name, const char* help, std::uint64_t value,
-             const char* type = "counter") {
+void header(std::string& out, const char* name, const char* help, const char* type) {
   out.append("# HELP wisp_").append(name).append(" ").append(help).append("\n");
   out.append("# TYPE wisp_").append(name).append(" ").append(type).append("\n");
+}
+
+void counter(std::string& out, const char* name, const char* help, std::uint64_t value,
+             const char* type = "counter") {
+  header(out, name, help, type);
   out.append("wisp_").append(name).append(" ").append(std::to_string(value)).append("\n");
 }
 
@@ -23,6 +28,42 @@ void append_label_value(std::string& out, std::string_view value) {
     }
     out.push_back(c);
   }
+}
+
+// One sample of a hub's series: wisp_<name>{hub="<path>"[,outcome="<outcome>"]} value.
+void hub_sample(std::string& out, const char* name, std::string_view hub, std::uint64_t value,
+                const char* outcome = nullptr) {
+  out.append("wisp_").append(name).append("{hub=\"");
+  append_label_value(out, hub);
+  out.append("\"");
+  if (outcome != nullptr) out.append(",outcome=\"").append(outcome).append("\"");
+  out.append("} ").append(std::to_string(value)).append("\n");
+}
+
+void append_hub_acks(std::string& out, const std::map<std::string, AckStats>& hubs) {
+  header(out, "hub_acks_waiting", "Ack callbacks of this node waiting for answers, by hub.",
+         "gauge");
+  for (const auto& [hub, acks] : hubs) hub_sample(out, "hub_acks_waiting", hub, acks.waiting);
+  header(out, "hub_acks_owed", "Answers this node's clients owe, by hub.", "gauge");
+  for (const auto& [hub, acks] : hubs) hub_sample(out, "hub_acks_owed", hub, acks.owed);
+  header(out, "hub_acks_total", "Outcomes of this node's ack callbacks, by hub and outcome.",
+         "counter");
+  for (const auto& [hub, acks] : hubs) {
+    const std::pair<const char*, std::uint64_t> outcomes[] = {{"answered", acks.answered},
+                                                              {"timed_out", acks.timed_out},
+                                                              {"disconnected", acks.disconnected},
+                                                              {"refused", acks.refused},
+                                                              {"dropped", acks.dropped}};
+    for (const auto& [outcome, count] : outcomes)
+      hub_sample(out, "hub_acks_total", hub, count, outcome);
+  }
+  header(out, "hub_acks_late_total", "Answers after their callback had timed out, by hub.",
+         "counter");
+  for (const auto& [hub, acks] : hubs) hub_sample(out, "hub_acks_late_total", hub, acks.late);
+  header(out, "hub_acks_unmatched_total",
+         "Ack messages from this node's clients that matched nothing owed, by hub.", "counter");
+  for (const auto& [hub, acks] : hubs)
+    hub_sample(out, "hub_acks_unmatched_total", hub, acks.unmatched);
 }
 
 }  // namespace
@@ -94,6 +135,7 @@ std::string Metrics::prometheus() const {
           actions.answers_lost);
   counter(out, "action_malformed_total", "Service action messages that could not be used.",
           actions.malformed);
+  append_hub_acks(out, hub_acks);
   return out;
 }
 

@@ -1,5 +1,6 @@
 // The demo page `wisp serve` shows at / (web/: chat rooms and the live dashboard over wisp.js),
-// driven in headless Chromium through its own forms, as a user would.
+// driven in headless Chromium through its own forms, as a user would; and wisp.js alone in a page,
+// recovering a room's history after a dropped connection and after a server restart.
 //
 // Run: WISP_BIN=path/to/wisp [WISP_ARTIFACTS=dir] node --test tests/browser/test_demo.mjs
 // Needs Debian's chromium (/usr/bin/chromium, or CHROMIUM_BIN) and playwright-core from
@@ -110,6 +111,78 @@ demoTest('two pages chat in a room; after a server restart they reconnect and ke
   }
   await exchange(ada, bob, 'after the restart');
   await exchange(bob, ada, 'still here');
+});
+
+// wisp.js itself in the page (imported from the server's /wisp.js, no demo): a reader in a room with
+// history whose socket is closed under it while a writer sends comes back and sees every message
+// once, in order, with recovered: true; after a server restart (history in memory) recovered: false,
+// "epoch changed".
+test('wisp.js in Chromium recovers the messages it missed, and reports a lost history after a restart', { timeout: TEST_MS }, async () => {
+  const args = ['--room-history', '100'];
+  const servers = [await startServer(args)];
+  const context = await withTimeout(browser.newContext(), 'a browser context');
+  try {
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (err) => errors.push(err));
+    page.setDefaultTimeout(STEP_MS);
+    await page.goto(servers[0].http('/wisp.js'), { waitUntil: 'load' });
+    const joined = await page.evaluate(async () => {
+      const { WispClient } = await import('/wisp.js');
+      const connect = async () => {
+        const client = new WispClient('/ws', { initialDelay: 20, jitter: 0 });
+        await client.opened();
+        return client;
+      };
+      const t = { reader: await connect(), writer: await connect(), texts: [], recoveries: [] };
+      t.reader.on('new_message', (message) => t.texts.push(message.text));
+      t.reader.onRecovery((result) => t.recoveries.push(result));
+      t.say = (from, to) => {
+        const sent = [];
+        for (let n = from; n <= to; ++n) sent.push(t.writer.request('chat_message', { room: 'lobby', message: `m${n}` }));
+        return Promise.all(sent);
+      };
+      window.t = t;
+      const answer = await t.reader.request('join_room', { room: 'lobby' });
+      await t.writer.request('join_room', { room: 'lobby' });
+      return answer;
+    });
+    const heard = (count) => page.waitForFunction((n) => window.t.texts.length >= n, count);
+    const recovered = (count) => page.waitForFunction((n) => window.t.recoveries.length >= n, count);
+    await page.evaluate(() => window.t.say(1, 20));
+    await heard(20);
+
+    // The reader's socket closes under it; the writer sends 21..50 at once, while the reader waits
+    // to reconnect.
+    await page.evaluate(() => new Promise((resolve) => {
+      const stop = window.t.reader.onState((state) => {
+        if (state !== 'reconnecting') return;
+        stop();
+        resolve(window.t.say(21, 50));
+      });
+      window.t.reader.socket.close(4000, 'test: dropped');
+    }));
+    await recovered(1);
+    const first = await page.evaluate(() => window.t.recoveries[0]);
+    assert.equal(first.recovered, true, JSON.stringify(first));
+    assert.equal(first.epoch, joined.epoch);
+    await page.evaluate(() => window.t.say(51, 55));
+    await heard(55);
+    const texts = await page.evaluate(() => window.t.texts);
+    assert.deepEqual(texts, Array.from({ length: 55 }, (_, i) => `m${i + 1}`), 'every message once, in order');
+
+    await killServer(servers[0]);
+    servers.push(await startServer(args, servers[0].port));
+    await recovered(2);
+    const second = await page.evaluate(() => window.t.recoveries[1]);
+    assert.equal(second.recovered, false, JSON.stringify(second));
+    assert.equal(second.reason, 'epoch changed');
+    assert.notEqual(second.epoch, joined.epoch);
+    assert.deepEqual(errors, [], 'the page threw');
+  } finally {
+    await withTimeout(context.close(), 'the browser context to close');
+    for (const server of servers) await stopServer(server);
+  }
 });
 
 function pngSize(file) {

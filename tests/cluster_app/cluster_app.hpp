@@ -27,6 +27,7 @@ inline RedisOptions cluster_options(const std::string& url) {
   options.url = url;
   options.heartbeat_interval = 150ms;
   options.node_timeout = 1s;
+  options.presence_ttl = 1s;
   options.reconnect_min = 20ms;
   options.reconnect_max = 200ms;
   options.gather_timeout = 1s;

@@ -1,7 +1,8 @@
 // Sends with an ack on one node, through real loopback clients: the client's answer (data or an
 // error of its own) reaches the callback once; no answer times out, and an answer after that is
 // counted late, never passed on; a client leaving, not connected, or owing too many; room emits
-// gathering every member's answer; the awaitable forms in a coroutine; and the counters.
+// gathering every member's answer; the awaitable forms in a coroutine; and the counters (also as
+// /metrics exports them).
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -58,6 +59,12 @@ TEST(HubAcks, TheClientsAnswerReachesTheCallbackOnce) {
   EXPECT_EQ(stats.unmatched, 1u);
   EXPECT_EQ(stats.waiting, 0u);
   EXPECT_EQ(stats.owed, 0u);
+  const std::string metrics = server.app().metrics().prometheus();  // what /metrics answers
+  EXPECT_NE(metrics.find("wisp_hub_acks_total{hub=\"/ws\",outcome=\"answered\"} 1\n"),
+            std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("wisp_hub_acks_unmatched_total{hub=\"/ws\"} 1\n"), std::string::npos);
+  EXPECT_NE(metrics.find("wisp_hub_acks_waiting{hub=\"/ws\"} 0\n"), std::string::npos);
 }
 
 TEST(HubAcks, AnErrorAnswerKeepsTheClientsCode) {
@@ -92,6 +99,11 @@ TEST(HubAcks, NoAnswerTimesOutAndALateAnswerIsCountedNotPassedOn) {
   EXPECT_EQ(stats.late, 1u);
   EXPECT_EQ(stats.answered, 0u);
   EXPECT_EQ(stats.waiting, 0u);
+  const std::string metrics = server.app().metrics().prometheus();
+  EXPECT_NE(metrics.find("wisp_hub_acks_total{hub=\"/ws\",outcome=\"timed_out\"} 1\n"),
+            std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("wisp_hub_acks_late_total{hub=\"/ws\"} 1\n"), std::string::npos);
 }
 
 TEST(HubAcks, AClientLeavingCompletesWhatItOwedAsDisconnected) {

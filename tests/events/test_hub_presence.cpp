@@ -38,6 +38,11 @@ TEST(HubPresence, ARoomListsItsMembersWithTheirInfo) {
   hub.room("lobby").presence([&](std::vector<Presence> all) { everywhere.set(std::move(all)); });
   EXPECT_EQ(everywhere.get().size(), 2u);
   EXPECT_TRUE(hub.room("empty").presence().empty());
+
+  EXPECT_EQ(hub.room("lobby").presence_count(), 2u);
+  Awaited<std::size_t> counted;
+  hub.room("lobby").except(ada.id()).presence_count([&](std::size_t n) { counted.set(n); });
+  EXPECT_EQ(counted.get(), 1u);
 }
 
 TEST(HubPresence, JoinsAndLeavesArePushedToTheOtherMembers) {
