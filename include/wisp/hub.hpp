@@ -318,9 +318,8 @@ struct HubSettings {
   // Answers one client may owe at once (to every node); a send with an ack past it completes
   // at once with error `ack_limit`. Owed answers past their timeout no longer count.
   std::size_t max_pending_acks = 64;
-  // Rooms that keep their last messages for recovery (wisp/history.hpp; README "Delivery
-  // guarantees"). One node only for now: App::hub throws std::invalid_argument for rules with
-  // the Redis broker.
+  // Rooms that keep their last messages for recovery (wisp/history.hpp,
+  // docs/limits-and-delivery.md): in memory on one node, in Redis with the Redis broker.
   HistorySettings history{};
 };
 

@@ -1,4 +1,4 @@
-// wisp's logs (README "Logs"): what the library reports (connections opened and closed, refused
+// wisp's logs (docs/logs.md): what the library reports (connections opened and closed, refused
 // upgrades, HTTP access lines, TLS reloads, broker state changes, drops, exceptions), as records
 // with an event name and fields. By default they go to stderr in a human format, from `info` up;
 // an application may set the level, pick JSON lines, or take the records itself (a sink).

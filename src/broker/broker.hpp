@@ -56,9 +56,10 @@ struct Publish {
   bool ordered = false;
 };
 
-// A stream kept by a cluster broker for a topic (the hub's rooms with history, README "Delivery
-// guarantees"): the broker gives each message the stream's next offset and its epoch, keeps it
-// and publishes it, atomically, so that offsets are unique and ordered on every node.
+// A stream kept by a cluster broker for a topic (the hub's rooms with history,
+// docs/limits-and-delivery.md): the broker gives each message the stream's next offset and its
+// epoch, keeps it and publishes it, atomically, so that offsets are unique and ordered on every
+// node.
 struct HistoryAppend {
   std::string_view topic;
   std::string_view head;  // the envelope up to its offset: {"type":...,"offset":

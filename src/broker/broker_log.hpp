@@ -1,4 +1,4 @@
-// The broker's log events (README "Logs"): its Redis links lost and retried, the broker up or
+// The broker's log events (docs/logs.md): its Redis links lost and retried, the broker up or
 // down. Rare by nature (a retry waits at least RedisOptions::reconnect_min), so at info/warn.
 #pragma once
 

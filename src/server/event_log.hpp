@@ -1,4 +1,4 @@
-// The server's log events (README "Logs"): each an inline level check, so that a hot path with
+// The server's log events (docs/logs.md): each an inline level check, so that a hot path with
 // its level off pays one predictable branch, then the out-of-line record (event_log.cpp).
 #pragma once
 

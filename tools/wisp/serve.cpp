@@ -195,7 +195,7 @@ void check_redis_times(const RedisOptions& redis) {
                                                   " ms)");
 }
 
-// The library's logs (README "Logs") on stderr; the banner stays on stdout.
+// The library's logs (docs/logs.md) on stderr; the banner stays on stdout.
 void add_log_options(CLI::App& command, ServeOptions& options) {
   std::vector<std::string> levels;
   for (int i = 0; i <= static_cast<int>(LogLevel::off); ++i)
