@@ -32,7 +32,6 @@ EventLoop::EventLoop()
     throw_errno("eventfd");
   }
   add(wake_fd_, wakeup_, EPOLLIN);
-  cork_buffer_.reserve(cork_buffer_size);
   current_loop = this;
 }
 
@@ -151,7 +150,7 @@ void EventLoop::uncork() {
   Socket* socket = corked_;
   if (!socket) return;
   corked_ = nullptr;
-  if (!cork_buffer_.empty()) socket->flush_cork(cork_buffer_);
+  if (!cork_buffer_.empty()) socket->flush_cork(cork_buffer_.view());
   cork_buffer_.clear();
 }
 

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "net/cork_buffer.hpp"
 #include "net/inbox.hpp"
 #include "net/timer_wheel.hpp"
 
@@ -32,7 +33,7 @@ class EventLoop {
  public:
   using Clock = std::chrono::steady_clock;
   static constexpr std::size_t read_buffer_size = 512 * 1024;
-  static constexpr std::size_t cork_buffer_size = 64 * 1024;
+  static constexpr std::size_t cork_buffer_size = CorkBuffer::capacity;
 
   // Becomes the calling thread's loop (current()); construct it on the thread that runs it.
   // Throws std::system_error if epoll or eventfd cannot be created.
@@ -78,7 +79,7 @@ class EventLoop {
   Socket* corked() const { return corked_; }
   void cork(Socket& socket);
   void uncork();
-  std::string& cork_buffer() { return cork_buffer_; }
+  CorkBuffer& cork_buffer() { return cork_buffer_; }
 
   // Writes to sockets that are not corked (a publish to many, a timer's send) leave together at
   // the end of the iteration: one send per socket however many messages it got. A plain
@@ -116,7 +117,7 @@ class EventLoop {
   Clock::time_point now_;
   TimerWheel timers_;
   std::unique_ptr<std::uint8_t[]> read_buffer_;
-  std::string cork_buffer_;
+  CorkBuffer cork_buffer_;
   Socket* corked_ = nullptr;
   std::vector<Socket*> flush_list_;
   struct Deferred {

@@ -101,10 +101,10 @@ void Socket::write(std::string_view first, std::string_view second) {
   }
   EventLoop& loop = *EventLoop::current();
   if (loop.corked() == this) {
-    std::string& cork = loop.cork_buffer();
+    CorkBuffer& cork = loop.cork_buffer();
     const std::size_t size = first.size() + second.size();
     if (cork.size() + size > EventLoop::cork_buffer_size && !cork.empty()) {
-      flush_cork(cork);
+      flush_cork(cork.view());
       cork.clear();
     }
     if (size <= EventLoop::cork_buffer_size) {
@@ -130,14 +130,12 @@ char* Socket::cork_space(std::size_t size) {
       size > EventLoop::cork_buffer_size) {
     return nullptr;
   }
-  std::string& cork = loop.cork_buffer();
+  CorkBuffer& cork = loop.cork_buffer();
   if (cork.size() + size > EventLoop::cork_buffer_size) {
-    flush_cork(cork);
+    flush_cork(cork.view());
     cork.clear();
   }
-  const std::size_t at = cork.size();
-  cork.resize(at + size);  // within the reserved capacity: no allocation
-  return cork.data() + at;
+  return cork.grow(size);  // not zero-filled: the caller writes all of it
 }
 
 // A plain socket with nothing queued in the kernel's way: its deferred bytes live in the arena.

@@ -59,7 +59,7 @@ void Socket::send_file(UniqueFd file, std::uint64_t offset, std::uint64_t length
   file_ = std::make_unique<FileSend>(FileSend{std::move(file), offset, length, length, {}});
   EventLoop& loop = *EventLoop::current();
   if (loop.corked() == this && !loop.cork_buffer().empty()) {  // the head, say: it goes first
-    flush_cork(loop.cork_buffer());
+    flush_cork(loop.cork_buffer().view());
     loop.cork_buffer().clear();
   }
   if (queue_empty()) return pump_file();
