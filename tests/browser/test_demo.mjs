@@ -12,6 +12,7 @@ import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium.mjs';
+import { startRedis } from '../support/redis_server.mjs';
 import { STEP_MS, killServer, startServer, stopServer, withTimeout } from '../support/wisp_serve.mjs';
 
 let chromium;
@@ -113,75 +114,119 @@ demoTest('two pages chat in a room; after a server restart they reconnect and ke
   await exchange(bob, ada, 'still here');
 });
 
-// wisp.js itself in the page (imported from the server's /wisp.js, no demo): a reader in a room with
-// history whose socket is closed under it while a writer sends comes back and sees every message
-// once, in order, with recovered: true; after a server restart (history in memory) recovered: false,
-// "epoch changed".
+// wisp.js itself in a page (imported from the server's /wisp.js, no demo): a reader and a writer
+// in the room 'lobby', the reader recording what it hears and its recoveries. `drop(from, to)`
+// closes the reader's socket under it and, while it waits to reconnect, has the writer send
+// m<from>..m<to>; `reconnectTo` (a ws:// URL) sends the reader's next connection elsewhere.
+async function historyPage(context, server) {
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (err) => errors.push(err));
+  page.setDefaultTimeout(STEP_MS);
+  await page.goto(server.http('/wisp.js'), { waitUntil: 'load' });
+  const joined = await page.evaluate(async () => {
+    const { WispClient } = await import('/wisp.js');
+    const connect = async () => {
+      const client = new WispClient('/ws', { initialDelay: 20, jitter: 0 });
+      await client.opened();
+      return client;
+    };
+    const t = { reader: await connect(), writer: await connect(), texts: [], recoveries: [] };
+    t.reader.on('new_message', (message) => t.texts.push(message.text));
+    t.reader.onRecovery((result) => t.recoveries.push(result));
+    t.say = (from, to) => {
+      const sent = [];
+      for (let n = from; n <= to; ++n) sent.push(t.writer.request('chat_message', { room: 'lobby', message: `m${n}` }));
+      return Promise.all(sent);
+    };
+    window.t = t;
+    const answer = await t.reader.request('join_room', { room: 'lobby' });
+    await t.writer.request('join_room', { room: 'lobby' });
+    return answer;
+  });
+  return {
+    page,
+    errors,
+    joined,
+    say: (from, to) => page.evaluate(([a, b]) => window.t.say(a, b), [from, to]),
+    heard: (count) => page.waitForFunction((n) => window.t.texts.length >= n, count),
+    texts: () => page.evaluate(() => window.t.texts),
+    recovery: async (n) => {
+      await page.waitForFunction((k) => window.t.recoveries.length >= k, n);
+      return page.evaluate((k) => window.t.recoveries[k - 1], n);
+    },
+    drop: (from, to, reconnectTo) => page.evaluate(([a, b, url]) => new Promise((resolve) => {
+      const stop = window.t.reader.onState((state) => {
+        if (state !== 'reconnecting') return;
+        stop();
+        resolve(window.t.say(a, b));
+      });
+      if (url) window.t.reader.url = url;
+      window.t.reader.socket.close(4000, 'test: dropped');
+    }), [from, to, reconnectTo]),
+  };
+}
+
+const inOrder = (count) => Array.from({ length: count }, (_, i) => `m${i + 1}`);
+
+// Dropped while the writer sends: every message once, in order, recovered: true; after a server
+// restart (history in memory) recovered: false, "epoch changed".
 test('wisp.js in Chromium recovers the messages it missed, and reports a lost history after a restart', { timeout: TEST_MS }, async () => {
   const args = ['--room-history', '100'];
   const servers = [await startServer(args)];
   const context = await withTimeout(browser.newContext(), 'a browser context');
   try {
-    const page = await context.newPage();
-    const errors = [];
-    page.on('pageerror', (err) => errors.push(err));
-    page.setDefaultTimeout(STEP_MS);
-    await page.goto(servers[0].http('/wisp.js'), { waitUntil: 'load' });
-    const joined = await page.evaluate(async () => {
-      const { WispClient } = await import('/wisp.js');
-      const connect = async () => {
-        const client = new WispClient('/ws', { initialDelay: 20, jitter: 0 });
-        await client.opened();
-        return client;
-      };
-      const t = { reader: await connect(), writer: await connect(), texts: [], recoveries: [] };
-      t.reader.on('new_message', (message) => t.texts.push(message.text));
-      t.reader.onRecovery((result) => t.recoveries.push(result));
-      t.say = (from, to) => {
-        const sent = [];
-        for (let n = from; n <= to; ++n) sent.push(t.writer.request('chat_message', { room: 'lobby', message: `m${n}` }));
-        return Promise.all(sent);
-      };
-      window.t = t;
-      const answer = await t.reader.request('join_room', { room: 'lobby' });
-      await t.writer.request('join_room', { room: 'lobby' });
-      return answer;
-    });
-    const heard = (count) => page.waitForFunction((n) => window.t.texts.length >= n, count);
-    const recovered = (count) => page.waitForFunction((n) => window.t.recoveries.length >= n, count);
-    await page.evaluate(() => window.t.say(1, 20));
-    await heard(20);
-
-    // The reader's socket closes under it; the writer sends 21..50 at once, while the reader waits
-    // to reconnect.
-    await page.evaluate(() => new Promise((resolve) => {
-      const stop = window.t.reader.onState((state) => {
-        if (state !== 'reconnecting') return;
-        stop();
-        resolve(window.t.say(21, 50));
-      });
-      window.t.reader.socket.close(4000, 'test: dropped');
-    }));
-    await recovered(1);
-    const first = await page.evaluate(() => window.t.recoveries[0]);
+    const h = await historyPage(context, servers[0]);
+    await h.say(1, 20);
+    await h.heard(20);
+    await h.drop(21, 50);
+    const first = await h.recovery(1);
     assert.equal(first.recovered, true, JSON.stringify(first));
-    assert.equal(first.epoch, joined.epoch);
-    await page.evaluate(() => window.t.say(51, 55));
-    await heard(55);
-    const texts = await page.evaluate(() => window.t.texts);
-    assert.deepEqual(texts, Array.from({ length: 55 }, (_, i) => `m${i + 1}`), 'every message once, in order');
+    assert.equal(first.epoch, h.joined.epoch);
+    await h.say(51, 55);
+    await h.heard(55);
+    assert.deepEqual(await h.texts(), inOrder(55), 'every message once, in order');
 
     await killServer(servers[0]);
     servers.push(await startServer(args, servers[0].port));
-    await recovered(2);
-    const second = await page.evaluate(() => window.t.recoveries[1]);
+    const second = await h.recovery(2);
     assert.equal(second.recovered, false, JSON.stringify(second));
     assert.equal(second.reason, 'epoch changed');
-    assert.notEqual(second.epoch, joined.epoch);
-    assert.deepEqual(errors, [], 'the page threw');
+    assert.notEqual(second.epoch, h.joined.epoch);
+    assert.deepEqual(h.errors, [], 'the page threw');
   } finally {
-    await withTimeout(context.close(), 'the browser context to close');
+    await withTimeout(context.close(), 'a browser context to close');
     for (const server of servers) await stopServer(server);
+  }
+});
+
+// Two nodes on one real redis-server: the reader's connection comes back on the other node (as a
+// balancer may send it) and recovers there from the history in Redis, twice.
+test('with --redis, wisp.js in Chromium recovers on the other node what it missed', { timeout: TEST_MS }, async () => {
+  const redis = await startRedis();
+  const args = ['--redis', redis.url, '--room-history', '100'];
+  const servers = [];
+  const context = await withTimeout(browser.newContext(), 'a browser context');
+  try {
+    servers.push(await startServer(args), await startServer(args));
+    const h = await historyPage(context, servers[0]);
+    await h.say(1, 10);
+    await h.heard(10);
+    await h.drop(11, 30, servers[1].ws('/ws'));
+    const there = await h.recovery(1);
+    assert.equal(there.recovered, true, JSON.stringify(there));
+    assert.equal(there.epoch, h.joined.epoch);
+    await h.drop(31, 40, servers[0].ws('/ws'));
+    const back = await h.recovery(2);
+    assert.equal(back.recovered, true, JSON.stringify(back));
+    await h.say(41, 45);
+    await h.heard(45);
+    assert.deepEqual(await h.texts(), inOrder(45), 'every message once, in order, across nodes');
+    assert.deepEqual(h.errors, [], 'the page threw');
+  } finally {
+    await withTimeout(context.close(), 'a browser context to close');
+    for (const server of servers) await stopServer(server);
+    await redis.stop();
   }
 });
 
