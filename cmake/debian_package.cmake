@@ -18,9 +18,9 @@ set(CPACK_COMPONENT_RUNTIME_DESCRIPTION
 
 set(CPACK_DEBIAN_DEV_PACKAGE_NAME libwisp-dev)
 set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
+# One string: two would make a CMake list, and its ';' an invalid Depends field.
 set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS
-    "libssl-dev (>= 3), libhiredis-dev, zlib1g-dev, nlohmann-json3-dev (>= 3), libspdlog-dev, "
-    "pkg-config")
+    "libssl-dev (>= 3), libhiredis-dev, zlib1g-dev, nlohmann-json3-dev (>= 3), libspdlog-dev, pkg-config")
 set(CPACK_COMPONENT_DEV_DESCRIPTION
     "wisp's headers and library, its CMake package (find_package(wisp)) and pkg-config file")
 
