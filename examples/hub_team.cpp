@@ -1,10 +1,10 @@
 // Acks and presence: a team room whose members see who is there and who comes and goes, and
 // where any member starts a poll. Presence: a member registers a name (kept as its metadata, the
 // info presence lists), `who` lists the room's members on every node, `count` counts them, and
-// joins and leaves are pushed to the others (presence_join / presence_leave). Acks (Socket.IO's emitWithAck): a poll's
-// question goes to every other member with an ack, and the poller's request is answered with
-// every vote once all are in, or with what came when the time is up; a member can also be asked
-// one thing directly (`ask_confirm`), by a coroutine awaiting the answer.
+// joins and leaves are pushed to the others (presence_join / presence_leave). Acks (Socket.IO's
+// emitWithAck): a poll's question goes to every other member with an ack, and the poller's request
+// is answered with every vote once all are in, or with what came when the time is up; a member can
+// also be asked one thing directly (`ask_confirm`), by a coroutine awaiting the answer.
 //
 //   example_hub_team [port]   then connect to ws://127.0.0.1:PORT/ws and send
 //     {"type":"register","data":{"name":"ada"},"id":1}

@@ -43,19 +43,6 @@ HubSettings history_hub(std::size_t size = 5000) {
   return {.builtin_rooms = true, .history = {.rooms = {{.prefix = "h:", .size = size}}}};
 }
 
-// A join's answer and the messages that came before it (the recovered ones).
-struct Joined {
-  std::vector<json> before;
-  json answer;
-};
-Joined join(HubClient& client, const json& data) {
-  client.send("join", data, "join");
-  Joined joined;
-  for (json message = client.next();; message = client.next()) {
-    if (message["type"] == "response") return {std::move(joined.before), message["data"]};
-    joined.before.push_back(std::move(message));
-  }
-}
 json since(std::uint64_t offset, std::string_view epoch) {
   return {{"offset", offset}, {"epoch", epoch}};
 }
@@ -69,7 +56,7 @@ TEST(ClusterAppHistory, AClientSwitchingNodesMidStreamSeesAnExactGapFreeSequence
   RedisServer redis;
   Cluster cluster(2, cluster_options(redis.url()), history_hub());
   auto reader = std::make_unique<HubClient>(cluster[0].port());
-  const json first = join(*reader, {{"room", "h:live"}}).answer;
+  const json first = join_with(*reader, {{"room", "h:live"}}).answer;
   const std::string epoch = first["epoch"];
   ASSERT_EQ(first["offset"], 0);
   std::atomic<std::uint64_t> seen{0}, emitted{0};
@@ -97,7 +84,7 @@ TEST(ClusterAppHistory, AClientSwitchingNodesMidStreamSeesAnExactGapFreeSequence
     next_drop = last + 30;
     ++drops;
     reader = std::make_unique<HubClient>(cluster[drops % 2].port());  // dropped without a close
-    const Joined joined = join(*reader, {{"room", "h:live"}, {"since", since(last, epoch)}});
+    const Joined joined = join_with(*reader, {{"room", "h:live"}, {"since", since(last, epoch)}});
     ASSERT_EQ(joined.answer["recovered"], true) << joined.answer.dump();
     for (const json& missed : joined.before)
       ASSERT_TRUE(saw(missed)) << "recovered after " << last << ", " << drops << " drops";
@@ -127,7 +114,7 @@ TEST(ClusterAppHistory, RoomHistoryIsReadFromRedisOnAnyNode) {
   EXPECT_EQ(history->messages[1].data, 5);
   // Size 3: offset 1 is trimmed, so a client at 1 (missing 2..5) cannot recover.
   HubClient client(cluster[1].port());
-  const Joined joined = join(client, {{"room", "h:a"}, {"since", since(1, history->epoch)}});
+  const Joined joined = join_with(client, {{"room", "h:a"}, {"since", since(1, history->epoch)}});
   EXPECT_EQ(joined.answer["recovered"], false);
   EXPECT_EQ(joined.answer["reason"], recovery_refused::history_trimmed);
   EXPECT_TRUE(joined.before.empty());
@@ -140,14 +127,14 @@ TEST(ClusterAppHistory, RedisRestartedEmptyMakesANewEpoch) {
   RedisServer redis;
   Cluster cluster(2, cluster_options(redis.url()), history_hub());
   HubClient before(cluster[0].port());
-  const std::string epoch = join(before, {{"room", "h:a"}}).answer["epoch"];
+  const std::string epoch = join_with(before, {{"room", "h:a"}}).answer["epoch"];
   cluster[1].hub().room("h:a").emit("news", 1);
   EXPECT_EQ(before.next()["offset"], 1);
   redis.kill();
   redis.start();  // empty: no persistence
   ASSERT_TRUE(eventually([&] { return cluster[0].up() && cluster[1].up(); }));
   HubClient after(cluster[1].port());
-  const Joined joined = join(after, {{"room", "h:a"}, {"since", since(1, epoch)}});
+  const Joined joined = join_with(after, {{"room", "h:a"}, {"since", since(1, epoch)}});
   EXPECT_EQ(joined.answer["recovered"], false);
   EXPECT_EQ(joined.answer["reason"], recovery_refused::epoch_changed);
   EXPECT_NE(joined.answer["epoch"], epoch);
@@ -164,13 +151,13 @@ TEST(ClusterAppHistory, RedisDownJoinsAreToldAndEmitsCountedLost) {
   options.max_pending = 5;
   Cluster cluster(1, options, history_hub());
   HubClient client(cluster[0].port());
-  const std::string epoch = join(client, {{"room", "h:a"}}).answer["epoch"];
+  const std::string epoch = join_with(client, {{"room", "h:a"}}).answer["epoch"];
   redis.kill();
   ASSERT_TRUE(eventually([&] { return !cluster[0].up(); }));
   for (int n = 0; n < 20; ++n) cluster[0].hub().room("h:a").emit("news", n);
   EXPECT_TRUE(eventually([&] { return cluster[0].app().metrics().broker.lost >= 15; }));
   HubClient again(cluster[0].port());
-  const Joined joined = join(again, {{"room", "h:b"}, {"since", since(0, epoch)}});
+  const Joined joined = join_with(again, {{"room", "h:b"}, {"since", since(0, epoch)}});
   EXPECT_EQ(joined.answer["recovered"], false);
   EXPECT_EQ(joined.answer["reason"], recovery_refused::unavailable);
   EXPECT_FALSE(joined.answer.contains("offset"));

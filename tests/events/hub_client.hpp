@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "raw_client.hpp"
 #include "server_thread.hpp"
@@ -120,5 +121,19 @@ class HubServer {
   Hub& hub_;
   std::optional<ServerThread> running_;
 };
+
+// A join's answer and the messages that came before it (the recovered ones).
+struct Joined {
+  std::vector<json> before;
+  json answer;
+};
+inline Joined join_with(HubClient& client, const json& data) {
+  client.send("join", data, "join");
+  Joined joined;
+  for (json message = client.next();; message = client.next()) {
+    if (message["type"] == "response") return {std::move(joined.before), message["data"]};
+    joined.before.push_back(std::move(message));
+  }
+}
 
 }  // namespace wisp::test

@@ -28,19 +28,6 @@ void add_handlers(App&, Hub& hub) {
   hub.on("marker", [](Event&) -> json { return "marker"; });
 }
 
-// A join's answer and the messages that came before it (the recovered ones).
-struct Joined {
-  std::vector<json> before;
-  json answer;
-};
-Joined join_with(HubClient& client, const json& data) {
-  client.send("join", data, "join");
-  Joined joined;
-  for (json message = client.next();; message = client.next()) {
-    if (message["type"] == "response") return {std::move(joined.before), message["data"]};
-    joined.before.push_back(std::move(message));
-  }
-}
 Joined join(HubClient& client, std::string_view room) {
   return join_with(client, {{"room", room}});
 }

@@ -73,6 +73,15 @@ const say = (client, from, to) => {
   for (let n = from; n <= to; ++n) sent.push(client.request('chat_message', { room: 'lobby', message: `m${n}` }));
   return Promise.all(sent);
 };
+// Drops the client's TCP without a close handshake (as if the network went away) and waits until it
+// noticed; `url`, if given, is where its next connection goes (as a balancer may send it).
+async function drop(client, url) {
+  const down = new Promise((resolve) => client.onState((state) => state === 'reconnecting' && resolve()));
+  if (url) client.url = url;
+  client.socket.terminate();
+  await withTimeout(down, 'the client to notice');
+}
+
 const range = (from, to) => Array.from({ length: to - from + 1 }, (_, i) => `m${from + i}`);
 
 historyTest('a connection killed mid-stream recovers exactly what it missed, in order', async ({ connect }) => {
@@ -87,9 +96,7 @@ historyTest('a connection killed mid-stream recovers exactly what it missed, in 
   await heard(20);
 
   const recovery = nextRecovery(reader);
-  const down = new Promise((resolve) => reader.onState((state) => state === 'reconnecting' && resolve()));
-  reader.socket.terminate(); // no close handshake: as if the network went away
-  await withTimeout(down, 'the reader to notice');
+  await drop(reader);
   await say(writer, 21, 50); // sent while the reader is away
   const result = await recovery;
   assert.equal(result.recovered, true, JSON.stringify(result));
@@ -144,10 +151,7 @@ test('with --redis, a client that comes back on the other node recovers exactly 
     await heard(20);
 
     const recovery = nextRecovery(reader);
-    const down = new Promise((resolve) => reader.onState((state) => state === 'reconnecting' && resolve()));
-    reader.url = servers[1].ws('/ws'); // its next connection goes to the other node, as a balancer may send it
-    reader.socket.terminate();
-    await withTimeout(down, 'the reader to notice');
+    await drop(reader, servers[1].ws('/ws')); // back on the other node
     await say(writer, 21, 50); // sent while the reader is away
     const result = await recovery;
     assert.equal(result.recovered, true, JSON.stringify(result));
