@@ -1,12 +1,15 @@
-// The bytes wisp nodes send each other through Redis (docs-draft/broker-wire.md is the spec).
+// The bytes wisp nodes send each other through Redis (docs/redis-wire-format.md is the spec).
 //
 // Every message: 'W', version 1, a type byte, then the type's fields. A short string (node id,
 // client id, kind) is a 2-byte big-endian length and its bytes; the payload is the rest of the
 // message, so it needs no length. Binary-safe: nothing is escaped.
-//   'T' topic publish   op (1 text, 2 binary), flags (bit 0: compress; bit 1: ordered, see
-//   Message::ordered), origin, except_client, payload 'C' command         origin, kind, payload 'Q'
-//   gather question origin (the node to answer to), request id (8 bytes BE), kind, payload 'A'
-//   gather answer   origin (the answering node), request id, payload
+// clang-format off
+//   'T' topic publish    op (1 text, 2 binary), flags (bit 0 compress, bit 1 ordered: see
+//                        Message::ordered), origin, except_client, payload
+//   'C' command          origin, kind, payload
+//   'Q' gather question  origin (the node to answer to), request id (8 bytes BE), kind, payload
+//   'A' gather answer    origin (the answering node), request id, payload
+// clang-format on
 // The topic of a publish is its channel's name, not repeated in the message.
 #pragma once
 

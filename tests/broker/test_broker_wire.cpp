@@ -1,4 +1,4 @@
-// The nodes' wire format (docs-draft/broker-wire.md): each message round-trips, the bytes are the
+// The nodes' wire format (docs/redis-wire-format.md): each message round-trips, the bytes are the
 // documented ones, and anything else is refused.
 #include <gtest/gtest.h>
 
