@@ -216,7 +216,7 @@ def run_example(command, scenario, with_server=False):
 
 
 def main():
-    """drive.py EXAMPLE_BINARY SCENARIO [WISP_BINARY] (the last for WITH_REDIS scenarios)."""
+    """drive.py EXAMPLE_BINARY SCENARIO [WISP_BINARY] (the last for WITH_REDIS scenarios and hub_bot)."""
     binary, scenario = sys.argv[1], sys.argv[2]
     if scenario in drive_hub.WITH_REDIS:
         redis = RedisServer()
@@ -227,7 +227,7 @@ def main():
         finally:
             redis.stop()
     elif scenario in drive_clients.SCENARIOS:
-        drive_clients.run(binary, scenario, run_example)
+        drive_clients.run(binary, scenario, run_example, sys.argv[3:])
     elif scenario in drive_seed003.SCENARIOS:
         # Seed 003's scenarios also read the example's binary (its file streaming streams it).
         run_example([binary, "0"], lambda url, server: SCENARIOS[scenario](url, binary, server),

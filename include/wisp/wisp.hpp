@@ -7,6 +7,7 @@
 #include "wisp/history.hpp"
 #include "wisp/http.hpp"
 #include "wisp/hub.hpp"
+#include "wisp/hub_client.hpp"
 #include "wisp/job.hpp"
 #include "wisp/log.hpp"
 #include "wisp/metrics.hpp"

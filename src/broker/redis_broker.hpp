@@ -28,7 +28,7 @@
 #include "broker/broker.hpp"
 #include "broker/broker_wire.hpp"
 #include "broker/loop_inbox.hpp"
-#include "broker/loop_timer.hpp"
+#include "net/loop_timer.hpp"
 #include "broker/redis_connection.hpp"
 #include "broker/redis_history.hpp"
 #include "broker/redis_presence.hpp"
@@ -142,7 +142,7 @@ class RedisBroker final : public Broker {
   // Topic channels Redis confirmed on the subscriber connection, and the reads waiting for one.
   std::unordered_set<std::string> confirmed_;
   std::unordered_map<std::string, std::vector<std::uint64_t>> reads_waiting_;
-  LoopTimer heartbeat_timer_;
+  net::LoopTimer heartbeat_timer_;
   bool heartbeat_waiting_ = false;
   std::chrono::steady_clock::time_point heartbeat_sent_{};
   bool all_subscribed_ = false;  // Redis confirmed this node's and the all-nodes channels

@@ -24,7 +24,7 @@
 #include <string_view>
 #include <vector>
 
-#include "broker/loop_timer.hpp"
+#include "net/loop_timer.hpp"
 #include "broker/redis_url.hpp"
 #include "net/event_loop.hpp"
 
@@ -99,8 +99,8 @@ class RedisConnection final : public net::Pollable {
   redisContext* ctx_ = nullptr;
   bool write_armed_ = false;
   std::deque<Reply> waiting_;
-  LoopTimer retry_timer_;
-  LoopTimer connect_timer_;
+  net::LoopTimer retry_timer_;
+  net::LoopTimer connect_timer_;
   unsigned failures_ = 0;
   std::atomic<std::uint64_t>& reconnects_;
   std::string last_error_;

@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "broker/loop_timer.hpp"
+#include "net/loop_timer.hpp"
 #include "broker/service_actions.hpp"
 #include "net/event_loop.hpp"
 

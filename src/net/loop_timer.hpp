@@ -1,6 +1,6 @@
-// A timer of the loop's wheel that runs a function; cancelled when destroyed. For the broker's
-// few long-lived timers (heartbeat, reconnection, a gather's deadline), where a std::function
-// per timer costs nothing that matters.
+// A timer of the loop's wheel that runs a function; cancelled when destroyed. For the few
+// long-lived timers (the broker's heartbeat, reconnection, a gather's deadline, a hub client's
+// request deadlines), where a std::function per timer costs nothing that matters.
 #pragma once
 
 #include <chrono>
@@ -9,16 +9,16 @@
 
 #include "net/timer_wheel.hpp"
 
-namespace wisp::broker {
+namespace wisp::net {
 
-class LoopTimer : private net::TimerNode {
+class LoopTimer : private TimerNode {
  public:
   explicit LoopTimer(std::function<void()> fire) : TimerNode(&trampoline), fire_(std::move(fire)) {}
   ~LoopTimer() { cancel(); }
   LoopTimer(const LoopTimer&) = delete;
   LoopTimer& operator=(const LoopTimer&) = delete;
 
-  void schedule(net::TimerWheel& wheel, std::chrono::milliseconds delay) {
+  void schedule(TimerWheel& wheel, std::chrono::milliseconds delay) {
     cancel();
     wheel_ = &wheel;
     wheel.schedule(*this, delay);
@@ -29,10 +29,10 @@ class LoopTimer : private net::TimerNode {
   using TimerNode::scheduled;
 
  private:
-  static void trampoline(net::TimerNode& node) { static_cast<LoopTimer&>(node).fire_(); }
+  static void trampoline(TimerNode& node) { static_cast<LoopTimer&>(node).fire_(); }
 
   std::function<void()> fire_;
-  net::TimerWheel* wheel_ = nullptr;
+  TimerWheel* wheel_ = nullptr;
 };
 
-}  // namespace wisp::broker
+}  // namespace wisp::net
