@@ -132,9 +132,11 @@ class Client {
   Client& operator=(const Client&) = delete;
 
   // Connects to `url` (ws://host[:port]/path?query or wss://...); the outcome is reported through
-  // `handlers` on the client's loop. Safe from any thread. Host names are resolved on the
-  // calling thread before it returns. Throws std::invalid_argument for a URL that is not ws:// or
-  // wss://, a bad header or subprotocol, std::runtime_error for an unusable ca_file.
+  // `handlers` on the client's loop. Safe from any thread. A host name is looked up for each
+  // attempt on a thread of its own (no loop waits for DNS); one that does not resolve fails the
+  // attempt as a refused connect does ("cannot resolve 'host': ..."). Throws
+  // std::invalid_argument for a URL that is not ws:// or wss://, a bad header or subprotocol,
+  // std::runtime_error for an unusable ca_file.
   void connect(std::string_view url, ClientHandlers handlers, ClientSettings settings = {});
   // Runs `task` on the client's loop (at once when called there). Safe from any thread.
   void post(std::function<void()> task);

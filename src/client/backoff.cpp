@@ -4,7 +4,7 @@
 #include <cmath>
 #include <random>
 
-#include "client/dialer.hpp"
+#include "client/resolver.hpp"
 #include "net/event_loop.hpp"
 
 namespace wisp::client {
@@ -12,7 +12,7 @@ namespace {
 
 using std::chrono::milliseconds;
 
-// The wait before one attempt: a timer that starts the Dialer, or goes with the client.
+// The wait before one attempt: a timer that starts it, or goes with the client.
 class Backoff final : private net::TimerNode, public Connections::Member {
  public:
   Backoff(std::shared_ptr<const Plan> plan, Connections& owner, milliseconds delay)
@@ -29,7 +29,7 @@ class Backoff final : private net::TimerNode, public Connections::Member {
  private:
   static void on_timer(net::TimerNode& node) {
     auto& self = static_cast<Backoff&>(node);
-    Dialer::start(self.plan_, self.owner_);
+    start_attempt(self.plan_, self.owner_);
     self.abandon();
   }
 

@@ -5,15 +5,17 @@
 
 #include "client/client_connection.hpp"
 #include "client/connections.hpp"
-#include "client/dialer.hpp"
 #include "client/plan.hpp"
+#include "client/resolver.hpp"
 #include "net/event_loop.hpp"
 #include "wisp/ws_client.hpp"
 
 namespace wisp {
 
 struct Client::Impl {
-  net::EventLoop* loop = nullptr;
+  explicit Impl(net::EventLoop* on) : loop(on), connections(on) {}
+
+  net::EventLoop* loop;
   std::thread thread;  // only when the client runs its own loop
   client::Connections connections;
 
@@ -27,17 +29,21 @@ struct Client::Impl {
   }
 };
 
-Client::Client() : impl_(std::make_shared<Impl>()) {
-  impl_->loop = net::EventLoop::current();
-  if (impl_->loop) return;
-  std::promise<net::EventLoop*> started;
-  impl_->thread = std::thread([&started, impl = impl_.get()] {
+Client::Client() {
+  if (net::EventLoop* current = net::EventLoop::current()) {
+    impl_ = std::make_shared<Impl>(current);
+    return;
+  }
+  std::promise<std::shared_ptr<Impl>> started;
+  std::thread thread([&started] {
     net::EventLoop loop;
-    started.set_value(&loop);
+    const auto impl = std::make_shared<Impl>(&loop);
+    started.set_value(impl);
     loop.run();
     impl->connections.abandon_all();  // before the loop they are registered with goes
   });
-  impl_->loop = started.get_future().get();
+  impl_ = started.get_future().get();
+  impl_->thread = std::move(thread);
 }
 
 Client::~Client() {
@@ -53,7 +59,7 @@ void Client::connect(std::string_view url, ClientHandlers handlers, ClientSettin
   std::shared_ptr<const client::Plan> plan =
       client::make_plan(url, std::move(handlers), std::move(settings));
   Impl::run(impl_, [plan = std::move(plan), impl = impl_.get()]() mutable {
-    client::Dialer::start(std::move(plan), impl->connections);
+    client::start_attempt(std::move(plan), impl->connections);
   });
 }
 

@@ -148,7 +148,7 @@ struct HubClient::Impl : std::enable_shared_from_this<Impl> {
   void dial() {
     try {
       client->connect(url, connection_handlers(), connection);
-    } catch (const std::exception& e) {  // e.g. the host name no longer resolves
+    } catch (const std::exception& e) {  // e.g. the ca_file is no longer readable
       retry_or_finish(1006, e.what());
     }
   }

@@ -1,5 +1,5 @@
-// What one Client::connect() call asked for, worked out once on the calling thread: the address,
-// the upgrade request, the deflate offer, the TLS context.
+// What one Client::connect() call asked for, worked out once on the calling thread: the upgrade
+// request, the deflate offer, the TLS context; the address is each attempt's (resolver.hpp).
 #pragma once
 
 #include <sys/socket.h>
@@ -25,15 +25,14 @@ struct Plan {
   std::string request;                                   // the upgrade request, as sent
   std::optional<protocol::ClientDeflatePolicy> deflate;  // the offer, if compression is on
   std::unique_ptr<net::TlsClientContext> tls;            // wss:// only
-  sockaddr_storage address{};
-  socklen_t address_size = 0;
-  // Reconnection attempts since the last open. Loop thread only: the one thing that changes, as
-  // successive connections of one connect() share their plan.
+  // Loop thread only: what changes from one attempt to the next (they share their plan). The
+  // address the attempt connects to, and the reconnection attempts since the last open.
+  mutable sockaddr_storage address{};
+  mutable socklen_t address_size = 0;
   mutable std::uint32_t failures = 0;
 };
 
-// Throws std::invalid_argument (URL, header, subprotocol), std::runtime_error (ca_file, a host
-// name that does not resolve).
+// Throws std::invalid_argument (URL, header, subprotocol), std::runtime_error (ca_file).
 std::shared_ptr<const Plan> make_plan(std::string_view url, ClientHandlers handlers,
                                       ClientSettings settings);
 

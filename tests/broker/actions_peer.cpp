@@ -31,7 +31,7 @@ int main(int argc, char** argv) {
   wisp::net::EventLoop loop;
   actions.start(loop);
   bool said_up = false;
-  wisp::broker::LoopTimer watch([&] {
+  wisp::net::LoopTimer watch([&] {
     if (!said_up && actions.status().up) {
       said_up = true;
       std::cout << "up" << std::endl;

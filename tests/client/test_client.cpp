@@ -257,6 +257,33 @@ TEST(Client, ReportsARefusedConnection) {
   EXPECT_THROW(client.connect("http://127.0.0.1/", {}), std::invalid_argument);
 }
 
+// Host names are looked up off the loop, for each attempt: "localhost" connects; a name that
+// cannot resolve fails like a refused connect, through reconnection first.
+TEST(Client, ResolvesHostNamesOffTheLoopAndReportsOnesThatDoNotResolve) {
+  App app;
+  app.ws("/echo", echo());
+  test::ServerThread server(app);
+  Outcome named;
+  Client client;
+  client.connect("ws://localhost:" + std::to_string(server.port()) + "/echo",
+                 named.handlers([](ClientSocket& s) { s.send_text("by name"); }));
+  await(named.opened);
+  EXPECT_EQ(await(named.message), "by name");
+
+  Outcome nowhere;
+  std::promise<std::string> retried;  // the first attempt's failure, reported as reconnecting
+  ClientHandlers handlers = nowhere.handlers();
+  handlers.reconnecting = [&retried](int attempt, std::chrono::milliseconds, int code,
+                                     std::string_view reason) {
+    EXPECT_EQ(code, close_code::abnormal);
+    if (attempt == 1) retried.set_value(std::string(reason));
+  };
+  client.connect("ws://no-such-host.invalid/", std::move(handlers),
+                 {.reconnect = {.enabled = true, .initial_delay = 1ms, .attempts = 1}});
+  EXPECT_EQ(await(retried).rfind("cannot resolve 'no-such-host.invalid'", 0), 0u);
+  EXPECT_EQ(await(nowhere.failed).message.rfind("cannot resolve 'no-such-host.invalid'", 0), 0u);
+}
+
 // What a reconnecting client went through, for the test thread to wait on.
 struct Reconnections {
   std::mutex mutex;
