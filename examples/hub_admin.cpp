@@ -104,9 +104,9 @@ void add_admin_actions(wisp::App& app, wisp::Hub& hub) {
       return id != c.metadata.end() && id->second == user;
     });
     if (found.empty()) throw std::runtime_error("User " + user + " not connected");
-    const bool delivered =
-        hub.send(found.front().id, "notification",
-                 {{"message", payload.value("message", "")}, {"timestamp", seconds(Clock::now())}});
+    const bool delivered = hub.send_to(
+        found.front().id, "notification",
+        {{"message", payload.value("message", "")}, {"timestamp", seconds(Clock::now())}});
     return {{"delivered", delivered}, {"client_id", found.front().id}};
   });
   // "Getting Connected Clients".

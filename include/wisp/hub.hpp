@@ -68,7 +68,7 @@ inline constexpr std::string_view dropped = "dropped";      // not sent: backpre
                                                             // policy ran)
 }  // namespace ack_error
 
-// The outcome of one message sent with an ack (Hub::send, Event::send, Room::emit with a
+// The outcome of one message sent with an ack (Hub::send_to, Event::send, Room::emit with a
 // callback): the client's answer, or why there is none.
 struct Ack {
   std::string client_id;
@@ -195,7 +195,7 @@ class Event {
 
   // Sends {"type":type,"data":data} to this client now (before the handler's reply).
   void send(std::string_view type, const json& data);
-  // The same with an ack: see Hub::send with an AckHandler.
+  // The same with an ack: see Hub::send_to with an AckHandler.
   void send(std::string_view type, const json& data, AckHandler on_ack,
             std::chrono::milliseconds timeout = {});
   // Rooms of this client (see Hub::join).
@@ -424,20 +424,20 @@ class Hub {
 
   // Clients (the hub's own; see App for the app-wide registry). The calls by id reach a client
   // on any node; their answer is node-local (true: the client is here), as App::send_to's.
-  bool send(std::string_view client_id, std::string_view type, const json& data);
+  bool send_to(std::string_view client_id, std::string_view type, const json& data);
   // With an ack (Socket.IO's emitWithAck): sends {"type","data","ack":n} and `on_ack` gets the
   // client's answer (wisp.js: `on(type, (data, msg, ack) => ack(answer))`), or an ack_error:
   // `timeout` after `timeout` (zero: HubSettings::ack_timeout), `disconnected` when the client
   // leaves first or is connected nowhere, `ack_limit`, `dropped`. It runs once, on the calling
   // loop thread (from another thread: on the broker's, or at once), whatever node holds the
   // client. Returns true when the client is on this node.
-  bool send(std::string_view client_id, std::string_view type, const json& data, AckHandler on_ack,
-            std::chrono::milliseconds timeout = {});
-  // `Ack ack = co_await hub.send_with_ack(id, type, data)`: the same in a coroutine (on a loop
+  bool send_to(std::string_view client_id, std::string_view type, const json& data,
+               AckHandler on_ack, std::chrono::milliseconds timeout = {});
+  // `Ack ack = co_await hub.send_to_with_ack(id, type, data)`: the same in a coroutine (on a loop
   // thread), resumed with the Ack.
-  detail::CallbackAwaiter<Ack> send_with_ack(std::string_view client_id, std::string_view type,
-                                             const json& data,
-                                             std::chrono::milliseconds timeout = {});
+  detail::CallbackAwaiter<Ack> send_to_with_ack(std::string_view client_id, std::string_view type,
+                                                const json& data,
+                                                std::chrono::milliseconds timeout = {});
   AckStats ack_stats() const;
   // To every client on every node; returns how many are on this node.
   std::size_t broadcast(const json& data);  // type: settings.broadcast_type

@@ -30,7 +30,7 @@ class HubAcks {
  public:
   explicit HubAcks(Hub::Impl& hub);
 
-  // Hub::send and Room::emit with an ack.
+  // Hub::send_to and Room::emit with an ack.
   bool send(std::string_view client_id, std::string_view type, const json& data, AckHandler on_ack,
             std::chrono::milliseconds timeout);
   void emit(std::string_view room, std::string_view except, std::string_view type, const json& data,

@@ -218,7 +218,7 @@ void Room::size(std::function<void(std::size_t)> done) const {
 
 // ---- clients ------------------------------------------------------------------------------------
 
-bool Hub::send(std::string_view client_id, std::string_view type, const json& data) {
+bool Hub::send_to(std::string_view client_id, std::string_view type, const json& data) {
   std::string message = events::envelope(type, data);
   if (impl_->send_here(client_id, message)) return true;
   impl_->forward(client_id, "send", [&] { return two_texts(client_id, message); });

@@ -121,10 +121,10 @@ TEST(ClusterApp, HubRoomsAndCallsByIdAcrossNodes) {
   EXPECT_EQ(h0.next()["type"], "news");
   room.except(h0.id()).emit("not for h0", {});
   EXPECT_EQ(h1.next()["type"], "not for h0");
-  hub.send(h0.id(), "next", {});
+  hub.send_to(h0.id(), "next", {});
   EXPECT_EQ(h0.next()["type"], "next");  // not "not for h0"
 
-  EXPECT_FALSE(hub.send(h1.id(), "direct", {{"x", 2}}));
+  EXPECT_FALSE(hub.send_to(h1.id(), "direct", {{"x", 2}}));
   got = h1.next();
   EXPECT_EQ(got["type"], "direct");
   EXPECT_EQ(got["data"]["x"], 2);

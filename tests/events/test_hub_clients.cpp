@@ -34,8 +34,8 @@ class ClientsTest : public ::testing::Test {
 
 TEST_F(ClientsTest, SendReachesOneClientFromAnyThread) {
   std::thread([&] {
-    EXPECT_TRUE(hub().send(client(1).id(), "notification", {{"text", "hello"}}));
-    EXPECT_FALSE(hub().send("no-such-client", "notification", {}));
+    EXPECT_TRUE(hub().send_to(client(1).id(), "notification", {{"text", "hello"}}));
+    EXPECT_FALSE(hub().send_to("no-such-client", "notification", {}));
   }).join();
   EXPECT_EQ(client(1).next(), json({{"type", "notification"}, {"data", {{"text", "hello"}}}}));
   expect_nothing_pending(client(0));
@@ -100,7 +100,7 @@ TEST(HubClients, ACustomIdGeneratorNamesClients) {
   HubClient ada(server.port(), "/ws?name=ada");
   EXPECT_EQ(ada.id(), "user-ada");
   EXPECT_TRUE(server.hub().is_connected("user-ada"));
-  EXPECT_TRUE(server.hub().send("user-ada", "hello", 1));
+  EXPECT_TRUE(server.hub().send_to("user-ada", "hello", 1));
   EXPECT_EQ(ada.next()["type"], "hello");
 }
 
