@@ -295,11 +295,10 @@ class App {
   bool is_connected(std::string_view client_id) const;
   std::size_t client_count() const;
   std::vector<std::string> client_ids() const;
-  // Node-local snapshots (see ClientInfo), taken under the registry's lock; the predicate runs
-  // after, on the calling thread.
+  // Node-local snapshots (see ClientInfo), taken under the registry's lock; the filter runs
+  // after, on the calling thread (clients: those it keeps).
   std::optional<ClientInfo> client(std::string_view client_id) const;
-  std::vector<ClientInfo> find_clients(
-      const std::function<bool(const ClientInfo&)>& predicate) const;
+  std::vector<ClientInfo> clients(const std::function<bool(const ClientInfo&)>& filter) const;
   // Node-local: sets a metadata entry of a client of this node, as its WebSocket::set_metadata
   // would; false if it is not here.
   bool set_metadata(std::string_view client_id, std::string key, std::string value);

@@ -91,7 +91,7 @@ class WebSocket {
   bool compression_agreed() const;
 
   // The client registry (routes with settings.client_registry): this socket's id (empty on
-  // other routes), and key-values kept with it (visible in App::client and find_clients).
+  // other routes), and key-values kept with it (visible in App::client and clients).
   std::string_view client_id() const;
   void set_metadata(std::string key, std::string value);
 

@@ -282,7 +282,7 @@ std::optional<ClientInfo> Hub::client(std::string_view client_id) const {
 }
 
 std::vector<ClientInfo> Hub::clients(const std::function<bool(const ClientInfo&)>& filter) const {
-  return impl_->app.find_clients([&](const ClientInfo& info) {
+  return impl_->app.clients([&](const ClientInfo& info) {
     return info.route == impl_->path && impl_->members.has_client(info.id) && filter(info);
   });
 }
