@@ -124,8 +124,8 @@ void add_admin_actions(wisp::App& app, wisp::Hub& hub) {
   app.action("kick_client", [&](const json& payload) -> json {
     const std::string client_id = payload.value("client_id", "");
     if (client_id.empty()) throw std::invalid_argument("No client_id provided");
-    const bool success =
-        hub.disconnect(client_id, payload.value("reason", "Disconnected by administrator"));
+    const bool success = hub.disconnect(client_id, wisp::close_code::normal,
+                                        payload.value("reason", "Disconnected by administrator"));
     return {{"success", success}, {"client_id", client_id}};
   });
   // "Graceful Shutdown": every client gets the message, then the server stops (the answer

@@ -445,9 +445,11 @@ class Hub {
   // To the listed clients wherever they are; returns how many are on this node.
   std::size_t broadcast_to(const std::vector<std::string>& client_ids, std::string_view type,
                            const json& data);
-  // Sends {"type":"disconnect_notice","data":{"reason":reason}}, then closes with 1000 and
-  // `reason`. Throws std::invalid_argument for a reason close() refuses.
-  bool disconnect(std::string_view client_id, std::string_view reason = {});
+  // Sends {"type":"disconnect_notice","data":{"reason":reason}}, then closes with `code` and
+  // `reason`, as App::disconnect (whose rules apply). Throws std::invalid_argument for a code or
+  // reason WebSocket::close refuses.
+  bool disconnect(std::string_view client_id, int code = close_code::normal,
+                  std::string_view reason = {});
   // Node-local.
   bool is_connected(std::string_view client_id) const;
   std::size_t client_count() const;

@@ -248,10 +248,16 @@ std::size_t Hub::broadcast_to(const std::vector<std::string>& client_ids, std::s
   return here;
 }
 
-bool Hub::disconnect(std::string_view client_id, std::string_view reason) {
-  WebSocket::check_close(close_code::normal, reason);  // throws on this thread
-  if (impl_->disconnect_here(client_id, reason)) return true;
-  impl_->forward(client_id, "disconnect", [&] { return two_texts(client_id, reason); });
+bool Hub::disconnect(std::string_view client_id, int code, std::string_view reason) {
+  WebSocket::check_close(code, reason);  // throws on this thread
+  if (impl_->disconnect_here(client_id, code, reason)) return true;
+  impl_->forward(client_id, "disconnect", [&] {
+    return PayloadWriter()
+        .text(client_id)
+        .number(static_cast<std::uint64_t>(code))
+        .text(reason)
+        .take();
+  });
   return false;
 }
 

@@ -50,12 +50,12 @@ bool Hub::Impl::send_here(std::string_view id, std::string message) {
   return app.with_client(id, [message = std::move(message)](WebSocket& ws) { ws.send(message); });
 }
 
-bool Hub::Impl::disconnect_here(std::string_view id, std::string_view reason) {
+bool Hub::Impl::disconnect_here(std::string_view id, int code, std::string_view reason) {
   if (!members.has_client(id)) return false;
   return app.with_client(id, [notice = events::envelope("disconnect_notice", {{"reason", reason}}),
-                              reason = std::string(reason)](WebSocket& ws) {
+                              code, reason = std::string(reason)](WebSocket& ws) {
     ws.send(notice);
-    ws.close(close_code::normal, reason);
+    ws.close(code, reason);
   });
 }
 
@@ -105,10 +105,16 @@ void Hub::Impl::add_commands() {
   table.add_command(kind("send"), two_texts([this](auto id, auto message) {
                       send_here(id, std::string(message));
                     }));
-  table.add_command(kind("disconnect"), two_texts([this](auto id, auto reason) {
-                      WebSocket::check_close(close_code::normal, reason);  // throws: malformed
-                      disconnect_here(id, reason);
-                    }));
+  table.add_command(kind("disconnect"), [this](std::string_view payload) {
+    PayloadReader in(payload);
+    const std::string_view id = in.text();
+    const std::uint64_t code = in.number();
+    const std::string_view reason = in.text();
+    if (!in.done() || code > 4999) return false;
+    WebSocket::check_close(static_cast<int>(code), reason);  // throws: counted as malformed
+    disconnect_here(id, static_cast<int>(code), reason);
+    return true;
+  });
   table.add_command(kind("broadcast_to"), [this](std::string_view payload) {
     PayloadReader in(payload);
     const std::string_view message = in.text();

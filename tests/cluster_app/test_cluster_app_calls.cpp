@@ -141,9 +141,10 @@ TEST(ClusterApp, HubRoomsAndCallsByIdAcrossNodes) {
   EXPECT_TRUE(
       eventually([&] { return answer<std::size_t>([&](auto done) { room.size(done); }) == 1u; }));
 
-  EXPECT_FALSE(hub.disconnect(h1.id(), "bye"));
+  EXPECT_FALSE(hub.disconnect(h1.id(), 4002, "bye"));  // the code crosses to h1's node
   auto close = h1.raw().read_until_close_frame();
   ASSERT_TRUE(close);
+  EXPECT_EQ(close->close_code(), 4002);
   EXPECT_EQ(close->close_reason(), "bye");
   EXPECT_TRUE(eventually(
       [&] { return answer<std::size_t>([&](auto done) { hub.client_count(done); }) == 1u; }));
