@@ -44,7 +44,7 @@ class Request {
   // percent-decoded; an empty view if the route has none of that name.
   std::string_view param(std::string_view name) const;
   // The first query parameter named `name`, decoded ('+' is a space); nullopt if there is none.
-  std::optional<std::string> query_param(std::string_view name) const;
+  std::optional<std::string> query(std::string_view name) const;
   // The whole body (a chunked one decoded); empty if there is none.
   std::string_view body() const { return body_; }
   // The peer's address as "ip:port" ("[ip]:port" for IPv6); empty if it cannot be read. Asked of

@@ -31,7 +31,7 @@ std::string_view Request::query() const { return head_->query; }
 std::string_view Request::header(std::string_view name) const { return head_->header(name); }
 std::string_view Request::param(std::string_view name) const { return params_->get(name); }
 
-std::optional<std::string> Request::query_param(std::string_view name) const {
+std::optional<std::string> Request::query(std::string_view name) const {
   return server::query_value(head_->query, name);
 }
 

@@ -102,7 +102,7 @@ TEST_F(ClientsTest, MetadataAndFilters) {
 
 TEST(HubClients, ACustomIdGeneratorNamesClients) {
   HubServer server(add_marker, {}, {.client_id = [](const Request& request) {
-                     return "user-" + request.query_param("name").value_or("anon");
+                     return "user-" + request.query("name").value_or("anon");
                    }});
   HubClient ada(server.port(), "/ws?name=ada");
   EXPECT_EQ(ada.id(), "user-ada");

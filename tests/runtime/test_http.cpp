@@ -21,7 +21,7 @@ class HttpServer {
       res.text(std::string("user ")
                    .append(req.param("id"))
                    .append(" q=")
-                   .append(req.query_param("q").value_or("-")));
+                   .append(req.query("q").value_or("-")));
     });
     app_.post("/echo-body", [](Request& req, Response& res) {
       res.header("X-Method", req.method()).text(req.body());

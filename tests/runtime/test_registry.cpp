@@ -149,9 +149,7 @@ TEST(Registry, DisconnectClosesWithTheCodeAndForgetsTheClient) {
 }
 
 TEST(Registry, ACustomGeneratorNamesClientsFromTheUpgradeRequestAndIdsStayUnique) {
-  App app({.client_id = [](const Request& request) {
-    return request.query_param("user").value_or("");
-  }});
+  App app({.client_id = [](const Request& request) { return request.query("user").value_or(""); }});
   app.ws("/chat", {.settings = {.client_registry = true},
                    .open = [](WebSocket& ws) { ws.send(std::string(ws.client_id())); }});
   ServerThread running(app);

@@ -295,9 +295,9 @@ TEST(PublicRequest, Accessors) {
   EXPECT_EQ(req.header("missing"), "");
   EXPECT_EQ(req.param("room"), "my room");
   EXPECT_EQ(req.param("nope"), "");
-  EXPECT_EQ(req.query_param("q"), "a b");
-  EXPECT_EQ(req.query_param("since"), "10");
-  EXPECT_EQ(req.query_param("until"), std::nullopt);
+  EXPECT_EQ(req.query("q"), "a b");
+  EXPECT_EQ(req.query("since"), "10");
+  EXPECT_EQ(req.query("until"), std::nullopt);
   EXPECT_EQ(req.body(), "hi");
 }
 
