@@ -45,6 +45,8 @@ class Request {
   std::string_view param(std::string_view name) const;
   // The first query parameter named `name`, decoded ('+' is a space); nullopt if there is none.
   std::optional<std::string> query(std::string_view name) const;
+  // Every query parameter, decoded, in order.
+  std::vector<std::pair<std::string, std::string>> query_params() const;
   // The whole body (a chunked one decoded); empty if there is none.
   std::string_view body() const { return body_; }
   // The peer's address as "ip:port" ("[ip]:port" for IPv6); empty if it cannot be read. Asked of

@@ -35,6 +35,10 @@ std::optional<std::string> Request::query(std::string_view name) const {
   return server::query_value(head_->query, name);
 }
 
+std::vector<std::pair<std::string, std::string>> Request::query_params() const {
+  return server::parse_query(head_->query);
+}
+
 std::string Request::remote_address() const { return net::peer_address(socket_); }
 
 Response& Response::status(int code) {
