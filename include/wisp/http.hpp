@@ -20,6 +20,9 @@ class Connection;
 class Later;
 class RouteParams;
 }  // namespace server
+namespace detail {
+struct RequestAccess;  // the server's: makes Requests (src/server/http_types.hpp)
+}
 
 class DeferredResponse;
 
@@ -27,11 +30,6 @@ class DeferredResponse;
 // connection's buffers: copy what you keep past the call (e.g. to answer later).
 class Request {
  public:
-  // Made by the server; the three arguments must outlive the Request. `socket`: the connection's
-  // descriptor, for remote_address() (-1: none).
-  Request(const protocol::HttpRequest& head, const server::RouteParams& params,
-          std::string_view body, int socket = -1);
-
   // The method as sent, e.g. "GET" (methods are case-sensitive).
   std::string_view method() const;
   // The path as sent (percent-encoded), without the query: "/users/a%20b".
@@ -54,6 +52,12 @@ class Request {
   std::string remote_address() const;
 
  private:
+  friend struct detail::RequestAccess;
+  // Made by the server; the three arguments must outlive the Request. `socket`: the connection's
+  // descriptor, for remote_address() (-1: none).
+  Request(const protocol::HttpRequest& head, const server::RouteParams& params,
+          std::string_view body, int socket);
+
   const protocol::HttpRequest* head_;  // not owned
   const server::RouteParams* params_;  // not owned
   std::string_view body_;

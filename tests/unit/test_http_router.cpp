@@ -9,6 +9,7 @@
 #include <string>
 
 #include "protocol/http_request.hpp"
+#include "server/http_types.hpp"
 #include "wisp/http.hpp"
 
 namespace wisp::server {
@@ -284,7 +285,7 @@ TEST(PublicRequest, Accessors) {
   const Router r = sample();
   RouteParams params;
   ASSERT_EQ(route(r, parser.request().method, parser.request().path, params).route, "post message");
-  const Request req(parser.request(), params, "hi");
+  const Request req = wisp::detail::RequestAccess::make(parser.request(), params, "hi");
   EXPECT_EQ(req.method(), "POST");
   EXPECT_EQ(req.path(), "/chat/my%20room/messages");
   EXPECT_EQ(req.query(), "since=10&q=a+b");
