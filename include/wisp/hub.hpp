@@ -171,10 +171,10 @@ class Reply {
   // False once resolved or rejected (or for a default-constructed Reply).
   bool pending() const { return state_ != nullptr; }
 
-  struct State;  // the hub's; opaque here
-  explicit Reply(std::shared_ptr<State> state) : state_(std::move(state)) {}
-
  private:
+  friend class Event;  // Event::defer makes them
+  struct State;        // the hub's (src/events/reply_state.hpp)
+  explicit Reply(std::shared_ptr<State> state) : state_(std::move(state)) {}
   std::shared_ptr<State> state_;
 };
 
