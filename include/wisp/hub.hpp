@@ -43,6 +43,9 @@ using json = nlohmann::json;
 
 class App;
 class Hub;
+namespace events {
+struct HubImpl;  // the hub's state (src/events/hub_impl.hpp)
+}
 
 // The stable codes of error envelopes.
 namespace hub_error {
@@ -470,15 +473,13 @@ class Hub {
   // The rooms' history: what is kept now, and what was trimmed or evicted (node-local).
   HistoryStats history_stats() const;
 
-  struct Impl;  // src/events/
-
  private:
   friend class App;
   friend class Room;
   friend class Event;
   Hub& add_handler(std::string type, Handler handler);
-  explicit Hub(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
+  explicit Hub(std::unique_ptr<events::HubImpl> impl);
+  std::unique_ptr<events::HubImpl> impl_;
 };
 
 }  // namespace wisp

@@ -37,7 +37,7 @@ std::pair<std::string, std::string> client_answer(HubEvent& event) {
 
 }  // namespace
 
-HubAcks::HubAcks(Hub::Impl& hub)
+HubAcks::HubAcks(events::HubImpl& hub)
     : hub_(hub),
       node_(hub.cluster.broker.status().node_id),
       owed_(hub.settings.max_pending_acks),

@@ -23,9 +23,9 @@ namespace events {
 class HubEvent;
 }
 
-struct Hub::Impl {
-  Impl(App& app, events::HubCluster cluster, const std::atomic<bool>& app_started, std::string path,
-       HubSettings settings);
+struct events::HubImpl {
+  HubImpl(App& app, events::HubCluster cluster, const std::atomic<bool>& app_started,
+          std::string path, HubSettings settings);
 
   App& app;
   const events::HubCluster cluster;
