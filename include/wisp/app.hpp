@@ -13,12 +13,12 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "wisp/actions.hpp"
 #include "wisp/client.hpp"
 #include "wisp/http.hpp"
-#include "wisp/job.hpp"
 #include "wisp/metrics.hpp"
 #include "wisp/opcode.hpp"
 #include "wisp/settings.hpp"
@@ -34,6 +34,9 @@ namespace wisp {
 class Hub;  // wisp/hub.hpp (which brings in nlohmann/json)
 struct HubSettings;
 class Session;  // wisp/session.hpp
+namespace detail {
+struct AppAccess;  // the engine's (src/server/job.hpp)
+}
 struct SessionOptions;
 using SessionHandler = std::function<Task<>(Session&)>;
 
@@ -365,12 +368,12 @@ class App {
   template <class Work, class Then>
   void offload(Work work, Then then) {
     void* loop = calling_loop();
-    submit_work(detail::Job([this, loop, work = std::move(work), then = std::move(then)]() mutable {
+    submit_work(Job([this, loop, work = std::move(work), then = std::move(then)]() mutable {
       if constexpr (std::is_void_v<std::invoke_result_t<Work&>>) {
         work();
-        post_back(loop, detail::Job(std::move(then)));
+        post_back(loop, Job(std::move(then)));
       } else {
-        post_back(loop, detail::Job([then = std::move(then), result = work()]() mutable {
+        post_back(loop, Job([then = std::move(then), result = work()]() mutable {
                     then(std::move(result));
                   }));
       }
@@ -397,6 +400,30 @@ class App {
   App& reload_on_sighup();
 
  private:
+  friend struct detail::AppAccess;
+  // A move-only callable of no arguments (std::function needs copies; deferred answers and
+  // upgrades move only): offload()'s work and its `then`, carried between threads.
+  class Job {
+   public:
+    template <class F>
+    requires(!std::is_same_v<F, Job>) explicit Job(F f)
+        : impl_(std::make_unique<Impl<F>>(std::move(f))) {}
+    void operator()() { impl_->run(); }
+
+   private:
+    struct Base {
+      virtual ~Base() = default;
+      virtual void run() = 0;
+    };
+    template <class F>
+    struct Impl final : Base {
+      explicit Impl(F f) : f(std::move(f)) {}
+      void run() override { f(); }
+      F f;
+    };
+    std::unique_ptr<Base> impl_;
+  };
+
   App& add_ws_route(std::string pattern, WebSocketBehavior behavior, detail::UserDataType type);
   App& add_shutdown_hook(std::function<Task<>()> hook);
   App& add_shutdown_hook(std::function<void()> hook);
@@ -405,8 +432,8 @@ class App {
   // offload()'s parts: the calling thread's loop (std::logic_error if none), a job for the
   // worker pool, a job for a loop.
   void* calling_loop() const;
-  void submit_work(detail::Job job);
-  void post_back(void* loop, detail::Job job);
+  void submit_work(Job job);
+  void post_back(void* loop, Job job);
 
   struct Impl;
   std::unique_ptr<Impl> impl_;

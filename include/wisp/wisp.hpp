@@ -7,7 +7,6 @@
 #include "wisp/history.hpp"
 #include "wisp/http.hpp"
 #include "wisp/hub.hpp"
-#include "wisp/job.hpp"
 #include "wisp/log.hpp"
 #include "wisp/metrics.hpp"
 #include "wisp/middleware.hpp"

@@ -321,11 +321,11 @@ void* App::calling_loop() const {
   return &server::LoopServer::current();
 }
 
-void App::submit_work(detail::Job job) { impl_->state.workers->submit(std::move(job)); }
+void App::submit_work(Job job) { impl_->state.workers->submit(std::move(job)); }
 
-void App::post_back(void* loop, detail::Job job) {
+void App::post_back(void* loop, Job job) {
   impl_->state.post(*static_cast<server::LoopServer*>(loop),
-                    [job = std::make_shared<detail::Job>(std::move(job))] {
+                    [job = std::make_shared<Job>(std::move(job))] {
                       try {
                         (*job)();
                       } catch (const std::exception& error) {
