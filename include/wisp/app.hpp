@@ -37,6 +37,9 @@ class Session;  // wisp/session.hpp
 namespace detail {
 struct AppAccess;  // the engine's (src/server/job.hpp)
 }
+namespace server {
+class LoopServer;  // an event-loop thread's server (opaque here)
+}
 struct SessionOptions;
 using SessionHandler = std::function<Task<>(Session&)>;
 
@@ -367,7 +370,7 @@ class App {
   // if the loop has stopped meanwhile, `then` does not run either.
   template <class Work, class Then>
   void offload(Work work, Then then) {
-    void* loop = calling_loop();
+    server::LoopServer* loop = &calling_loop();
     submit_work(Job([this, loop, work = std::move(work), then = std::move(then)]() mutable {
       if constexpr (std::is_void_v<std::invoke_result_t<Work&>>) {
         work();
@@ -431,9 +434,9 @@ class App {
   void run_shutdown_hooks(const ShutdownOptions& options);
   // offload()'s parts: the calling thread's loop (std::logic_error if none), a job for the
   // worker pool, a job for a loop.
-  void* calling_loop() const;
+  server::LoopServer& calling_loop() const;
   void submit_work(Job job);
-  void post_back(void* loop, Job job);
+  void post_back(server::LoopServer* loop, Job job);
 
   struct Impl;
   std::unique_ptr<Impl> impl_;
