@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "wisp/actions.hpp"
-#include "wisp/client.hpp"
+#include "wisp/client_info.hpp"
 #include "wisp/http.hpp"
 #include "wisp/metrics.hpp"
 #include "wisp/opcode.hpp"

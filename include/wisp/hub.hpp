@@ -29,7 +29,7 @@
 #include <utility>
 #include <vector>
 
-#include "wisp/client.hpp"
+#include "wisp/client_info.hpp"
 #include "wisp/history.hpp"
 #include "wisp/metrics.hpp"
 #include "wisp/settings.hpp"

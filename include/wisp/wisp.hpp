@@ -3,7 +3,7 @@
 
 #include "wisp/app.hpp"
 #include "wisp/channel.hpp"
-#include "wisp/client.hpp"
+#include "wisp/client_info.hpp"
 #include "wisp/history.hpp"
 #include "wisp/http.hpp"
 #include "wisp/hub.hpp"

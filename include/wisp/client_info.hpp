@@ -1,4 +1,4 @@
-// What the client registry knows of a connected client.
+// What the client registry knows of a connected client (App::client, App::clients, Hub::clients).
 #pragma once
 
 #include <chrono>
