@@ -3,6 +3,7 @@
 
 #include "wisp/app.hpp"
 #include "wisp/channel.hpp"
+#include "wisp/client.hpp"
 #include "wisp/client_info.hpp"
 #include "wisp/history.hpp"
 #include "wisp/http.hpp"
@@ -19,4 +20,3 @@
 #include "wisp/upgrade.hpp"
 #include "wisp/version.hpp"
 #include "wisp/websocket.hpp"
-#include "wisp/ws_client.hpp"
