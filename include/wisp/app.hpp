@@ -27,6 +27,14 @@
 #include "wisp/upgrade.hpp"
 #include "wisp/websocket.hpp"
 
+// The engine's, opaque here; declared before the push so that libwisp.so does not export them.
+namespace wisp::detail {
+struct AppAccess;  // src/server/job.hpp
+}
+namespace wisp::server {
+class LoopServer;  // an event-loop thread's server
+}
+
 #pragma GCC visibility push(default)  // the public API: exported from a shared libwisp
 
 namespace wisp {
@@ -34,12 +42,6 @@ namespace wisp {
 class Hub;  // wisp/hub.hpp (which brings in nlohmann/json)
 struct HubSettings;
 class Session;  // wisp/session.hpp
-namespace detail {
-struct AppAccess;  // the engine's (src/server/job.hpp)
-}
-namespace server {
-class LoopServer;  // an event-loop thread's server (opaque here)
-}
 struct SessionOptions;
 using SessionHandler = std::function<Task<>(Session&)>;
 

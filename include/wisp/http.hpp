@@ -8,6 +8,11 @@
 #include <utility>
 #include <vector>
 
+// The server's, opaque here; declared before the push so that libwisp.so does not export it.
+namespace wisp::detail {
+struct RequestAccess;  // makes Requests (src/server/http_types.hpp)
+}
+
 #pragma GCC visibility push(default)  // the public API: exported from a shared libwisp
 
 namespace wisp {
@@ -20,9 +25,6 @@ class Connection;
 class Later;
 class RouteParams;
 }  // namespace server
-namespace detail {
-struct RequestAccess;  // the server's: makes Requests (src/server/http_types.hpp)
-}
 
 class DeferredResponse;
 

@@ -35,6 +35,11 @@
 #include "wisp/settings.hpp"
 #include "wisp/websocket.hpp"
 
+// The engine's, opaque here; declared before the push so that libwisp.so does not export them.
+namespace wisp::events {
+struct HubImpl;  // the hub's state (src/events/hub_impl.hpp)
+}
+
 #pragma GCC visibility push(default)  // the public API: exported from a shared libwisp
 
 namespace wisp {
@@ -43,9 +48,6 @@ using json = nlohmann::json;
 
 class App;
 class Hub;
-namespace events {
-struct HubImpl;  // the hub's state (src/events/hub_impl.hpp)
-}
 
 // The stable codes of error envelopes.
 namespace hub_error {
