@@ -7,6 +7,7 @@
 #include <functional>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 #include "protocol/http_request.hpp"
 #include "server/http_types.hpp"
@@ -244,6 +245,10 @@ TEST(HttpRouter, HandlersKeepTheirAddressAsRoutesAreAdded) {
   EXPECT_EQ((*first)(), 1);
   EXPECT_EQ((*r.match("GET", "/r57", p).handler)(), 57);
 }
+
+// Requests are the server's to make (detail::RequestAccess); users only read them.
+static_assert(!std::is_constructible_v<Request, const protocol::HttpRequest&, const RouteParams&,
+                                       std::string_view, int>);
 
 TEST(Query, ParseQuery) {
   const auto q = parse_query("a=1&b=%20x&c&&d=x+y%2Bz&=v&e=%zz%4&f=a=b");
