@@ -104,9 +104,9 @@ void add_admin_actions(wisp::App& app, wisp::Hub& hub) {
       return id != c.metadata.end() && id->second == user;
     });
     if (found.empty()) throw std::runtime_error("User " + user + " not connected");
-    const bool delivered =
-        hub.send(found.front().id, "notification",
-                 {{"message", payload.value("message", "")}, {"timestamp", seconds(Clock::now())}});
+    const bool delivered = hub.send_to(
+        found.front().id, "notification",
+        {{"message", payload.value("message", "")}, {"timestamp", seconds(Clock::now())}});
     return {{"delivered", delivered}, {"client_id", found.front().id}};
   });
   // "Getting Connected Clients".
@@ -124,8 +124,8 @@ void add_admin_actions(wisp::App& app, wisp::Hub& hub) {
   app.action("kick_client", [&](const json& payload) -> json {
     const std::string client_id = payload.value("client_id", "");
     if (client_id.empty()) throw std::invalid_argument("No client_id provided");
-    const bool success =
-        hub.disconnect(client_id, payload.value("reason", "Disconnected by administrator"));
+    const bool success = hub.disconnect(client_id, wisp::close_code::normal,
+                                        payload.value("reason", "Disconnected by administrator"));
     return {{"success", success}, {"client_id", client_id}};
   });
   // "Graceful Shutdown": every client gets the message, then the server stops (the answer

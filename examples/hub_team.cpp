@@ -35,10 +35,10 @@ json tally(const wisp::RoomAcks& acks) {
 
 // Asks one client to confirm, and tells the asker what it said (a coroutine awaiting the ack).
 wisp::Task<> confirm(wisp::Hub& hub, std::string asker, std::string target, json what) {
-  const wisp::Ack ack = co_await hub.send_with_ack(target, "confirm", what, 5s);
+  const wisp::Ack ack = co_await hub.send_to_with_ack(target, "confirm", what, 5s);
   const json answer = {
       {"from", target}, {"ok", ack.ok()}, {"answer", ack.ok() ? ack.data : json(ack.error)}};
-  hub.send(asker, "confirmed", answer);
+  hub.send_to(asker, "confirmed", answer);
 }
 
 int main(int argc, char** argv) {

@@ -5,7 +5,7 @@ export interface Envelope<T = unknown> {
   type: string;
   data: T;
   id?: number | string;
-  /** Present when the server awaits an answer (Hub::send with a callback): see Ack. */
+  /** Present when the server awaits an answer (Hub::send_to with a callback): see Ack. */
   ack?: number | string;
   /** A message of a room with history (the server's HubSettings::history): its room, its offset
    * in the room's stream (1, 2, 3...) and the stream's epoch (new when the history was lost). */

@@ -15,7 +15,7 @@
 // code "disconnected" (their answer can never come). After a reconnect the client first sends again
 // the last register and every join it sent (minus the rooms it left), so the server knows it again.
 //
-// A message the server sent with an ack ({"type", "data", "ack": id}, Hub::send with a callback)
+// A message the server sent with an ack ({"type", "data", "ack": id}, Hub::send_to with a callback)
 // is answered {"type": "ack", "id": id, "data": answer} by the handler's third argument,
 // ack(answer), or by the value an async handler resolves to; a handler that throws or rejects
 // answers {"type": "ack", "id": id, "error": {"code", "message"}} (code: the error's own string

@@ -13,12 +13,12 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "wisp/actions.hpp"
-#include "wisp/client.hpp"
+#include "wisp/client_info.hpp"
 #include "wisp/http.hpp"
-#include "wisp/job.hpp"
 #include "wisp/metrics.hpp"
 #include "wisp/opcode.hpp"
 #include "wisp/settings.hpp"
@@ -26,6 +26,14 @@
 #include "wisp/timer.hpp"
 #include "wisp/upgrade.hpp"
 #include "wisp/websocket.hpp"
+
+// The engine's, opaque here; declared before the push so that libwisp.so does not export them.
+namespace wisp::detail {
+struct AppAccess;  // src/server/job.hpp
+}
+namespace wisp::server {
+class LoopServer;  // an event-loop thread's server
+}
 
 #pragma GCC visibility push(default)  // the public API: exported from a shared libwisp
 
@@ -295,11 +303,10 @@ class App {
   bool is_connected(std::string_view client_id) const;
   std::size_t client_count() const;
   std::vector<std::string> client_ids() const;
-  // Node-local snapshots (see ClientInfo), taken under the registry's lock; the predicate runs
-  // after, on the calling thread.
+  // Node-local snapshots (see ClientInfo), taken under the registry's lock; the filter runs
+  // after, on the calling thread (clients: those it keeps).
   std::optional<ClientInfo> client(std::string_view client_id) const;
-  std::vector<ClientInfo> find_clients(
-      const std::function<bool(const ClientInfo&)>& predicate) const;
+  std::vector<ClientInfo> clients(const std::function<bool(const ClientInfo&)>& filter) const;
   // Node-local: sets a metadata entry of a client of this node, as its WebSocket::set_metadata
   // would; false if it is not here.
   bool set_metadata(std::string_view client_id, std::string key, std::string value);
@@ -365,13 +372,13 @@ class App {
   // if the loop has stopped meanwhile, `then` does not run either.
   template <class Work, class Then>
   void offload(Work work, Then then) {
-    void* loop = calling_loop();
-    submit_work(detail::Job([this, loop, work = std::move(work), then = std::move(then)]() mutable {
+    server::LoopServer* loop = &calling_loop();
+    submit_work(Job([this, loop, work = std::move(work), then = std::move(then)]() mutable {
       if constexpr (std::is_void_v<std::invoke_result_t<Work&>>) {
         work();
-        post_back(loop, detail::Job(std::move(then)));
+        post_back(loop, Job(std::move(then)));
       } else {
-        post_back(loop, detail::Job([then = std::move(then), result = work()]() mutable {
+        post_back(loop, Job([then = std::move(then), result = work()]() mutable {
                     then(std::move(result));
                   }));
       }
@@ -398,6 +405,30 @@ class App {
   App& reload_on_sighup();
 
  private:
+  friend struct detail::AppAccess;
+  // A move-only callable of no arguments (std::function needs copies; deferred answers and
+  // upgrades move only): offload()'s work and its `then`, carried between threads.
+  class Job {
+   public:
+    template <class F>
+    requires(!std::is_same_v<F, Job>) explicit Job(F f)
+        : impl_(std::make_unique<Impl<F>>(std::move(f))) {}
+    void operator()() { impl_->run(); }
+
+   private:
+    struct Base {
+      virtual ~Base() = default;
+      virtual void run() = 0;
+    };
+    template <class F>
+    struct Impl final : Base {
+      explicit Impl(F f) : f(std::move(f)) {}
+      void run() override { f(); }
+      F f;
+    };
+    std::unique_ptr<Base> impl_;
+  };
+
   App& add_ws_route(std::string pattern, WebSocketBehavior behavior, detail::UserDataType type);
   App& add_shutdown_hook(std::function<Task<>()> hook);
   App& add_shutdown_hook(std::function<void()> hook);
@@ -405,9 +436,9 @@ class App {
   void run_shutdown_hooks(const ShutdownOptions& options);
   // offload()'s parts: the calling thread's loop (std::logic_error if none), a job for the
   // worker pool, a job for a loop.
-  void* calling_loop() const;
-  void submit_work(detail::Job job);
-  void post_back(void* loop, detail::Job job);
+  server::LoopServer& calling_loop() const;
+  void submit_work(Job job);
+  void post_back(server::LoopServer* loop, Job job);
 
   struct Impl;
   std::unique_ptr<Impl> impl_;

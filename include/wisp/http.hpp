@@ -8,6 +8,11 @@
 #include <utility>
 #include <vector>
 
+// The server's, opaque here; declared before the push so that libwisp.so does not export it.
+namespace wisp::detail {
+struct RequestAccess;  // makes Requests (src/server/http_types.hpp)
+}
+
 #pragma GCC visibility push(default)  // the public API: exported from a shared libwisp
 
 namespace wisp {
@@ -27,11 +32,6 @@ class DeferredResponse;
 // connection's buffers: copy what you keep past the call (e.g. to answer later).
 class Request {
  public:
-  // Made by the server; the three arguments must outlive the Request. `socket`: the connection's
-  // descriptor, for remote_address() (-1: none).
-  Request(const protocol::HttpRequest& head, const server::RouteParams& params,
-          std::string_view body, int socket = -1);
-
   // The method as sent, e.g. "GET" (methods are case-sensitive).
   std::string_view method() const;
   // The path as sent (percent-encoded), without the query: "/users/a%20b".
@@ -44,7 +44,9 @@ class Request {
   // percent-decoded; an empty view if the route has none of that name.
   std::string_view param(std::string_view name) const;
   // The first query parameter named `name`, decoded ('+' is a space); nullopt if there is none.
-  std::optional<std::string> query_param(std::string_view name) const;
+  std::optional<std::string> query(std::string_view name) const;
+  // Every query parameter, decoded, in order.
+  std::vector<std::pair<std::string, std::string>> query_params() const;
   // The whole body (a chunked one decoded); empty if there is none.
   std::string_view body() const { return body_; }
   // The peer's address as "ip:port" ("[ip]:port" for IPv6); empty if it cannot be read. Asked of
@@ -52,6 +54,12 @@ class Request {
   std::string remote_address() const;
 
  private:
+  friend struct detail::RequestAccess;
+  // Made by the server; the three arguments must outlive the Request. `socket`: the connection's
+  // descriptor, for remote_address() (-1: none).
+  Request(const protocol::HttpRequest& head, const server::RouteParams& params,
+          std::string_view body, int socket);
+
   const protocol::HttpRequest* head_;  // not owned
   const server::RouteParams* params_;  // not owned
   std::string_view body_;

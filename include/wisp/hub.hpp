@@ -29,11 +29,16 @@
 #include <utility>
 #include <vector>
 
-#include "wisp/client.hpp"
+#include "wisp/client_info.hpp"
 #include "wisp/history.hpp"
 #include "wisp/metrics.hpp"
 #include "wisp/settings.hpp"
 #include "wisp/websocket.hpp"
+
+// The engine's, opaque here; declared before the push so that libwisp.so does not export them.
+namespace wisp::events {
+struct HubImpl;  // the hub's state (src/events/hub_impl.hpp)
+}
 
 #pragma GCC visibility push(default)  // the public API: exported from a shared libwisp
 
@@ -68,7 +73,7 @@ inline constexpr std::string_view dropped = "dropped";      // not sent: backpre
                                                             // policy ran)
 }  // namespace ack_error
 
-// The outcome of one message sent with an ack (Hub::send, Event::send, Room::emit with a
+// The outcome of one message sent with an ack (Hub::send_to, Event::send, Room::emit with a
 // callback): the client's answer, or why there is none.
 struct Ack {
   std::string client_id;
@@ -171,10 +176,10 @@ class Reply {
   // False once resolved or rejected (or for a default-constructed Reply).
   bool pending() const { return state_ != nullptr; }
 
-  struct State;  // the hub's; opaque here
-  explicit Reply(std::shared_ptr<State> state) : state_(std::move(state)) {}
-
  private:
+  friend class Event;  // Event::defer makes them
+  struct State;        // the hub's (src/events/reply_state.hpp)
+  explicit Reply(std::shared_ptr<State> state) : state_(std::move(state)) {}
   std::shared_ptr<State> state_;
 };
 
@@ -195,7 +200,7 @@ class Event {
 
   // Sends {"type":type,"data":data} to this client now (before the handler's reply).
   void send(std::string_view type, const json& data);
-  // The same with an ack: see Hub::send with an AckHandler.
+  // The same with an ack: see Hub::send_to with an AckHandler.
   void send(std::string_view type, const json& data, AckHandler on_ack,
             std::chrono::milliseconds timeout = {});
   // Rooms of this client (see Hub::join).
@@ -424,20 +429,20 @@ class Hub {
 
   // Clients (the hub's own; see App for the app-wide registry). The calls by id reach a client
   // on any node; their answer is node-local (true: the client is here), as App::send_to's.
-  bool send(std::string_view client_id, std::string_view type, const json& data);
+  bool send_to(std::string_view client_id, std::string_view type, const json& data);
   // With an ack (Socket.IO's emitWithAck): sends {"type","data","ack":n} and `on_ack` gets the
   // client's answer (wisp.js: `on(type, (data, msg, ack) => ack(answer))`), or an ack_error:
   // `timeout` after `timeout` (zero: HubSettings::ack_timeout), `disconnected` when the client
   // leaves first or is connected nowhere, `ack_limit`, `dropped`. It runs once, on the calling
   // loop thread (from another thread: on the broker's, or at once), whatever node holds the
   // client. Returns true when the client is on this node.
-  bool send(std::string_view client_id, std::string_view type, const json& data, AckHandler on_ack,
-            std::chrono::milliseconds timeout = {});
-  // `Ack ack = co_await hub.send_with_ack(id, type, data)`: the same in a coroutine (on a loop
+  bool send_to(std::string_view client_id, std::string_view type, const json& data,
+               AckHandler on_ack, std::chrono::milliseconds timeout = {});
+  // `Ack ack = co_await hub.send_to_with_ack(id, type, data)`: the same in a coroutine (on a loop
   // thread), resumed with the Ack.
-  detail::CallbackAwaiter<Ack> send_with_ack(std::string_view client_id, std::string_view type,
-                                             const json& data,
-                                             std::chrono::milliseconds timeout = {});
+  detail::CallbackAwaiter<Ack> send_to_with_ack(std::string_view client_id, std::string_view type,
+                                                const json& data,
+                                                std::chrono::milliseconds timeout = {});
   AckStats ack_stats() const;
   // To every client on every node; returns how many are on this node.
   std::size_t broadcast(const json& data);  // type: settings.broadcast_type
@@ -445,9 +450,11 @@ class Hub {
   // To the listed clients wherever they are; returns how many are on this node.
   std::size_t broadcast_to(const std::vector<std::string>& client_ids, std::string_view type,
                            const json& data);
-  // Sends {"type":"disconnect_notice","data":{"reason":reason}}, then closes with 1000 and
-  // `reason`. Throws std::invalid_argument for a reason close() refuses.
-  bool disconnect(std::string_view client_id, std::string_view reason = {});
+  // Sends {"type":"disconnect_notice","data":{"reason":reason}}, then closes with `code` and
+  // `reason`, as App::disconnect (whose rules apply). Throws std::invalid_argument for a code or
+  // reason WebSocket::close refuses.
+  bool disconnect(std::string_view client_id, int code = close_code::normal,
+                  std::string_view reason = {});
   // Node-local.
   bool is_connected(std::string_view client_id) const;
   std::size_t client_count() const;
@@ -468,15 +475,13 @@ class Hub {
   // The rooms' history: what is kept now, and what was trimmed or evicted (node-local).
   HistoryStats history_stats() const;
 
-  struct Impl;  // src/events/
-
  private:
   friend class App;
   friend class Room;
   friend class Event;
   Hub& add_handler(std::string type, Handler handler);
-  explicit Hub(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
+  explicit Hub(std::unique_ptr<events::HubImpl> impl);
+  std::unique_ptr<events::HubImpl> impl_;
 };
 
 }  // namespace wisp

@@ -16,8 +16,8 @@
 #include <type_traits>
 #include <vector>
 
+#include "wisp/client.hpp"
 #include "wisp/hub.hpp"  // json, detail::CallbackAwaiter
-#include "wisp/ws_client.hpp"
 
 #pragma GCC visibility push(default)  // the public API: exported from a shared libwisp
 
@@ -86,7 +86,7 @@ struct RoomRecovery {
   StreamPosition position{};  // the room's, after the join
 };
 
-// The answer to one message the server sent with an ack (Hub::send with a callback): the first
+// The answer to one message the server sent with an ack (Hub::send_to with a callback): the first
 // ack() or fail() goes out, on the connection the message came on, and only while it is open.
 // Copyable; for the client's loop thread.
 class HubAck {

@@ -87,7 +87,7 @@ struct WebSocketSettings {
   std::size_t compression_threshold = 64;
 
   // Give each socket of this route a client id and a place in the app's client registry
-  // (App::send_to, broadcast, find_clients...), with its metadata and message counters.
+  // (App::send_to, broadcast, clients...), with its metadata and message counters.
   bool client_registry = false;
 };
 

@@ -26,7 +26,7 @@
 #include <nlohmann/json.hpp>
 
 #include "wisp/app.hpp"
-#include "wisp/ws_client.hpp"
+#include "wisp/client.hpp"
 
 #pragma GCC visibility push(default)  // the public API: exported from a shared libwisp
 

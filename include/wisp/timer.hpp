@@ -11,10 +11,11 @@ namespace server {
 struct ScheduledTask;
 }
 
+class App;
+
 class TimerHandle {
  public:
   TimerHandle() = default;
-  explicit TimerHandle(std::shared_ptr<server::ScheduledTask> task) : task_(std::move(task)) {}
 
   // Stops the task: it does not run again once this returns (a run under way on the timer
   // thread finishes). Safe from any thread, more than once.
@@ -23,6 +24,8 @@ class TimerHandle {
   bool active() const;
 
  private:
+  friend class App;  // App::every and App::after make them
+  explicit TimerHandle(std::shared_ptr<server::ScheduledTask> task) : task_(std::move(task)) {}
   std::shared_ptr<server::ScheduledTask> task_;
 };
 

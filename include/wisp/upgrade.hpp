@@ -69,6 +69,8 @@ class Upgrade {
   std::string_view query() const;
   // The first query parameter `name`, decoded ('+' is a space); nullopt if there is none.
   std::optional<std::string> query(std::string_view name) const;
+  // Every query parameter, decoded, in order.
+  std::vector<std::pair<std::string, std::string>> query_params() const;
   // The first header `name` (case-insensitive); empty if there is none.
   std::string_view header(std::string_view name) const;
   // Every header field, in order, names as sent.

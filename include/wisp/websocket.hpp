@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "wisp/opcode.hpp"
@@ -91,7 +92,7 @@ class WebSocket {
   bool compression_agreed() const;
 
   // The client registry (routes with settings.client_registry): this socket's id (empty on
-  // other routes), and key-values kept with it (visible in App::client and find_clients).
+  // other routes), and key-values kept with it (visible in App::client and clients).
   std::string_view client_id() const;
   void set_metadata(std::string key, std::string value);
 
@@ -104,9 +105,11 @@ class WebSocket {
   // a path parameter of its route ("room" for "/chat/{room}", "*" for a wildcard's rest),
   // percent-decoded; empty if none of that name.
   std::string_view param(std::string_view name) const;
-  // The query as sent (after '?'; empty if none), and its first parameter `name`, decoded.
+  // The query as sent (after '?'; empty if none), its first parameter `name`, decoded, and every
+  // parameter, decoded, in order.
   std::string_view query() const;
   std::optional<std::string> query(std::string_view name) const;
+  std::vector<std::pair<std::string, std::string>> query_params() const;
   // A header the upgrade hook or a middleware kept (Upgrade::keep_header); empty otherwise.
   std::string_view header(std::string_view name) const;
 

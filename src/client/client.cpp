@@ -1,4 +1,4 @@
-// wisp::Client and wisp::ClientSocket (include/wisp/ws_client.hpp): the loop the connections run
+// wisp::Client and wisp::ClientSocket (include/wisp/client.hpp): the loop the connections run
 // on (the caller's, or a thread of the client's own) and the calls forwarded to them.
 #include <future>
 #include <thread>
@@ -8,7 +8,7 @@
 #include "client/plan.hpp"
 #include "client/resolver.hpp"
 #include "net/event_loop.hpp"
-#include "wisp/ws_client.hpp"
+#include "wisp/client.hpp"
 
 namespace wisp {
 

@@ -17,7 +17,7 @@
 #include "protocol/deflate_negotiation.hpp"
 #include "protocol/deflate_stream.hpp"
 #include "protocol/reader.hpp"
-#include "wisp/ws_client.hpp"
+#include "wisp/client.hpp"
 
 namespace wisp::client {
 

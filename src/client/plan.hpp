@@ -13,7 +13,7 @@
 #include "client/url.hpp"
 #include "net/tls.hpp"
 #include "protocol/deflate_negotiation.hpp"
-#include "wisp/ws_client.hpp"
+#include "wisp/client.hpp"
 
 namespace wisp::client {
 

@@ -80,11 +80,7 @@ std::optional<std::string> Session::query(std::string_view name) const {
 }
 
 std::vector<std::pair<std::string, std::string>> Session::query_params() const {
-  std::vector<std::pair<std::string, std::string>> params;
-  for (auto& [name, value] : server::parse_query(query())) {
-    params.emplace_back(std::move(name), std::move(value));
-  }
-  return params;
+  return server::parse_query(query());
 }
 
 std::string_view Session::param(std::string_view name) const {

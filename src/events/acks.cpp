@@ -37,7 +37,7 @@ std::pair<std::string, std::string> client_answer(HubEvent& event) {
 
 }  // namespace
 
-HubAcks::HubAcks(Hub::Impl& hub)
+HubAcks::HubAcks(events::HubImpl& hub)
     : hub_(hub),
       node_(hub.cluster.broker.status().node_id),
       owed_(hub.settings.max_pending_acks),
@@ -213,24 +213,24 @@ void HubAcks::add_commands() {
 
 // ---- the public calls ---------------------------------------------------------------------------
 
-bool Hub::send(std::string_view client_id, std::string_view type, const json& data,
-               AckHandler on_ack, std::chrono::milliseconds timeout) {
+bool Hub::send_to(std::string_view client_id, std::string_view type, const json& data,
+                  AckHandler on_ack, std::chrono::milliseconds timeout) {
   return impl_->acks.send(client_id, type, data, std::move(on_ack), timeout);
 }
 
-detail::CallbackAwaiter<Ack> Hub::send_with_ack(std::string_view client_id, std::string_view type,
-                                                const json& data,
-                                                std::chrono::milliseconds timeout) {
+detail::CallbackAwaiter<Ack> Hub::send_to_with_ack(std::string_view client_id,
+                                                   std::string_view type, const json& data,
+                                                   std::chrono::milliseconds timeout) {
   return detail::CallbackAwaiter<Ack>(
       [this, id = std::string(client_id), type = std::string(type), data,
-       timeout](AckHandler done) { send(id, type, data, std::move(done), timeout); });
+       timeout](AckHandler done) { send_to(id, type, data, std::move(done), timeout); });
 }
 
 AckStats Hub::ack_stats() const { return impl_->acks.stats(); }
 
 void Event::send(std::string_view type, const json& data, AckHandler on_ack,
                  std::chrono::milliseconds timeout) {
-  hub_.send(client_id(), type, data, std::move(on_ack), timeout);
+  hub_.send_to(client_id(), type, data, std::move(on_ack), timeout);
 }
 
 void Room::emit(std::string_view type, const json& data, RoomAckHandler on_acks,

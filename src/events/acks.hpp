@@ -28,9 +28,9 @@ class HubEvent;
 
 class HubAcks {
  public:
-  explicit HubAcks(Hub::Impl& hub);
+  explicit HubAcks(events::HubImpl& hub);
 
-  // Hub::send and Room::emit with an ack.
+  // Hub::send_to and Room::emit with an ack.
   bool send(std::string_view client_id, std::string_view type, const json& data, AckHandler on_ack,
             std::chrono::milliseconds timeout);
   void emit(std::string_view room, std::string_view except, std::string_view type, const json& data,
@@ -58,7 +58,7 @@ class HubAcks {
               std::string_view data);
   std::string ack_id(const AckAsker& asker) const;  // as OwedAcks keys it
 
-  Hub::Impl& hub_;
+  events::HubImpl& hub_;
   const std::string node_;  // this node's broker id (empty for the local broker)
   OwedAcks owed_;
   AckWaits waits_;

@@ -17,8 +17,8 @@ Hub& App::hub(std::string path, const HubSettings& settings) {
         return state.post_to_client(
             id, [action = std::move(action)](server::Connection& c) { action(c); });
       }};
-  auto impl = std::make_unique<Hub::Impl>(*this, cluster, impl_->started, path, settings);
-  Hub::Impl& callbacks = *impl;
+  auto impl = std::make_unique<events::HubImpl>(*this, cluster, impl_->started, path, settings);
+  events::HubImpl& callbacks = *impl;
   std::shared_ptr<Hub> hub(new Hub(std::move(impl)));  // the constructor is App's alone
   ws(std::move(path), callbacks.behavior());           // throws before the hub is kept
   callbacks.add_commands();

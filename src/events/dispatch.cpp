@@ -32,7 +32,7 @@ json builtin_register(Event& event) {
 
 }  // namespace
 
-WebSocketBehavior Hub::Impl::behavior() {
+WebSocketBehavior events::HubImpl::behavior() {
   WebSocketBehavior behavior;
   behavior.settings = settings.websocket;
   behavior.settings.client_registry = true;  // sends by id, and ids in every envelope
@@ -53,7 +53,7 @@ WebSocketBehavior Hub::Impl::behavior() {
 
 // The client is a member while its hooks run (they may join it to rooms, send to it); a rejected
 // client leaves at once, and no disconnect hook hears of it.
-void Hub::Impl::on_open(WebSocket& ws) {
+void events::HubImpl::on_open(WebSocket& ws) {
   const std::string_view id = ws.client_id();
   members.add_client(id);
   acks.client_opened(id);
@@ -73,7 +73,7 @@ void Hub::Impl::on_open(WebSocket& ws) {
 }
 
 // False when a hook rejected the client (event.rejected) or threw.
-bool Hub::Impl::run_connect_hooks(ConnectEvent& event, json& welcome) {
+bool events::HubImpl::run_connect_hooks(ConnectEvent& event, json& welcome) {
   for (const ConnectHook& hook : connect_hooks) {
     json data;
     try {
@@ -89,7 +89,7 @@ bool Hub::Impl::run_connect_hooks(ConnectEvent& event, json& welcome) {
 }
 
 // The hooks see the client still in its rooms; it leaves them after.
-void Hub::Impl::on_close(WebSocket& ws, int code, std::string_view reason) {
+void events::HubImpl::on_close(WebSocket& ws, int code, std::string_view reason) {
   const std::string_view id = ws.client_id();
   if (!members.has_client(id)) return;  // rejected at connect
   DisconnectEvent event{ws, id, code, reason};
@@ -106,7 +106,7 @@ void Hub::Impl::on_close(WebSocket& ws, int code, std::string_view reason) {
 
 // ---- messages -----------------------------------------------------------------------------------
 
-void Hub::Impl::on_message(WebSocket& ws, std::string_view message, OpCode op) {
+void events::HubImpl::on_message(WebSocket& ws, std::string_view message, OpCode op) {
   if (op != OpCode::Text)
     return send_error(ws, hub_error::binary_unsupported, "the hub reads JSON text messages");
   const EnvelopeScan scan = events::scan_envelope(message);
@@ -125,20 +125,20 @@ void Hub::Impl::on_message(WebSocket& ws, std::string_view message, OpCode op) {
   dispatch(event);
 }
 
-void Hub::Impl::on_rate_limited(WebSocket& ws, std::string_view message, OpCode op) {
+void events::HubImpl::on_rate_limited(WebSocket& ws, std::string_view message, OpCode op) {
   const std::string_view id =
       op == OpCode::Text ? events::scan_envelope(message).reply_id() : std::string_view();
   send_error(ws, hub_error::rate_limited, "too many messages: this one was not handled", id);
 }
 
-const Handler* Hub::Impl::find_handler(std::string_view type) const {
+const Handler* events::HubImpl::find_handler(std::string_view type) const {
   static const Handler default_register = builtin_register;
   const auto found = handlers.find(type);
   if (found != handlers.end()) return &found->second;
   return type == "register" ? &default_register : nullptr;
 }
 
-void Hub::Impl::dispatch(events::HubEvent& event) {
+void events::HubImpl::dispatch(events::HubEvent& event) {
   WebSocket& ws = event.socket();
   const std::string_view type = event.type();
   if (type == "ack") return acks.client_answered(event);  // reserved: an answer to a send
@@ -166,15 +166,15 @@ void Hub::Impl::dispatch(events::HubEvent& event) {
   send_now(ws, "response", result, event.raw_id());
 }
 
-void Hub::Impl::send_now(WebSocket& ws, std::string_view type, const json& data,
-                         std::string_view raw_id) {
+void events::HubImpl::send_now(WebSocket& ws, std::string_view type, const json& data,
+                               std::string_view raw_id) {
   events::MessageBuffer buffer;
   events::append_envelope(buffer.text(), type, data, raw_id);
   ws.send(buffer.text());
 }
 
-void Hub::Impl::send_error(WebSocket& ws, std::string_view code, std::string_view message,
-                           std::string_view raw_id) {
+void events::HubImpl::send_error(WebSocket& ws, std::string_view code, std::string_view message,
+                                 std::string_view raw_id) {
   events::MessageBuffer buffer;
   events::append_error(buffer.text(), code, message, raw_id);
   ws.send(buffer.text());

@@ -13,13 +13,13 @@ std::string_view Event::client_id() const { return socket_.client_id(); }
 std::string_view Event::type() const { return type_; }
 
 void Event::send(std::string_view type, const json& data) {
-  Hub::Impl::send_now(socket_, type, data);
+  events::HubImpl::send_now(socket_, type, data);
 }
 
 bool Event::join(std::string_view room) { return hub_.join(client_id(), room); }
 
 json Event::join(std::string_view room, const json& since) {
-  Hub::Impl& hub = *hub_.impl_;
+  events::HubImpl& hub = *hub_.impl_;
   const HistoryRule* rule = hub.history.rule_for(room);
   if (hub.in_cluster_stream(rule))
     throw std::logic_error(
@@ -31,7 +31,7 @@ json Event::join(std::string_view room, const json& since) {
 }
 
 void Event::join(std::string_view room, const json& since, std::function<void(json)> done) {
-  Hub::Impl& hub = *hub_.impl_;
+  events::HubImpl& hub = *hub_.impl_;
   const HistoryRule* rule = hub.history.rule_for(room);
   if (!hub.in_cluster_stream(rule)) return done(join(room, since));
   hub.join_recovering_later(socket_, room, *rule, since, std::move(done));

@@ -25,8 +25,8 @@ events::Recovery recovery_of(const broker::StreamRead& read, const events::Strea
 
 }  // namespace
 
-void Hub::Impl::emit_to_stream(std::string_view room, std::string_view except,
-                               const HistoryRule& rule, std::string_view head) {
+void events::HubImpl::emit_to_stream(std::string_view room, std::string_view except,
+                                     const HistoryRule& rule, std::string_view head) {
   history.count_appended();
   cluster.broker.history_append({.topic = room_topic(room),
                                  .head = head,
@@ -37,9 +37,9 @@ void Hub::Impl::emit_to_stream(std::string_view room, std::string_view except,
 
 // `joined` runs on the client's loop after the missed messages were sent (null: the stream
 // could not be read).
-void Hub::Impl::join_stream(std::string_view id, std::string_view room, const HistoryRule& rule,
-                            const events::StreamPosition* since, bool subscribe,
-                            StreamJoined joined) {
+void events::HubImpl::join_stream(std::string_view id, std::string_view room,
+                                  const HistoryRule& rule, const events::StreamPosition* since,
+                                  bool subscribe, StreamJoined joined) {
   std::string topic = room_topic(room);
   const std::optional<events::StreamPosition> from = since ? std::optional(*since) : std::nullopt;
   cluster.broker.history_read(
@@ -65,8 +65,9 @@ void Hub::Impl::join_stream(std::string_view id, std::string_view room, const Hi
 }
 
 // A client already in the room is subscribed already: it only learns the position.
-void Hub::Impl::join_recovering_later(WebSocket& ws, std::string_view room, const HistoryRule& rule,
-                                      const json& since, std::function<void(json)> done) {
+void events::HubImpl::join_recovering_later(WebSocket& ws, std::string_view room,
+                                            const HistoryRule& rule, const json& since,
+                                            std::function<void(json)> done) {
   const std::optional<events::StreamPosition> from =
       since.is_null() ? std::nullopt : std::optional(read_position(since));
   const bool joined = members.join(ws.client_id(), room);

@@ -17,7 +17,7 @@
 namespace wisp {
 
 // {"offset": n, "epoch": "..."} as the client sent it.
-events::StreamPosition Hub::Impl::read_position(const json& since) {
+events::StreamPosition events::HubImpl::read_position(const json& since) {
   const auto offset = since.is_object() ? since.find("offset") : since.end();
   const auto epoch = since.is_object() ? since.find("epoch") : since.end();
   if (offset == since.end() || !offset->is_number_unsigned() || epoch == since.end() ||
@@ -30,8 +30,8 @@ events::StreamPosition Hub::Impl::read_position(const json& since) {
 
 // The envelope {"type","data"} gets ,"room":...,"offset":n,"epoch":"..." before its last brace;
 // the JSON is written outside the lock, the offset and epoch (hex) under it.
-bool Hub::Impl::emit_with_history(std::string_view room, std::string_view except,
-                                  std::string& envelope) {
+bool events::HubImpl::emit_with_history(std::string_view room, std::string_view except,
+                                        std::string& envelope) {
   const HistoryRule* rule = history.rule_for(room);
   if (!rule) return false;
   envelope.pop_back();
@@ -60,9 +60,9 @@ bool Hub::Impl::emit_with_history(std::string_view room, std::string_view except
 }
 
 // Null when the client is in the room already (or not here).
-std::optional<events::Recovery> Hub::Impl::join_at(std::string_view id, std::string_view room,
-                                                   const HistoryRule& rule,
-                                                   const events::StreamPosition* since) {
+std::optional<events::Recovery> events::HubImpl::join_at(std::string_view id, std::string_view room,
+                                                         const HistoryRule& rule,
+                                                         const events::StreamPosition* since) {
   if (!members.join(id, room)) return std::nullopt;
   events::presence_joined(*this, id, room);
   return history.recover(room, rule, since, [&] {
@@ -70,14 +70,15 @@ std::optional<events::Recovery> Hub::Impl::join_at(std::string_view id, std::str
   });
 }
 
-bool Hub::Impl::join_in_order(std::string_view id, std::string_view room, const HistoryRule& rule) {
+bool events::HubImpl::join_in_order(std::string_view id, std::string_view room,
+                                    const HistoryRule& rule) {
   if (!in_cluster_stream(&rule)) return join_at(id, room, rule, nullptr).has_value();
   if (!members.join(id, room)) return false;
   join_stream(id, room, rule, nullptr, true, {});
   return true;
 }
 
-bool Hub::Impl::leave_in_order(std::string_view id, std::string_view room) {
+bool events::HubImpl::leave_in_order(std::string_view id, std::string_view room) {
   if (!members.leave(id, room)) return false;
   cluster.post_to_client(id, [topic = room_topic(room)](WebSocket& ws) { ws.unsubscribe(topic); });
   events::presence_left(*this, id, room);
@@ -85,8 +86,8 @@ bool Hub::Impl::leave_in_order(std::string_view id, std::string_view room) {
 }
 
 // A client already in the room is subscribed already: it only learns the position.
-json Hub::Impl::join_recovering(WebSocket& ws, std::string_view room, const HistoryRule& rule,
-                                const json& since) {
+json events::HubImpl::join_recovering(WebSocket& ws, std::string_view room, const HistoryRule& rule,
+                                      const json& since) {
   const std::optional<events::StreamPosition> from =
       since.is_null() ? std::nullopt : std::optional(read_position(since));
   const auto recovery = join_at(ws.client_id(), room, rule, from ? &*from : nullptr);
@@ -98,7 +99,7 @@ json Hub::Impl::join_recovering(WebSocket& ws, std::string_view room, const Hist
   return join_fields(&*recovery, from.has_value());
 }
 
-json Hub::Impl::join_fields(const events::Recovery* recovery, bool asked) {
+json events::HubImpl::join_fields(const events::Recovery* recovery, bool asked) {
   json fields = json::object();
   if (recovery) fields = {{"offset", recovery->now.offset}, {"epoch", recovery->now.epoch}};
   if (!asked) return fields;

@@ -13,14 +13,14 @@ namespace {
 // The reserved "join" / "leave" with {"room": name}, when HubSettings::builtin_rooms is on. A
 // join of a room with history may say {"since": {"offset", "epoch"}} to recover what it missed;
 // its answer has the room's position (and whether it recovered).
-json room_answer(Hub::Impl& hub, const std::string& name, const json& position) {
+json room_answer(events::HubImpl& hub, const std::string& name, const json& position) {
   json answer = {{"room", name}, {"members", hub.members.size(name, {})}};
   answer.update(position);
   return answer;
 }
 
 // A room whose history is in Redis answers once Redis did (the missed messages first).
-json join_later(Hub::Impl& hub, Event& event, const std::string& name, const json& since) {
+json join_later(events::HubImpl& hub, Event& event, const std::string& name, const json& since) {
   auto reply = std::make_shared<Reply>(event.defer());
   try {
     event.join(name, since, [&hub, reply, name](json position) {
@@ -32,7 +32,7 @@ json join_later(Hub::Impl& hub, Event& event, const std::string& name, const jso
   return nullptr;
 }
 
-json builtin_room(Hub::Impl& hub, Event& event, bool join) {
+json builtin_room(events::HubImpl& hub, Event& event, bool join) {
   const json& data = event.data();
   const auto room = data.is_object() ? data.find("room") : data.end();
   if (!data.is_object() || room == data.end() || !room->is_string())
@@ -47,8 +47,8 @@ json builtin_room(Hub::Impl& hub, Event& event, bool join) {
 
 }  // namespace
 
-Hub::Impl::Impl(App& app, events::HubCluster cluster, const std::atomic<bool>& app_started,
-                std::string path, HubSettings settings)
+events::HubImpl::HubImpl(App& app, events::HubCluster cluster, const std::atomic<bool>& app_started,
+                         std::string path, HubSettings settings)
     : app(app),
       cluster(cluster),
       app_started(app_started),
@@ -61,24 +61,24 @@ Hub::Impl::Impl(App& app, events::HubCluster cluster, const std::atomic<bool>& a
   handlers.emplace("leave", [this](Event& event) { return builtin_room(*this, event, false); });
 }
 
-void Hub::Impl::check_not_running(std::string_view call) const {
+void events::HubImpl::check_not_running(std::string_view call) const {
   if (app_started)
     throw std::logic_error(
         std::string("wisp::Hub::").append(call).append(": call it before run()"));
 }
 
-void Hub::Impl::add_handler(std::string type, Handler handler) {
+void events::HubImpl::add_handler(std::string type, Handler handler) {
   check_not_running("on");
   if (handlers.contains(type))
     throw std::logic_error("wisp::Hub: type \"" + type + "\" already has a handler");
   handlers.emplace(std::move(type), std::move(handler));
 }
 
-std::string Hub::Impl::room_topic(std::string_view room) const {
+std::string events::HubImpl::room_topic(std::string_view room) const {
   return std::string(topic).append("#").append(room);
 }
 
-Hub::Hub(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) { impl_->self = this; }
+Hub::Hub(std::unique_ptr<events::HubImpl> impl) : impl_(std::move(impl)) { impl_->self = this; }
 
 Hub::~Hub() = default;
 
@@ -178,7 +178,7 @@ RoomHistory Room::history(std::size_t limit) const {
 }
 
 void Room::history(std::size_t limit, std::function<void(RoomHistory)> done) const {
-  const Hub::Impl& hub = *hub_->impl_;
+  const events::HubImpl& hub = *hub_->impl_;
   auto answer = broker::answer_to_caller(hub.cluster.return_path, std::move(done));
   const HistoryRule* rule = hub.history.rule_for(name_);
   if (!hub.in_cluster_stream(rule)) return answer(history(limit));
@@ -218,7 +218,7 @@ void Room::size(std::function<void(std::size_t)> done) const {
 
 // ---- clients ------------------------------------------------------------------------------------
 
-bool Hub::send(std::string_view client_id, std::string_view type, const json& data) {
+bool Hub::send_to(std::string_view client_id, std::string_view type, const json& data) {
   std::string message = events::envelope(type, data);
   if (impl_->send_here(client_id, message)) return true;
   impl_->forward(client_id, "send", [&] { return two_texts(client_id, message); });
@@ -248,10 +248,16 @@ std::size_t Hub::broadcast_to(const std::vector<std::string>& client_ids, std::s
   return here;
 }
 
-bool Hub::disconnect(std::string_view client_id, std::string_view reason) {
-  WebSocket::check_close(close_code::normal, reason);  // throws on this thread
-  if (impl_->disconnect_here(client_id, reason)) return true;
-  impl_->forward(client_id, "disconnect", [&] { return two_texts(client_id, reason); });
+bool Hub::disconnect(std::string_view client_id, int code, std::string_view reason) {
+  WebSocket::check_close(code, reason);  // throws on this thread
+  if (impl_->disconnect_here(client_id, code, reason)) return true;
+  impl_->forward(client_id, "disconnect", [&] {
+    return PayloadWriter()
+        .text(client_id)
+        .number(static_cast<std::uint64_t>(code))
+        .text(reason)
+        .take();
+  });
   return false;
 }
 
@@ -282,7 +288,7 @@ std::optional<ClientInfo> Hub::client(std::string_view client_id) const {
 }
 
 std::vector<ClientInfo> Hub::clients(const std::function<bool(const ClientInfo&)>& filter) const {
-  return impl_->app.find_clients([&](const ClientInfo& info) {
+  return impl_->app.clients([&](const ClientInfo& info) {
     return info.route == impl_->path && impl_->members.has_client(info.id) && filter(info);
   });
 }

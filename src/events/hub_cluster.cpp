@@ -23,13 +23,13 @@ std::string number(std::uint64_t value) { return PayloadWriter().number(value).t
 
 }  // namespace
 
-std::string Hub::Impl::kind(std::string_view what) const {
+std::string events::HubImpl::kind(std::string_view what) const {
   return std::string(topic).append(".").append(what);
 }
 
 // The table answers at once; the topic subscription follows on the client's loop, before
 // anything posted there after this call (a room emit from this thread included).
-bool Hub::Impl::join_here(std::string_view id, std::string_view room) {
+bool events::HubImpl::join_here(std::string_view id, std::string_view room) {
   if (const HistoryRule* rule = history.rule_for(room)) return join_in_order(id, room, *rule);
   if (!members.join(id, room)) return false;
   app.with_client(id, [topic = room_topic(room)](WebSocket& ws) { ws.subscribe(topic); });
@@ -37,7 +37,7 @@ bool Hub::Impl::join_here(std::string_view id, std::string_view room) {
   return true;
 }
 
-bool Hub::Impl::leave_here(std::string_view id, std::string_view room) {
+bool events::HubImpl::leave_here(std::string_view id, std::string_view room) {
   if (history.rule_for(room)) return leave_in_order(id, room);
   if (!members.leave(id, room)) return false;
   app.with_client(id, [topic = room_topic(room)](WebSocket& ws) { ws.unsubscribe(topic); });
@@ -45,38 +45,38 @@ bool Hub::Impl::leave_here(std::string_view id, std::string_view room) {
   return true;
 }
 
-bool Hub::Impl::send_here(std::string_view id, std::string message) {
+bool events::HubImpl::send_here(std::string_view id, std::string message) {
   if (!members.has_client(id)) return false;
   return app.with_client(id, [message = std::move(message)](WebSocket& ws) { ws.send(message); });
 }
 
-bool Hub::Impl::disconnect_here(std::string_view id, std::string_view reason) {
+bool events::HubImpl::disconnect_here(std::string_view id, int code, std::string_view reason) {
   if (!members.has_client(id)) return false;
   return app.with_client(id, [notice = events::envelope("disconnect_notice", {{"reason", reason}}),
-                              reason = std::string(reason)](WebSocket& ws) {
+                              code, reason = std::string(reason)](WebSocket& ws) {
     ws.send(notice);
-    ws.close(close_code::normal, reason);
+    ws.close(code, reason);
   });
 }
 
-std::size_t Hub::Impl::broadcast_to_here(const std::vector<std::string>& ids,
-                                         std::string_view message,
-                                         std::vector<std::string>* not_here) {
+std::size_t events::HubImpl::broadcast_to_here(const std::vector<std::string>& ids,
+                                               std::string_view message,
+                                               std::vector<std::string>* not_here) {
   return app.broadcast_to(members.known(ids, not_here), message, OpCode::Text);
 }
 
-void Hub::Impl::forward(std::string_view id, std::string_view what,
-                        const std::function<std::string()>& payload) {
+void events::HubImpl::forward(std::string_view id, std::string_view what,
+                              const std::function<std::string()>& payload) {
   if (cluster.broker.alone() || members.has_client(id)) return;
   cluster.broker.to_client(id, kind(what), payload(), nullptr);
 }
 
-void Hub::Impl::to_all(std::string_view what, std::string_view payload) {
+void events::HubImpl::to_all(std::string_view what, std::string_view payload) {
   cluster.broker.to_all(kind(what), payload);
 }
 
-void Hub::Impl::gather(std::string_view what, std::string_view payload,
-                       std::function<void(std::vector<std::string>)> merge) const {
+void events::HubImpl::gather(std::string_view what, std::string_view payload,
+                             std::function<void(std::vector<std::string>)> merge) const {
   cluster.broker.gather(kind(what), payload, cluster.gather_timeout,
                         [merge = broker::answer_to_caller(cluster.return_path, std::move(merge))](
                             std::vector<std::string> answers, bool) { merge(std::move(answers)); });
@@ -98,17 +98,23 @@ broker::CommandTable::Command two_texts(Run run) {
 
 }  // namespace
 
-void Hub::Impl::add_commands() {
+void events::HubImpl::add_commands() {
   broker::CommandTable& table = cluster.commands;
   table.add_command(kind("join"), two_texts([this](auto id, auto room) { join_here(id, room); }));
   table.add_command(kind("leave"), two_texts([this](auto id, auto room) { leave_here(id, room); }));
   table.add_command(kind("send"), two_texts([this](auto id, auto message) {
                       send_here(id, std::string(message));
                     }));
-  table.add_command(kind("disconnect"), two_texts([this](auto id, auto reason) {
-                      WebSocket::check_close(close_code::normal, reason);  // throws: malformed
-                      disconnect_here(id, reason);
-                    }));
+  table.add_command(kind("disconnect"), [this](std::string_view payload) {
+    PayloadReader in(payload);
+    const std::string_view id = in.text();
+    const std::uint64_t code = in.number();
+    const std::string_view reason = in.text();
+    if (!in.done() || code > 4999) return false;
+    WebSocket::check_close(static_cast<int>(code), reason);  // throws: counted as malformed
+    disconnect_here(id, static_cast<int>(code), reason);
+    return true;
+  });
   table.add_command(kind("broadcast_to"), [this](std::string_view payload) {
     PayloadReader in(payload);
     const std::string_view message = in.text();

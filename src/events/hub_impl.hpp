@@ -23,9 +23,9 @@ namespace events {
 class HubEvent;
 }
 
-struct Hub::Impl {
-  Impl(App& app, events::HubCluster cluster, const std::atomic<bool>& app_started, std::string path,
-       HubSettings settings);
+struct events::HubImpl {
+  HubImpl(App& app, events::HubCluster cluster, const std::atomic<bool>& app_started,
+          std::string path, HubSettings settings);
 
   App& app;
   const events::HubCluster cluster;
@@ -57,7 +57,7 @@ struct Hub::Impl {
   bool join_here(std::string_view id, std::string_view room);
   bool leave_here(std::string_view id, std::string_view room);
   bool send_here(std::string_view id, std::string message);
-  bool disconnect_here(std::string_view id, std::string_view reason);
+  bool disconnect_here(std::string_view id, int code, std::string_view reason);
   std::size_t broadcast_to_here(const std::vector<std::string>& ids, std::string_view message,
                                 std::vector<std::string>* not_here = nullptr);
   // The command `what` (a kind of this hub's) for the node holding a client not here; the

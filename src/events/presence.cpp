@@ -37,8 +37,8 @@ bool add_answer(std::string_view answer, std::vector<Presence>& all) {
   return in.done();
 }
 
-void announce(Hub::Impl& hub, std::string_view room, std::string_view except, std::string_view type,
-              const json& data) {
+void announce(events::HubImpl& hub, std::string_view room, std::string_view except,
+              std::string_view type, const json& data) {
   MessageBuffer buffer;
   append_envelope(buffer.text(), type, data);
   hub.cluster.broker.publish(
@@ -63,7 +63,7 @@ std::vector<Presence> stored_presence(const std::vector<broker::PresenceStore::E
 
 // A node found dead (by this node's broker) left its clients' entries behind: the members on
 // every node learn that they left.
-void on_node_lost(Hub::Impl& hub, std::string_view key, std::string_view id) {
+void on_node_lost(events::HubImpl& hub, std::string_view key, std::string_view id) {
   const std::string rooms_prefix = hub.room_topic("");
   if (!hub.settings.presence_events || !key.starts_with(rooms_prefix)) return;
   const std::string_view room = key.substr(rooms_prefix.size());
@@ -73,7 +73,7 @@ void on_node_lost(Hub::Impl& hub, std::string_view key, std::string_view id) {
 
 }  // namespace
 
-std::vector<Presence> presence_here(Hub::Impl& hub, std::string_view room,
+std::vector<Presence> presence_here(events::HubImpl& hub, std::string_view room,
                                     std::string_view except) {
   std::vector<Presence> entries;
   for (std::string& id : hub.members.members(room, except)) {
@@ -83,7 +83,7 @@ std::vector<Presence> presence_here(Hub::Impl& hub, std::string_view room,
   return entries;
 }
 
-void presence_everywhere(Hub::Impl& hub, std::string_view room, std::string_view except,
+void presence_everywhere(events::HubImpl& hub, std::string_view room, std::string_view except,
                          std::function<void(std::vector<Presence>)> done) {
   auto back = broker::answer_to_caller(hub.cluster.return_path, std::move(done));
   if (broker::PresenceStore* store = hub.cluster.broker.presence()) {
@@ -97,7 +97,7 @@ void presence_everywhere(Hub::Impl& hub, std::string_view room, std::string_view
   gather_presence(hub, room, except, std::move(back));
 }
 
-void gather_presence(Hub::Impl& hub, std::string_view room, std::string_view except,
+void gather_presence(events::HubImpl& hub, std::string_view room, std::string_view except,
                      std::function<void(std::vector<Presence>)> done) {
   const std::string payload = PayloadWriter().text(room).text(except).take();
   hub.gather("presence", payload,
@@ -109,7 +109,7 @@ void gather_presence(Hub::Impl& hub, std::string_view room, std::string_view exc
              });
 }
 
-void presence_count(Hub::Impl& hub, const Room& room, std::string_view except,
+void presence_count(events::HubImpl& hub, const Room& room, std::string_view except,
                     std::function<void(std::size_t)> done) {
   broker::PresenceStore* store = hub.cluster.broker.presence();
   if (!store) return room.size(std::move(done));
@@ -120,11 +120,11 @@ void presence_count(Hub::Impl& hub, const Room& room, std::string_view except,
   });
 }
 
-bool tracks_presence(const Hub::Impl& hub) {
+bool tracks_presence(const events::HubImpl& hub) {
   return hub.settings.presence_events || hub.cluster.broker.presence() != nullptr;
 }
 
-void presence_joined(Hub::Impl& hub, std::string_view id, std::string_view room) {
+void presence_joined(events::HubImpl& hub, std::string_view id, std::string_view room) {
   if (!tracks_presence(hub)) return;
   const json info = info_of(hub.app, id);
   if (broker::PresenceStore* store = hub.cluster.broker.presence())
@@ -133,20 +133,20 @@ void presence_joined(Hub::Impl& hub, std::string_view id, std::string_view room)
     announce(hub, room, id, "presence_join", {{"room", room}, {"client_id", id}, {"info", info}});
 }
 
-void presence_left(Hub::Impl& hub, std::string_view id, std::string_view room) {
+void presence_left(events::HubImpl& hub, std::string_view id, std::string_view room) {
   if (broker::PresenceStore* store = hub.cluster.broker.presence())
     store->remove(hub.room_topic(room), id);
   if (hub.settings.presence_events)
     announce(hub, room, id, "presence_leave", {{"room", room}, {"client_id", id}});
 }
 
-void remove_member(Hub::Impl& hub, std::string_view id) {
+void remove_member(events::HubImpl& hub, std::string_view id) {
   const auto rooms = tracks_presence(hub) ? hub.members.rooms_of(id) : std::vector<std::string>();
   hub.members.remove_client(id);
   for (const std::string& room : rooms) presence_left(hub, id, room);
 }
 
-void add_presence_question(Hub::Impl& hub) {
+void add_presence_question(events::HubImpl& hub) {
   if (broker::PresenceStore* store = hub.cluster.broker.presence())
     store->on_lost(
         [&hub](std::string_view key, std::string_view id) { on_node_lost(hub, key, id); });

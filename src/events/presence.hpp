@@ -19,28 +19,29 @@
 namespace wisp::events {
 
 // This node's members of `room` (but `except`), with their info.
-std::vector<Presence> presence_here(Hub::Impl& hub, std::string_view room, std::string_view except);
+std::vector<Presence> presence_here(events::HubImpl& hub, std::string_view room,
+                                    std::string_view except);
 // Every node's, to `done` on the calling loop thread: read from the broker's presence store
 // (one round trip to Redis) when it keeps one and can answer, gathered from the nodes otherwise.
-void presence_everywhere(Hub::Impl& hub, std::string_view room, std::string_view except,
+void presence_everywhere(events::HubImpl& hub, std::string_view room, std::string_view except,
                          std::function<void(std::vector<Presence>)> done);
-void gather_presence(Hub::Impl& hub, std::string_view room, std::string_view except,
+void gather_presence(events::HubImpl& hub, std::string_view room, std::string_view except,
                      std::function<void(std::vector<Presence>)> done);
 // Their number, the same way (HLEN), or Room::size's gather.
-void presence_count(Hub::Impl& hub, const Room& room, std::string_view except,
+void presence_count(events::HubImpl& hub, const Room& room, std::string_view except,
                     std::function<void(std::size_t)> done);
 
 // Whether joins and leaves matter beyond the membership (events, or the broker's store).
-bool tracks_presence(const Hub::Impl& hub);
+bool tracks_presence(const events::HubImpl& hub);
 // A member of this node joined / left a room: the broker's store is told, and, when
 // HubSettings::presence_events is on, the room's other members.
-void presence_joined(Hub::Impl& hub, std::string_view id, std::string_view room);
-void presence_left(Hub::Impl& hub, std::string_view id, std::string_view room);
+void presence_joined(events::HubImpl& hub, std::string_view id, std::string_view room);
+void presence_left(events::HubImpl& hub, std::string_view id, std::string_view room);
 // A client leaves the hub (it closed, or a connect hook refused it): it leaves its rooms.
-void remove_member(Hub::Impl& hub, std::string_view id);
+void remove_member(events::HubImpl& hub, std::string_view id);
 
 // The question the nodes answer for gather_presence, and the presence_leave (reason "node lost")
 // for the entries of a node the broker found dead.
-void add_presence_question(Hub::Impl& hub);
+void add_presence_question(events::HubImpl& hub);
 
 }  // namespace wisp::events

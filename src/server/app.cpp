@@ -314,24 +314,23 @@ TimerHandle App::after(std::chrono::milliseconds delay, std::function<void()> ta
   return TimerHandle(scheduled);
 }
 
-void* App::calling_loop() const {
+server::LoopServer& App::calling_loop() const {
   if (!net::EventLoop::current()) {
     throw std::logic_error("wisp::App::offload: call it on a loop thread");
   }
-  return &server::LoopServer::current();
+  return server::LoopServer::current();
 }
 
-void App::submit_work(detail::Job job) { impl_->state.workers->submit(std::move(job)); }
+void App::submit_work(Job job) { impl_->state.workers->submit(std::move(job)); }
 
-void App::post_back(void* loop, detail::Job job) {
-  impl_->state.post(*static_cast<server::LoopServer*>(loop),
-                    [job = std::make_shared<detail::Job>(std::move(job))] {
-                      try {
-                        (*job)();
-                      } catch (const std::exception& error) {
-                        logs::exception("offload's then", error.what());
-                      }
-                    });
+void App::post_back(server::LoopServer* loop, Job job) {
+  impl_->state.post(*loop, [job = std::make_shared<Job>(std::move(job))] {
+    try {
+      (*job)();
+    } catch (const std::exception& error) {
+      logs::exception("offload's then", error.what());
+    }
+  });
 }
 
 }  // namespace wisp

@@ -190,10 +190,9 @@ void App::client(std::string_view client_id,
       });
 }
 
-std::vector<ClientInfo> App::find_clients(
-    const std::function<bool(const ClientInfo&)>& predicate) const {
+std::vector<ClientInfo> App::clients(const std::function<bool(const ClientInfo&)>& filter) const {
   std::vector<ClientInfo> found = impl_->state.registry.all();
-  std::erase_if(found, [&](const ClientInfo& info) { return !predicate(info); });
+  std::erase_if(found, [&](const ClientInfo& info) { return !filter(info); });
   return found;
 }
 

@@ -10,6 +10,7 @@
 #include "protocol/handshake.hpp"
 #include "server/event_log.hpp"
 #include "server/http_exchange.hpp"
+#include "server/http_types.hpp"
 #include "server/loop_server.hpp"
 
 namespace wisp::server {
@@ -268,7 +269,8 @@ bool Connection::register_client(const Route& route, const protocol::HttpRequest
           .count());
   const auto& custom = server().options().client_id;
   if (custom) {
-    record->id = custom(Request(request, http_->params, {}, fd()));  // the route's params too
+    // The route's params too.
+    record->id = custom(wisp::detail::RequestAccess::make(request, http_->params, {}, fd()));
   }
   if (!record->id.empty()) {
     if (!server().app().registry.add(*record)) return false;

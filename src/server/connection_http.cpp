@@ -128,7 +128,7 @@ void Connection::serve(std::string_view body) {
   const protocol::HttpRequest& head = http.parser.request();
   http.keep_alive = keeps_alive(head);
   http.head_method = head.method == "HEAD";
-  Request request(head, http.params, body, fd());
+  Request request = wisp::detail::RequestAccess::make(head, http.params, body, fd());
   Response response;
   response.connection_ = this;
   try {

@@ -19,7 +19,7 @@
 #include <string>
 #include <string_view>
 
-#include "wisp/client.hpp"
+#include "wisp/client_info.hpp"
 
 namespace wisp::server {
 

@@ -262,12 +262,12 @@ bool RouteParams::decode() {
 
 bool percent_decode(std::string_view in, std::string& out) { return decode_into(in, out, false); }
 
-std::vector<QueryParam> parse_query(std::string_view query) {
-  std::vector<QueryParam> params;
+std::vector<std::pair<std::string, std::string>> parse_query(std::string_view query) {
+  std::vector<std::pair<std::string, std::string>> params;
   for_each_pair(query, [&](std::string_view name, std::string_view value) {
-    QueryParam& p = params.emplace_back();
-    decode_into(name, p.name, true);
-    decode_into(value, p.value, true);
+    auto& [decoded_name, decoded_value] = params.emplace_back();
+    decode_into(name, decoded_name, true);
+    decode_into(value, decoded_value, true);
     return true;
   });
   return params;

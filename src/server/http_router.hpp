@@ -138,15 +138,11 @@ class HttpRouter {
 // not followed by two hex digits.
 bool percent_decode(std::string_view in, std::string& out);
 
-struct QueryParam {
-  std::string name;
-  std::string value;
-};
-
-// Splits a query ("a=1&b=%20x&c") into decoded pairs ({a,1}, {b," x"}, {c,""}), in order, as
-// HTML forms encode them (application/x-www-form-urlencoded): '+' is a space, empty pieces are
-// skipped, and a '%' without two hex digits is kept as sent, as browsers do.
-std::vector<QueryParam> parse_query(std::string_view query);
+// Splits a query ("a=1&b=%20x&c") into decoded (name, value) pairs ({a,1}, {b," x"}, {c,""}), in
+// order, as HTML forms encode them (application/x-www-form-urlencoded): '+' is a space, empty
+// pieces are skipped, and a '%' without two hex digits is kept as sent, as browsers do. The
+// query_params() of Request, Upgrade, WebSocket and Session.
+std::vector<std::pair<std::string, std::string>> parse_query(std::string_view query);
 
 // The decoded value of the first parameter named `name` (compared decoded), or nullopt.
 std::optional<std::string> query_value(std::string_view query, std::string_view name);

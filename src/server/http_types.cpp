@@ -31,8 +31,12 @@ std::string_view Request::query() const { return head_->query; }
 std::string_view Request::header(std::string_view name) const { return head_->header(name); }
 std::string_view Request::param(std::string_view name) const { return params_->get(name); }
 
-std::optional<std::string> Request::query_param(std::string_view name) const {
+std::optional<std::string> Request::query(std::string_view name) const {
   return server::query_value(head_->query, name);
+}
+
+std::vector<std::pair<std::string, std::string>> Request::query_params() const {
+  return server::parse_query(head_->query);
 }
 
 std::string Request::remote_address() const { return net::peer_address(socket_); }

@@ -2,9 +2,22 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "protocol/http_response.hpp"
 #include "wisp/http.hpp"
+
+namespace wisp::detail {
+
+// Request's constructor is the server's alone (not in the public API).
+struct RequestAccess {
+  static Request make(const protocol::HttpRequest& head, const server::RouteParams& params,
+                      std::string_view body, int socket = -1) {
+    return Request(head, params, body, socket);
+  }
+};
+
+}  // namespace wisp::detail
 
 namespace wisp::server {
 

@@ -14,7 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "wisp/client.hpp"
+#include "wisp/client_info.hpp"
 
 namespace wisp::server {
 

@@ -67,6 +67,10 @@ std::optional<std::string> Upgrade::query(std::string_view name) const {
   return server::query_value(query(), name);
 }
 
+std::vector<std::pair<std::string, std::string>> Upgrade::query_params() const {
+  return server::parse_query(query());
+}
+
 std::string_view Upgrade::header(std::string_view name) const {
   return UpgradeFlow::of(*this).request.header(name);
 }

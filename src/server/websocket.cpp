@@ -88,6 +88,10 @@ std::optional<std::string> WebSocket::query(std::string_view name) const {
   return server::query_value(query(), name);
 }
 
+std::vector<std::pair<std::string, std::string>> WebSocket::query_params() const {
+  return server::parse_query(query());
+}
+
 std::string_view WebSocket::header(std::string_view name) const {
   return kept(*this, server::KeptRequest::Kind::Header, name);
 }

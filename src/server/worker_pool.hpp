@@ -7,7 +7,7 @@
 #include <thread>
 #include <vector>
 
-#include "wisp/job.hpp"
+#include "server/job.hpp"
 
 namespace wisp::server {
 

@@ -23,8 +23,8 @@ void answer_error(const SocketIoServer& server, Response& res, EioError error, i
 
 // The checks both methods share; false once answered with an error.
 bool check(SocketIoServer& server, Request& req, Response& res) {
-  const auto error = check_request(req.query_param("EIO"), req.query_param("transport"), "polling",
-                                   server.settings.polling);
+  const auto error =
+      check_request(req.query("EIO"), req.query("transport"), "polling", server.settings.polling);
   if (!error) return true;
   ++server.stats.refused;
   answer_error(server, res, *error);
@@ -47,7 +47,7 @@ void handshake(SocketIoServer& server, Request& req, Response& res) {
 
 // The session a request names, or nullptr once answered with an error.
 Session* session_of(SocketIoServer& server, Request& req, Response& res) {
-  Session* session = server.find(req.query_param("sid").value_or(""));
+  Session* session = server.find(req.query("sid").value_or(""));
   if (!session) {
     answer_error(server, res, EioError::UnknownSid);
   } else if (session->transport != Transport::Polling) {
@@ -60,7 +60,7 @@ Session* session_of(SocketIoServer& server, Request& req, Response& res) {
 void poll(SocketIoServer& server, Request& req, Response& res) {
   SocketIoServer::Guard guard(server);
   if (!check(server, req, res)) return;
-  if (!req.query_param("sid")) return handshake(server, req, res);
+  if (!req.query("sid")) return handshake(server, req, res);
   Session* session = session_of(server, req, res);
   if (!session) return;
   if (session->poll) {  // two GETs at once: engine.io closes the session ("overlap from client")
@@ -76,7 +76,7 @@ void poll(SocketIoServer& server, Request& req, Response& res) {
 void post(SocketIoServer& server, Request& req, Response& res) {
   SocketIoServer::Guard guard(server);
   if (!check(server, req, res)) return;
-  if (!req.query_param("sid")) return answer_error(server, res, EioError::BadHandshakeMethod);
+  if (!req.query("sid")) return answer_error(server, res, EioError::BadHandshakeMethod);
   Session* session = session_of(server, req, res);
   if (!session) return;
   if (req.body().size() > server.settings.max_payload) {

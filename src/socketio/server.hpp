@@ -16,11 +16,11 @@
 #include <unordered_map>
 #include <vector>
 
+#include "server/job.hpp"
 #include "socketio/engineio_packet.hpp"
 #include "socketio/socketio_packet.hpp"
 #include "wisp/app.hpp"
 #include "wisp/http.hpp"
-#include "wisp/job.hpp"
 #include "wisp/socketio.hpp"
 
 namespace wisp::detail {

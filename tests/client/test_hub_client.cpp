@@ -168,10 +168,10 @@ TEST(HubClient, HandlersGetEventsAndTheirReturnAnswersTheServersAck) {
   HubServer server([&](Hub& hub) {
     hub.on("ready", [&](Event& ev) -> json {
       const std::string id(ev.client_id());
-      hub.send(id, "double", 21, [&](Ack a) { acks.put(std::move(a)); });
-      hub.send(id, "later", "x", [&](Ack a) { acks.put(std::move(a)); });
-      hub.send(id, "nobody_handles_this", 0, [&](Ack a) { acks.put(std::move(a)); });
-      hub.send(id, "news", "hello");
+      hub.send_to(id, "double", 21, [&](Ack a) { acks.put(std::move(a)); });
+      hub.send_to(id, "later", "x", [&](Ack a) { acks.put(std::move(a)); });
+      hub.send_to(id, "nobody_handles_this", 0, [&](Ack a) { acks.put(std::move(a)); });
+      hub.send_to(id, "news", "hello");
       return "ok";
     });
   });
@@ -295,7 +295,7 @@ TEST(HubClient, AFinalCloseCodeEndsItAndWhatWaitsFailsClosed) {
   client.connect(server.url());
   const std::string id = welcomed.take();
   EXPECT_EQ(client.client_id(), id);
-  ASSERT_TRUE(server.hub().disconnect(id, "bye"));  // 1000: final
+  ASSERT_TRUE(server.hub().disconnect(id, close_code::normal, "bye"));  // 1000: final
   const HubStateChange closed = states.until(HubClientState::closed);
   EXPECT_EQ(closed.code, close_code::normal);
   EXPECT_EQ(closed.reason, "bye");

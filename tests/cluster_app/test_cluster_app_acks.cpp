@@ -28,7 +28,7 @@ TEST(ClusterAppAcks, AnAnswerOnAnotherNodeReachesTheAskingNode) {
   HubClient client(cluster[1].port());
   ASSERT_TRUE(cluster.counts(1));
   Awaited<Ack> caught;
-  EXPECT_FALSE(cluster[0].hub().send(client.id(), "question", "where?", catcher(caught)));
+  EXPECT_FALSE(cluster[0].hub().send_to(client.id(), "question", "where?", catcher(caught)));
   const json message = client.next();
   EXPECT_EQ(message["data"], "where?");
   ASSERT_TRUE(message["ack"].is_string()) << message;  // names the asking node
@@ -47,7 +47,7 @@ TEST(ClusterAppAcks, ALateAnswerFromAnotherNodeIsCountedByTheAsker) {
   HubClient client(cluster[1].port());
   ASSERT_TRUE(cluster.counts(1));
   Awaited<Ack> caught;
-  cluster[0].hub().send(client.id(), "question", nullptr, catcher(caught), 100ms);
+  cluster[0].hub().send_to(client.id(), "question", nullptr, catcher(caught), 100ms);
   const json message = client.next();
   EXPECT_EQ(caught.get().error, ack_error::timeout);
   answer(client, message, "late");
@@ -61,7 +61,7 @@ TEST(ClusterAppAcks, TheClientLeavingOnItsNodeCompletesTheAskersWait) {
   auto client = std::make_unique<HubClient>(cluster[1].port());
   ASSERT_TRUE(cluster.counts(1));
   Awaited<Ack> caught;
-  cluster[0].hub().send(client->id(), "question", nullptr, catcher(caught));
+  cluster[0].hub().send_to(client->id(), "question", nullptr, catcher(caught));
   EXPECT_EQ(client->next()["type"], "question");
   client.reset();
   EXPECT_EQ(caught.get().error, ack_error::disconnected);
@@ -92,7 +92,7 @@ TEST(ClusterAppAcks, TheClientsNodeStoppingEndsTheWaitWithinItsTimeout) {
   HubClient client(cluster[1].port());
   ASSERT_TRUE(cluster.counts(1));
   Awaited<Ack> caught;
-  cluster[0].hub().send(client.id(), "question", nullptr, catcher(caught), 1s);
+  cluster[0].hub().send_to(client.id(), "question", nullptr, catcher(caught), 1s);
   EXPECT_EQ(client.next()["type"], "question");
   auto stopped = std::async(std::launch::async, [&] { cluster[1].stop(); });
   auto close = client.raw().read_until_close_frame();  // closed with 1001: it answers
@@ -112,7 +112,7 @@ TEST(ClusterAppAcks, TheClientsNodeKilledEndsTheWaitByItsTimeout) {
   HubClient client(child.port());
   ASSERT_TRUE(cluster.counts(1));
   Awaited<Ack> caught;
-  cluster[0].hub().send(client.id(), "question", nullptr, catcher(caught), 500ms);
+  cluster[0].hub().send_to(client.id(), "question", nullptr, catcher(caught), 500ms);
   EXPECT_EQ(client.next()["type"], "question");
   child.kill();
   EXPECT_EQ(caught.get().error, ack_error::timeout);

@@ -121,10 +121,10 @@ TEST(ClusterApp, HubRoomsAndCallsByIdAcrossNodes) {
   EXPECT_EQ(h0.next()["type"], "news");
   room.except(h0.id()).emit("not for h0", {});
   EXPECT_EQ(h1.next()["type"], "not for h0");
-  hub.send(h0.id(), "next", {});
+  hub.send_to(h0.id(), "next", {});
   EXPECT_EQ(h0.next()["type"], "next");  // not "not for h0"
 
-  EXPECT_FALSE(hub.send(h1.id(), "direct", {{"x", 2}}));
+  EXPECT_FALSE(hub.send_to(h1.id(), "direct", {{"x", 2}}));
   got = h1.next();
   EXPECT_EQ(got["type"], "direct");
   EXPECT_EQ(got["data"]["x"], 2);
@@ -141,9 +141,10 @@ TEST(ClusterApp, HubRoomsAndCallsByIdAcrossNodes) {
   EXPECT_TRUE(
       eventually([&] { return answer<std::size_t>([&](auto done) { room.size(done); }) == 1u; }));
 
-  EXPECT_FALSE(hub.disconnect(h1.id(), "bye"));
+  EXPECT_FALSE(hub.disconnect(h1.id(), 4002, "bye"));  // the code crosses to h1's node
   auto close = h1.raw().read_until_close_frame();
   ASSERT_TRUE(close);
+  EXPECT_EQ(close->close_code(), 4002);
   EXPECT_EQ(close->close_reason(), "bye");
   EXPECT_TRUE(eventually(
       [&] { return answer<std::size_t>([&](auto done) { hub.client_count(done); }) == 1u; }));

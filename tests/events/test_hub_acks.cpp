@@ -40,7 +40,7 @@ TEST(HubAcks, TheClientsAnswerReachesTheCallbackOnce) {
   HubServer server([](App&, Hub&) {});
   HubClient client(server.port());
   AckCatcher caught;
-  EXPECT_TRUE(server.hub().send(client.id(), "question", {{"q", 1}}, caught.handler()));
+  EXPECT_TRUE(server.hub().send_to(client.id(), "question", {{"q", 1}}, caught.handler()));
   const json message = client.next();
   EXPECT_EQ(message["type"], "question");
   EXPECT_EQ(message["data"], json({{"q", 1}}));
@@ -71,7 +71,7 @@ TEST(HubAcks, AnErrorAnswerKeepsTheClientsCode) {
   HubServer server([](App&, Hub&) {});
   HubClient client(server.port());
   AckCatcher caught;
-  server.hub().send(client.id(), "question", nullptr, caught.handler());
+  server.hub().send_to(client.id(), "question", nullptr, caught.handler());
   const json message = client.next();
   client.send_text(json{
       {"type", "ack"}, {"id", message["ack"]}, {"error", {{"code", "nope"}, {"message", "cannot"}}}}
@@ -85,7 +85,7 @@ TEST(HubAcks, NoAnswerTimesOutAndALateAnswerIsCountedNotPassedOn) {
   HubServer server([](App&, Hub&) {});
   HubClient client(server.port());
   AckCatcher caught;
-  server.hub().send(client.id(), "question", nullptr, caught.handler(), 50ms);
+  server.hub().send_to(client.id(), "question", nullptr, caught.handler(), 50ms);
   const json message = client.next();
   const Ack ack = caught.ack.get();
   EXPECT_EQ(ack.error, ack_error::timeout);
@@ -110,7 +110,7 @@ TEST(HubAcks, AClientLeavingCompletesWhatItOwedAsDisconnected) {
   HubServer server([](App&, Hub&) {});
   auto client = server.connect();
   AckCatcher caught;
-  server.hub().send(client->id(), "question", nullptr, caught.handler());
+  server.hub().send_to(client->id(), "question", nullptr, caught.handler());
   EXPECT_EQ(client->next()["type"], "question");
   client.reset();  // the connection drops without a close
   const Ack ack = caught.ack.get();
@@ -122,7 +122,7 @@ TEST(HubAcks, AClientLeavingCompletesWhatItOwedAsDisconnected) {
 TEST(HubAcks, AClientConnectedNowhereIsDisconnectedAtOnce) {
   HubServer server([](App&, Hub&) {});
   AckCatcher caught;
-  EXPECT_FALSE(server.hub().send("nobody", "question", nullptr, caught.handler()));
+  EXPECT_FALSE(server.hub().send_to("nobody", "question", nullptr, caught.handler()));
   EXPECT_EQ(caught.ack.get().error, ack_error::disconnected);
 }
 
@@ -132,14 +132,14 @@ TEST(HubAcks, PastMaxPendingAcksASendIsRefusedUntilTheOwedOnesExpire) {
   HubServer server([](App&, Hub&) {}, settings);
   HubClient client(server.port());
   AckCatcher first, second, third, fourth;
-  server.hub().send(client.id(), "q", 1, first.handler(), 100ms);
-  server.hub().send(client.id(), "q", 2, second.handler(), 100ms);
-  server.hub().send(client.id(), "q", 3, third.handler());
+  server.hub().send_to(client.id(), "q", 1, first.handler(), 100ms);
+  server.hub().send_to(client.id(), "q", 2, second.handler(), 100ms);
+  server.hub().send_to(client.id(), "q", 3, third.handler());
   EXPECT_EQ(third.ack.get().error, ack_error::ack_limit);
   EXPECT_EQ(server.hub().ack_stats().refused, 1u);
   EXPECT_EQ(first.ack.get().error, ack_error::timeout);  // their slots are free once expired
   EXPECT_EQ(second.ack.get().error, ack_error::timeout);
-  server.hub().send(client.id(), "q", 4, fourth.handler());
+  server.hub().send_to(client.id(), "q", 4, fourth.handler());
   for (int sent = 1; sent <= 2; ++sent) EXPECT_EQ(client.next()["data"], sent);  // not 3
   const json message = client.next();
   EXPECT_EQ(message["data"], 4);
@@ -215,8 +215,8 @@ TEST(HubAcks, AnEmptyRoomAnswersAtOnceComplete) {
 
 Task<> ask(Hub& hub, std::string id, Awaited<Ack>& answered, Awaited<RoomAcks>& room,
            Awaited<Ack>& nobody) {
-  nobody.set(co_await hub.send_with_ack("nobody", "q", nullptr));  // completes without waiting
-  answered.set(co_await hub.send_with_ack(id, "q", "one"));
+  nobody.set(co_await hub.send_to_with_ack("nobody", "q", nullptr));  // completes without waiting
+  answered.set(co_await hub.send_to_with_ack(id, "q", "one"));
   room.set(co_await hub.room("r").emit_with_ack("q", "two"));
 }
 

@@ -34,8 +34,8 @@ class ClientsTest : public ::testing::Test {
 
 TEST_F(ClientsTest, SendReachesOneClientFromAnyThread) {
   std::thread([&] {
-    EXPECT_TRUE(hub().send(client(1).id(), "notification", {{"text", "hello"}}));
-    EXPECT_FALSE(hub().send("no-such-client", "notification", {}));
+    EXPECT_TRUE(hub().send_to(client(1).id(), "notification", {{"text", "hello"}}));
+    EXPECT_FALSE(hub().send_to("no-such-client", "notification", {}));
   }).join();
   EXPECT_EQ(client(1).next(), json({{"type", "notification"}, {"data", {{"text", "hello"}}}}));
   expect_nothing_pending(client(0));
@@ -59,18 +59,25 @@ TEST_F(ClientsTest, BroadcastsCountWhomTheyReach) {
             std::set<std::string>({client(0).id(), client(1).id(), client(2).id()}));
 }
 
-TEST_F(ClientsTest, DisconnectSendsANoticeThenClosesWithTheReason) {
+TEST_F(ClientsTest, DisconnectSendsANoticeThenClosesWithTheCodeAndReason) {
   std::thread([&] {
-    EXPECT_TRUE(hub().disconnect(client(0).id(), "kicked"));
+    EXPECT_TRUE(hub().disconnect(client(0).id(), 4001, "kicked"));
+    EXPECT_TRUE(hub().disconnect(client(2).id()));
     EXPECT_FALSE(hub().disconnect("no-such-client"));
-    EXPECT_THROW(hub().disconnect(client(1).id(), std::string(200, 'x')), std::invalid_argument);
+    EXPECT_THROW(hub().disconnect(client(1).id(), close_code::normal, std::string(200, 'x')),
+                 std::invalid_argument);
+    EXPECT_THROW(hub().disconnect(client(1).id(), close_code::no_status), std::invalid_argument);
   }).join();
   EXPECT_EQ(client(0).next(),
             json({{"type", "disconnect_notice"}, {"data", {{"reason", "kicked"}}}}));
   const auto close = client(0).raw().read_frame();
   ASSERT_TRUE(close.has_value());
-  EXPECT_EQ(close->close_code(), 1000);
+  EXPECT_EQ(close->close_code(), 4001);
   EXPECT_EQ(close->close_reason(), "kicked");
+  EXPECT_EQ(client(2).next(), json({{"type", "disconnect_notice"}, {"data", {{"reason", ""}}}}));
+  const auto by_default = client(2).raw().read_frame();
+  ASSERT_TRUE(by_default.has_value());
+  EXPECT_EQ(by_default->close_code(), close_code::normal);
   expect_nothing_pending(client(1));
 }
 
@@ -95,12 +102,12 @@ TEST_F(ClientsTest, MetadataAndFilters) {
 
 TEST(HubClients, ACustomIdGeneratorNamesClients) {
   HubServer server(add_marker, {}, {.client_id = [](const Request& request) {
-                     return "user-" + request.query_param("name").value_or("anon");
+                     return "user-" + request.query("name").value_or("anon");
                    }});
   HubClient ada(server.port(), "/ws?name=ada");
   EXPECT_EQ(ada.id(), "user-ada");
   EXPECT_TRUE(server.hub().is_connected("user-ada"));
-  EXPECT_TRUE(server.hub().send("user-ada", "hello", 1));
+  EXPECT_TRUE(server.hub().send_to("user-ada", "hello", 1));
   EXPECT_EQ(ada.next()["type"], "hello");
 }
 

@@ -37,8 +37,8 @@ void setup(App&, Hub& hub) {
     const std::string asker(ev.client_id());
     auto answer = [&hub, asker, tag = this_thread_tag()](std::string what) {
       return [&hub, asker, tag, what](json value) {
-        hub.send(asker, "answer",
-                 {{"what", what}, {"value", value}, {"same", tag == this_thread_tag()}});
+        hub.send_to(asker, "answer",
+                    {{"what", what}, {"value", value}, {"same", tag == this_thread_tag()}});
       };
     };
     Room room = hub.room(ev.data()["room"]);

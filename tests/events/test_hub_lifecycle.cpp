@@ -13,8 +13,7 @@ namespace {
 
 // Client ids from the query (?user=name): the tests know who is who.
 AppOptions ids_from_query() {
-  return {
-      .client_id = [](const Request& request) { return request.query_param("user").value_or(""); }};
+  return {.client_id = [](const Request& request) { return request.query("user").value_or(""); }};
 }
 
 TEST(HubLifecycle, TheWelcomeCarriesTheClientIdAndEveryConnectHooksData) {

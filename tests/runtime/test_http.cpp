@@ -21,7 +21,12 @@ class HttpServer {
       res.text(std::string("user ")
                    .append(req.param("id"))
                    .append(" q=")
-                   .append(req.query_param("q").value_or("-")));
+                   .append(req.query("q").value_or("-")));
+    });
+    app_.get("/query", [](Request& req, Response& res) {
+      std::string listed;
+      for (const auto& [name, value] : req.query_params()) listed += name + "=" + value + ";";
+      res.text(listed);
     });
     app_.post("/echo-body", [](Request& req, Response& res) {
       res.header("X-Method", req.method()).text(req.body());
@@ -52,6 +57,7 @@ TEST(HttpRoutes, GetAnswersWithTypeAndLength) {
 TEST(HttpRoutes, PathParametersArePercentDecodedAndQueryParsed) {
   HttpServer server;
   EXPECT_EQ(ask(server.port(), get("/users/a%20b?q=x+y")).body, "user a b q=x y");
+  EXPECT_EQ(ask(server.port(), get("/query?b=2&a=x+y&&b=%33")).body, "b=2;a=x y;b=3;");
   EXPECT_EQ(ask(server.port(), get("/static/css/site.css")).body, "css/site.css");
   EXPECT_EQ(ask(server.port(), get("/users/%zz")).status, 400);
 }

@@ -128,7 +128,7 @@ TEST(Registry, MetadataAndCountersAreVisibleFromOtherThreads) {
   EXPECT_GE(info->last_activity, info->connected_at);
   auto [b, b_id] = server.join();
   const auto named =
-      server.app().find_clients([](const ClientInfo& c) { return c.metadata.contains("name"); });
+      server.app().clients([](const ClientInfo& c) { return c.metadata.contains("name"); });
   ASSERT_EQ(named.size(), 1u);
   EXPECT_EQ(named[0].id, a_id);
   EXPECT_FALSE(server.app().client("nobody"));
@@ -149,9 +149,7 @@ TEST(Registry, DisconnectClosesWithTheCodeAndForgetsTheClient) {
 }
 
 TEST(Registry, ACustomGeneratorNamesClientsFromTheUpgradeRequestAndIdsStayUnique) {
-  App app({.client_id = [](const Request& request) {
-    return request.query_param("user").value_or("");
-  }});
+  App app({.client_id = [](const Request& request) { return request.query("user").value_or(""); }});
   app.ws("/chat", {.settings = {.client_registry = true},
                    .open = [](WebSocket& ws) { ws.send(std::string(ws.client_id())); }});
   ServerThread running(app);
@@ -177,7 +175,7 @@ TEST(Registry, ConcurrentUseFromManyThreads) {
     threads.emplace_back([&] {
       for (int n = 0; n < 50; ++n) {
         for (auto& [client, id] : clients) server.app().send_to(id, "x");
-        (void)server.app().find_clients([](const ClientInfo& c) { return c.messages_out > 0; });
+        (void)server.app().clients([](const ClientInfo& c) { return c.messages_out > 0; });
       }
     });
   }

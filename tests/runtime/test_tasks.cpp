@@ -2,8 +2,10 @@
 #include <gtest/gtest.h>
 
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
+#include <type_traits>
 
 #include "raw_client.hpp"
 #include "server_thread.hpp"
@@ -32,6 +34,9 @@ struct Shared {
     return changed.wait_for(lock, std::chrono::seconds(5), pred);
   }
 };
+
+// Handles come from App::every and App::after only (the constructor is not public API).
+static_assert(!std::is_constructible_v<TimerHandle, std::shared_ptr<server::ScheduledTask>>);
 
 TEST(Tasks, EveryRepeatsUntilCancelledAndAfterRunsOnce) {
   App app;

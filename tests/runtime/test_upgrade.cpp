@@ -244,6 +244,9 @@ TEST(UpgradeRoutes, ParamsQueryAndKeptHeadersReachTheSocket) {
                               [](Upgrade& up) {
                                 EXPECT_EQ(up.param("room"), "red room");
                                 EXPECT_EQ(up.query("name"), "ada l");
+                                EXPECT_EQ(up.query_params(),
+                                          (std::vector<std::pair<std::string, std::string>>{
+                                              {"name", "ada l"}, {"n", "1"}}));
                                 up.keep_header("X-User");
                               },
                           .open =
@@ -253,6 +256,8 @@ TEST(UpgradeRoutes, ParamsQueryAndKeptHeadersReachTheSocket) {
                                             .append(ws.query("name").value_or("-"))
                                             .append("|")
                                             .append(ws.query())
+                                            .append("|")
+                                            .append(ws.query_params().at(1).second)
                                             .append("|")
                                             .append(ws.header("x-user"))
                                             .append("|")
@@ -264,10 +269,10 @@ TEST(UpgradeRoutes, ParamsQueryAndKeptHeadersReachTheSocket) {
          }});
   Server server(app);
   RawClient chat(server.port());
-  chat.send(RawClient::upgrade_request("/chat/red%20room?name=ada+l",
+  chat.send(RawClient::upgrade_request("/chat/red%20room?name=ada+l&n=%31",
                                        "X-User: ada\r\nX-Other: not kept\r\n"));
   ASSERT_EQ(chat.read_http_response().status, 101);
-  EXPECT_EQ(next_text(chat), "red room|ada l|name=ada+l|ada|");
+  EXPECT_EQ(next_text(chat), "red room|ada l|name=ada+l&n=%31|1|ada|");
   RawClient rooms(server.port());
   rooms.handshake("/rooms/a/b");
   EXPECT_EQ(next_text(rooms), "a/b");

@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "commands.hpp"
-#include "wisp/ws_client.hpp"
+#include "wisp/client.hpp"
 
 namespace wisp::tool {
 namespace {
