@@ -409,6 +409,7 @@ class App {
   void submit_work(detail::Job job);
   void post_back(void* loop, detail::Job job);
 
+  friend class SocketIo;  // reaches the broker, to run across nodes (src/socketio/cluster.cpp)
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

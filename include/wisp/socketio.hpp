@@ -73,6 +73,10 @@ struct SocketIoSettings {
   std::string cors_origin{};
   // The WebSocket route's own settings (max_message_size is set to max_payload).
   WebSocketSettings websocket_settings{};
+  // An event hub of the same app whose rooms the main namespace shares (docs/socketio.md):
+  // a room emit on either side reaches the Socket.IO sockets and the hub's clients in that
+  // room, on every node. Null: none. The hub must outlive this SocketIo.
+  Hub* hub = nullptr;
 };
 
 // Throw from a middleware to refuse a connection: the client's `connect_error` gets an Error
@@ -143,7 +147,9 @@ class IoBroadcast {
   IoBroadcast to(std::string_view room) const;
   IoBroadcast except(std::string_view room_or_socket_id) const;
   // Sends the event with `args` spread (an array; anything else is one argument) to every
-  // socket addressed, once each. Returns how many got it.
+  // socket addressed, once each, on every node sharing the app's broker (RedisOptions), and,
+  // with SocketIoSettings::hub, to the hub's clients in the rooms named. Returns how many
+  // sockets of this node got it (the other nodes' are reached asynchronously).
   std::size_t emit(std::string_view event, const json& args = json::array()) const;
   // The ids of the sockets addressed.
   std::vector<std::string> socket_ids() const;
@@ -239,6 +245,9 @@ struct IoStats {
   std::uint64_t overflowed = 0;  // polling sessions closed past max_buffered_packets
   std::uint64_t unhandled = 0;   // events with no handler
   std::uint64_t dropped = 0;     // packets a WebSocket transport could not take (backpressure)
+  // Room emits with binary arguments, not sent to the shared hub's clients (its envelopes are
+  // JSON text); the Socket.IO sockets got them.
+  std::uint64_t not_shared = 0;
 };
 
 // A Socket.IO server on `app` at `path` (a GET/POST route for polling and a WebSocket route, both

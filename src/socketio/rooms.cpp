@@ -1,4 +1,6 @@
-// Rooms and broadcasts of one namespace: IoBroadcast's targets.
+// Rooms and broadcasts of one namespace: IoBroadcast's targets, on this node and (cluster.cpp)
+// the others.
+#include "socketio/hub_rooms.hpp"
 #include "socketio/server.hpp"
 
 namespace wisp::detail {
@@ -33,6 +35,15 @@ std::vector<NspSocket*> SocketIoServer::targets(const std::string& nsp,
   return out;
 }
 
+std::size_t SocketIoServer::emit_here(const std::string& nsp, const std::vector<std::string>& rooms,
+                                      const std::vector<std::string>& except,
+                                      const socketio::EncodedSio& packet) {
+  Guard guard(*this);
+  const auto chosen = targets(nsp, rooms, except);
+  for (NspSocket* socket : chosen) send_sio(socket->session, packet);
+  return chosen.size();
+}
+
 }  // namespace wisp::detail
 
 namespace wisp {
@@ -50,13 +61,11 @@ IoBroadcast IoBroadcast::except(std::string_view room_or_socket_id) const {
 }
 
 std::size_t IoBroadcast::emit(std::string_view event, const json& args) const {
-  detail::SocketIoServer::Guard guard(*server_);
-  const auto targets = server_->targets(nsp_, rooms_, except_);
-  if (targets.empty()) return 0;
   const auto packet = socketio::encode_sio(socketio::SioType::Event, nsp_, std::nullopt,
                                            detail::event_data(event, args));
-  for (detail::NspSocket* socket : targets) server_->send_sio(socket->session, packet);
-  return targets.size();
+  detail::forward_emit(*server_, nsp_, rooms_, except_, packet);
+  detail::emit_to_hub(*server_, nsp_, rooms_, event, args);
+  return server_->emit_here(nsp_, rooms_, except_, packet);
 }
 
 std::vector<std::string> IoBroadcast::socket_ids() const {

@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "socketio/cluster.hpp"
 #include "socketio/engineio_packet.hpp"
 #include "socketio/socketio_packet.hpp"
 #include "wisp/app.hpp"
@@ -163,6 +164,9 @@ struct SocketIoServer : std::enable_shared_from_this<SocketIoServer> {
   std::vector<NspSocket*> targets(const std::string& nsp, const std::vector<std::string>& rooms,
                                   const std::vector<std::string>& except);
   NamespaceState* space(std::string_view nsp);
+  // Sends `packet` to this node's sockets addressed; how many.
+  std::size_t emit_here(const std::string& nsp, const std::vector<std::string>& rooms,
+                        const std::vector<std::string>& except, const socketio::EncodedSio& packet);
 
   App& app;
   std::string path;
@@ -175,6 +179,7 @@ struct SocketIoServer : std::enable_shared_from_this<SocketIoServer> {
   IoStats stats;
   bool running = true;
   TimerHandle sweep_timer;
+  IoCluster cluster;  // set before the app runs, read-only after
 };
 
 // An ACK of `args` spread (an array as is, anything else as its one element).

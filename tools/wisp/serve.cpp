@@ -138,8 +138,8 @@ int serve(const ServeOptions& options) {
   add_echo(app, options);
   add_co_echo(app, options);
   add_fanout(app, options);
-  add_demo(app, options.settings(), options.room_history);
-  const auto io = add_socketio_echo(app);  // Socket.IO clients at /socket.io/
+  Hub& hub = add_demo(app, options.settings(), options.room_history);
+  const auto io = add_socketio_echo(app, hub);  // Socket.IO clients at /socket.io/, in hub rooms
   app.expose_metrics();
   // A small fixed answer: what HTTP requests-per-second figures measure (bench/README.md).
   app.get("/hello", [](Request&, Response& res) { res.text("Hello world!"); });
