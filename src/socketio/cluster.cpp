@@ -6,27 +6,37 @@
 
 namespace wisp::detail {
 
+namespace {
+
+// Another node's emit, to this node's sockets; false if the payload does not decode.
+bool take_emit(const std::weak_ptr<SocketIoServer>& weak, std::string_view payload) {
+  broker::PayloadReader in(payload);
+  const std::string_view origin = in.text();
+  const std::string nsp(in.text());
+  const std::vector<std::string> rooms = in.texts(), except = in.texts();
+  const std::string offset(in.text());
+  socketio::EncodedSio packet{std::string(in.text()), in.texts()};
+  if (!in.done()) return false;
+  auto server = weak.lock();
+  if (server && origin != server->cluster.node_id)
+    server->emit_here(nsp, rooms, except, offset, packet);
+  return true;
+}
+
+}  // namespace
+
 void join_cluster(SocketIoServer& server, broker::Broker& broker, broker::CommandTable& commands) {
   if (broker.alone()) return;
   server.cluster = {&broker, "socketio" + server.path + ".emit", broker.status().node_id};
   commands.add_command(server.cluster.kind,
                        [weak = server.weak_from_this()](std::string_view payload) {
-                         broker::PayloadReader in(payload);
-                         const std::string_view origin = in.text();
-                         const std::string nsp(in.text());
-                         const std::vector<std::string> rooms = in.texts(), except = in.texts();
-                         socketio::EncodedSio packet{std::string(in.text()), in.texts()};
-                         if (!in.done()) return false;
-                         auto server = weak.lock();
-                         if (server && origin != server->cluster.node_id)
-                           server->emit_here(nsp, rooms, except, packet);
-                         return true;
+                         return take_emit(weak, payload);
                        });
 }
 
 void forward_emit(const SocketIoServer& server, const std::string& nsp,
                   const std::vector<std::string>& rooms, const std::vector<std::string>& except,
-                  const socketio::EncodedSio& packet) {
+                  const std::string& offset, const socketio::EncodedSio& packet) {
   const IoCluster& cluster = server.cluster;
   if (!cluster.broker) return;
   cluster.broker->to_all(cluster.kind, broker::PayloadWriter()
@@ -34,6 +44,8 @@ void forward_emit(const SocketIoServer& server, const std::string& nsp,
                                            .text(nsp)
                                            .texts(rooms)
                                            .texts(except)
+                                           .text(offset)
+
                                            .text(packet.text)
                                            .texts(packet.attachments)
                                            .take());

@@ -4,7 +4,8 @@
 // namespace, rooms and exceptions; each node picks its own sockets (rooms.cpp: targets) and
 // sends them those bytes. With the local broker nothing leaves the process.
 //   payload (broker/payload.hpp): text origin node, text nsp, texts rooms, texts except,
-//                                 text packet, texts attachments
+//                                 text offset (recovery.hpp; empty: none), text packet,
+//                                 texts attachments
 #pragma once
 
 #include <string>
@@ -29,6 +30,6 @@ void join_cluster(SocketIoServer& server, broker::Broker& broker, broker::Comman
 // Sends an emit made here to the other nodes' sockets (nothing when alone).
 void forward_emit(const SocketIoServer& server, const std::string& nsp,
                   const std::vector<std::string>& rooms, const std::vector<std::string>& except,
-                  const socketio::EncodedSio& packet);
+                  const std::string& offset, const socketio::EncodedSio& packet);
 
 }  // namespace wisp::detail

@@ -39,10 +39,7 @@ std::function<void(std::string_view, std::string_view, std::string_view, const j
     const std::vector<std::string> rooms{std::string(room)};
     std::vector<std::string> excepted;
     if (!except.empty()) excepted.emplace_back(except);
-    const auto packet = socketio::encode_sio(socketio::SioType::Event, nsp, std::nullopt,
-                                             event_data(type, json::array({data})));
-    forward_emit(*server, nsp, rooms, excepted, packet);
-    server->emit_here(nsp, rooms, excepted, packet);
+    server->broadcast(nsp, rooms, excepted, event_data(type, json::array({data})));
   };
 }
 

@@ -8,8 +8,8 @@ const json* room_arg(IoEvent& ev) { return ev.arg(0).is_string() ? &ev.arg(0) : 
 
 }  // namespace
 
-std::unique_ptr<SocketIo> add_socketio_echo(App& app, Hub& hub) {
-  auto io = std::make_unique<SocketIo>(app, "/socket.io/", SocketIoSettings{.hub = &hub});
+std::unique_ptr<SocketIo> add_socketio_echo(App& app, SocketIoSettings settings) {
+  auto io = std::make_unique<SocketIo>(app, "/socket.io/", std::move(settings));
   io->on("echo", [](IoEvent& ev) { ev.ack(ev.args()); });
   io->on("broadcast", [](IoEvent& ev) { ev.socket().broadcast().emit("broadcast", ev.args()); });
   io->on("join", [](IoEvent& ev) {
