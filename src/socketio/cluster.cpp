@@ -12,14 +12,15 @@ namespace {
 bool take_emit(const std::weak_ptr<SocketIoServer>& weak, std::string_view payload) {
   broker::PayloadReader in(payload);
   const std::string_view origin = in.text();
+  auto server = weak.lock();
+  // The broker runs this node's command too: its sockets had the emit already.
+  if (!server || origin == server->cluster.node_id) return in.ok();
   const std::string nsp(in.text());
   const std::vector<std::string> rooms = in.texts(), except = in.texts();
   const std::string offset(in.text());
   socketio::EncodedSio packet{std::string(in.text()), in.texts()};
   if (!in.done()) return false;
-  auto server = weak.lock();
-  if (server && origin != server->cluster.node_id)
-    server->emit_here(nsp, rooms, except, offset, packet);
+  server->emit_here(nsp, rooms, except, offset, packet);
   return true;
 }
 
