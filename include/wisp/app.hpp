@@ -440,6 +440,7 @@ class App {
   void submit_work(Job job);
   void post_back(server::LoopServer* loop, Job job);
 
+  friend class SocketIo;  // reaches the broker, to run across nodes (src/socketio/cluster.cpp)
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

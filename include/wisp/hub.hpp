@@ -479,6 +479,7 @@ class Hub {
   friend class App;
   friend class Room;
   friend class Event;
+  friend class SocketIo;  // shares the rooms (src/socketio/hub_rooms.cpp)
   Hub& add_handler(std::string type, Handler handler);
   explicit Hub(std::unique_ptr<events::HubImpl> impl);
   std::unique_ptr<events::HubImpl> impl_;

@@ -73,6 +73,19 @@ struct SocketIoSettings {
   std::string cors_origin{};
   // The WebSocket route's own settings (max_message_size is set to max_payload).
   WebSocketSettings websocket_settings{};
+  // Connection state recovery (socket.io 4.6+'s connectionStateRecovery, docs/socketio.md): a
+  // client whose connection dropped and that comes back within this time gets its socket id,
+  // rooms, data and the events it missed (IoSocket::recovered(), the client's
+  // socket.recovered). Every event without an ack then carries an offset as its last argument,
+  // as socket.io's do. Zero: off. socket.io's default when on is 2 minutes.
+  std::chrono::milliseconds max_disconnection_duration{0};
+  // Events kept for it per namespace (the oldest dropped past it, counted in
+  // IoStats::recovery_dropped: a client that missed a dropped one is not recovered).
+  std::size_t recovery_packets = 1000;
+  // An event hub of the same app whose rooms the main namespace shares (docs/socketio.md):
+  // a room emit on either side reaches the Socket.IO sockets and the hub's clients in that
+  // room, on every node. Null: none. The hub must outlive this SocketIo.
+  Hub* hub = nullptr;
 };
 
 // Throw from a middleware to refuse a connection: the client's `connect_error` gets an Error
@@ -143,7 +156,9 @@ class IoBroadcast {
   IoBroadcast to(std::string_view room) const;
   IoBroadcast except(std::string_view room_or_socket_id) const;
   // Sends the event with `args` spread (an array; anything else is one argument) to every
-  // socket addressed, once each. Returns how many got it.
+  // socket addressed, once each, on every node sharing the app's broker (RedisOptions), and,
+  // with SocketIoSettings::hub, to the hub's clients in the rooms named. Returns how many
+  // sockets of this node got it (the other nodes' are reached asynchronously).
   std::size_t emit(std::string_view event, const json& args = json::array()) const;
   // The ids of the sockets addressed.
   std::vector<std::string> socket_ids() const;
@@ -172,6 +187,9 @@ class IoSocket {
   virtual std::string_view header(std::string_view name) const = 0;
   // "polling" or "websocket".
   virtual std::string_view transport() const = 0;
+  // True when this connection restored a dropped one (same id, rooms and data; the missed events
+  // sent). Only with SocketIoSettings::max_disconnection_duration.
+  virtual bool recovered() const = 0;
   // Yours to keep anything in (Socket.IO's socket.data).
   virtual json& data() = 0;
 
@@ -239,6 +257,15 @@ struct IoStats {
   std::uint64_t overflowed = 0;  // polling sessions closed past max_buffered_packets
   std::uint64_t unhandled = 0;   // events with no handler
   std::uint64_t dropped = 0;     // packets a WebSocket transport could not take (backpressure)
+  // Room emits with binary arguments, not sent to the shared hub's clients (its envelopes are
+  // JSON text); the Socket.IO sockets got them.
+  std::uint64_t not_shared = 0;
+  // Connection state recovery: connections restored; CONNECTs naming a dropped connection that
+  // could not be (expired, unknown, or an event it missed no longer kept); events and parked
+  // connections dropped before their time (past recovery_packets / max_sessions).
+  std::uint64_t recovered = 0;
+  std::uint64_t not_recovered = 0;
+  std::uint64_t recovery_dropped = 0;
 };
 
 // A Socket.IO server on `app` at `path` (a GET/POST route for polling and a WebSocket route, both

@@ -161,6 +161,7 @@ std::vector<std::string> Hub::rooms_of(std::string_view client_id) const {
 }
 
 void Room::emit(std::string_view type, const json& data) const {
+  for (const auto& tap : hub_->impl_->room_taps) tap(name_, except_, type, data);
   events::MessageBuffer buffer;
   events::append_envelope(buffer.text(), type, data);
   if (hub_->impl_->emit_with_history(name_, except_, buffer.text())) return;

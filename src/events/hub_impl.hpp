@@ -46,6 +46,12 @@ struct events::HubImpl {
   events::Membership members;
   events::HistoryStore history;
   events::HubAcks acks{*this};  // after what it reads: app, cluster, settings, members
+  // Told every Room::emit made on this node, before it is sent: a SocketIo sharing this hub's
+  // rooms (src/socketio/hub_rooms.cpp) takes it to its own sockets on every node. Added before
+  // the app runs, read without a lock from then.
+  using RoomTap = std::function<void(std::string_view room, std::string_view except,
+                                     std::string_view type, const json& data)>;
+  std::vector<RoomTap> room_taps;
 
   // Throws std::logic_error once the app runs (the tables are read without a lock from then).
   void check_not_running(std::string_view call) const;

@@ -76,7 +76,10 @@ void SocketIoServer::connect(Session& session, SioPacket& packet) {
   if (!ns) return connect_error(session, packet.nsp, "Invalid namespace", nullptr);
   if (session.sockets.contains(packet.nsp)) return;
   json auth = packet.data.is_object() ? std::move(packet.data) : json::object();
-  auto socket = std::make_unique<NspSocket>(*this, session, new_id(), packet.nsp, std::move(auth));
+  std::optional<Restored> restored = restore_socket(*this, *ns, auth);
+  auto socket = std::make_unique<NspSocket>(
+      *this, session, restored ? restored->socket.id : new_id(), packet.nsp, std::move(auth));
+  if (restored) socket->data_ = std::move(restored->socket.data);
   for (const auto& middleware : ns->middlewares) {
     try {
       middleware(*socket);
@@ -93,8 +96,17 @@ void SocketIoServer::connect(Session& session, SioPacket& packet) {
   ns->sockets.emplace(connected.id(), &connected);
   connected.join(connected.id());
   session.ever_connected = true;
-  send_sio(session, socketio::encode_sio(SioType::Connect, packet.nsp, std::nullopt,
-                                         {{"sid", connected.id()}}));
+  json answer = {{"sid", connected.id()}};
+  if (recovery_on(*this)) {
+    connected.pid = restored ? std::move(restored->pid) : new_id();
+    answer["pid"] = connected.pid;
+  }
+  send_sio(session, socketio::encode_sio(SioType::Connect, packet.nsp, std::nullopt, answer));
+  if (restored) {
+    connected.recovered_ = true;
+    for (const auto& room : restored->socket.rooms) connected.join(room);
+    for (const auto& missed : restored->missed) send_sio(session, missed);
+  }
   for (const auto& hook : ns->connect) {
     if (connected.leaving) break;
     run_hook("connection hook", [&] { hook(connected); });
@@ -145,6 +157,7 @@ void SocketIoServer::remove_socket(Session& session, std::string_view nsp,
   session.sockets.erase(it);
   socket->leaving = true;
   NamespaceState& ns = *space(socket->nsp());
+  park_socket(*this, ns, *socket, reason);
   for (const auto& hook : ns.disconnect) {
     run_hook("disconnect hook", [&] { hook(*socket, reason); });
   }

@@ -149,6 +149,7 @@ void SocketIoServer::receive(Session& session, const EioPacket& packet) {
 // The heartbeat, held polls and sessions that never connected, every tick.
 void SocketIoServer::sweep() {
   const auto now = Clock::now();
+  if (recovery_on(*this)) expire_recovery(*this, now);
   std::vector<Session*> all;
   all.reserve(sessions.size());
   for (auto& [sid, session] : sessions) all.push_back(session.get());

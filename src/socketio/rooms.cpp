@@ -1,4 +1,6 @@
-// Rooms and broadcasts of one namespace: IoBroadcast's targets.
+// Rooms and broadcasts of one namespace: IoBroadcast's targets, on this node and (cluster.cpp)
+// the others.
+#include "socketio/hub_rooms.hpp"
 #include "socketio/server.hpp"
 
 namespace wisp::detail {
@@ -33,6 +35,37 @@ std::vector<NspSocket*> SocketIoServer::targets(const std::string& nsp,
   return out;
 }
 
+socketio::EncodedSio SocketIoServer::event_packet(const std::string& nsp, json data,
+                                                  std::string& offset) {
+  if (recovery_on(*this)) {
+    Guard guard(*this);
+    offset = next_offset(*this);
+    data.push_back(offset);
+  }
+  return socketio::encode_sio(socketio::SioType::Event, nsp, std::nullopt, data);
+}
+
+std::size_t SocketIoServer::broadcast(const std::string& nsp, const std::vector<std::string>& rooms,
+                                      const std::vector<std::string>& except, json data) {
+  std::string offset;
+  const auto packet = event_packet(nsp, std::move(data), offset);
+  forward_emit(*this, nsp, rooms, except, offset, packet);
+  return emit_here(nsp, rooms, except, offset, packet);
+}
+
+std::size_t SocketIoServer::emit_here(const std::string& nsp, const std::vector<std::string>& rooms,
+                                      const std::vector<std::string>& except,
+                                      const std::string& offset,
+                                      const socketio::EncodedSio& packet) {
+  Guard guard(*this);
+  NamespaceState* ns = space(nsp);
+  if (!ns) return 0;
+  if (!offset.empty() && recovery_on(*this)) keep_packet(*this, *ns, offset, rooms, except, packet);
+  const auto chosen = targets(nsp, rooms, except);
+  for (NspSocket* socket : chosen) send_sio(socket->session, packet);
+  return chosen.size();
+}
+
 }  // namespace wisp::detail
 
 namespace wisp {
@@ -50,13 +83,8 @@ IoBroadcast IoBroadcast::except(std::string_view room_or_socket_id) const {
 }
 
 std::size_t IoBroadcast::emit(std::string_view event, const json& args) const {
-  detail::SocketIoServer::Guard guard(*server_);
-  const auto targets = server_->targets(nsp_, rooms_, except_);
-  if (targets.empty()) return 0;
-  const auto packet = socketio::encode_sio(socketio::SioType::Event, nsp_, std::nullopt,
-                                           detail::event_data(event, args));
-  for (detail::NspSocket* socket : targets) server_->send_sio(socket->session, packet);
-  return targets.size();
+  detail::emit_to_hub(*server_, nsp_, rooms_, event, args);
+  return server_->broadcast(nsp_, rooms_, except_, detail::event_data(event, args));
 }
 
 std::vector<std::string> IoBroadcast::socket_ids() const {

@@ -17,7 +17,9 @@
 #include <vector>
 
 #include "server/job.hpp"
+#include "socketio/cluster.hpp"
 #include "socketio/engineio_packet.hpp"
+#include "socketio/recovery.hpp"
 #include "socketio/socketio_packet.hpp"
 #include "wisp/app.hpp"
 #include "wisp/http.hpp"
@@ -45,6 +47,7 @@ struct NspSocket final : IoSocket {
   std::optional<std::string> query(std::string_view name) const override;
   std::string_view header(std::string_view name) const override;
   std::string_view transport() const override;
+  bool recovered() const override { return recovered_; }
   json& data() override { return data_; }
   bool emit(std::string_view event, const json& args) override;
   bool emit_with_ack(std::string_view event, const json& args, std::chrono::milliseconds timeout,
@@ -69,6 +72,8 @@ struct NspSocket final : IoSocket {
   json data_ = json::object();
   std::set<std::string> rooms_;
   bool leaving = false;  // being removed: its disconnect hooks run, it gets nothing more
+  std::string pid;       // its private id, with recovery (recovery.hpp)
+  bool recovered_ = false;
   std::uint64_t next_ack_id = 0;
   std::map<std::uint64_t, PendingAck> acks;
 };
@@ -112,6 +117,7 @@ struct NamespaceState {
   IoHandler any;
   std::unordered_map<std::string, NspSocket*> sockets;          // by socket id
   std::unordered_map<std::string, std::set<NspSocket*>> rooms;  // a socket's id is a room too
+  Recovery recovery;
 };
 
 struct SocketIoServer : std::enable_shared_from_this<SocketIoServer> {
@@ -163,6 +169,16 @@ struct SocketIoServer : std::enable_shared_from_this<SocketIoServer> {
   std::vector<NspSocket*> targets(const std::string& nsp, const std::vector<std::string>& rooms,
                                   const std::vector<std::string>& except);
   NamespaceState* space(std::string_view nsp);
+  // An EVENT of `data` (event_data), with an offset appended when recovery is on (`offset`).
+  socketio::EncodedSio event_packet(const std::string& nsp, json data, std::string& offset);
+  // Sends an EVENT to the sockets addressed on every node; how many of this node's.
+  std::size_t broadcast(const std::string& nsp, const std::vector<std::string>& rooms,
+                        const std::vector<std::string>& except, json data);
+  // Sends `packet` to this node's sockets addressed (keeping it for recovery when it has an
+  // offset); how many.
+  std::size_t emit_here(const std::string& nsp, const std::vector<std::string>& rooms,
+                        const std::vector<std::string>& except, const std::string& offset,
+                        const socketio::EncodedSio& packet);
 
   App& app;
   std::string path;
@@ -175,6 +191,9 @@ struct SocketIoServer : std::enable_shared_from_this<SocketIoServer> {
   IoStats stats;
   bool running = true;
   TimerHandle sweep_timer;
+  IoCluster cluster;          // set before the app runs, read-only after
+  std::string offset_prefix;  // recovery.cpp: next_offset
+  std::uint64_t offsets = 0;
 };
 
 // An ACK of `args` spread (an array as is, anything else as its one element).

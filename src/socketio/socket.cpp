@@ -31,8 +31,10 @@ std::string_view NspSocket::transport() const {
 bool NspSocket::emit(std::string_view event, const json& args) {
   SocketIoServer::Guard guard(server);
   if (leaving || session.closed) return false;
-  server.send_sio(
-      session, socketio::encode_sio(SioType::Event, nsp_, std::nullopt, event_data(event, args)));
+  std::string offset;  // with recovery, kept as an emit to its own room
+  const auto packet = server.event_packet(nsp_, event_data(event, args), offset);
+  if (!offset.empty()) keep_packet(server, *server.space(nsp_), offset, {id_}, {}, packet);
+  server.send_sio(session, packet);
   return true;
 }
 

@@ -2,7 +2,10 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "events/hub_impl.hpp"
+#include "server/app_impl.hpp"
 #include "socketio/ack_state.hpp"
+#include "socketio/hub_rooms.hpp"
 #include "socketio/server.hpp"
 #include "socketio/transports.hpp"
 
@@ -24,6 +27,12 @@ SocketIo::SocketIo(App& app, std::string path, SocketIoSettings settings)
   impl_->namespaces.try_emplace("/");
   if (impl_->settings.polling) detail::add_polling_routes(impl_);
   detail::add_websocket_route(impl_);
+  server::AppState& state = app.impl_->state;
+  detail::join_cluster(*impl_, *state.broker, state.node.commands());
+  if (Hub* hub = impl_->settings.hub) {
+    hub->impl_->check_not_running("wisp::SocketIo sharing a hub's rooms");
+    hub->impl_->room_taps.push_back(detail::hub_room_tap(impl_));
+  }
   impl_->sweep_timer = app.every(tick_of(impl_->settings), [weak = std::weak_ptr(impl_)] {
     if (auto server = weak.lock()) {
       SocketIoServer::Guard guard(*server);

@@ -1,7 +1,8 @@
 // The official socket.io-client against `wisp serve` at /socket.io/ (tools/wisp/demo/socketio_echo.cpp):
 // events with several arguments and binary ones acked back over every transport, broadcasts and
-// rooms across transports; and bad input over raw HTTP and WebSocket (Engine.IO's error JSON with
-// 400, the session closed, everyone else undisturbed).
+// rooms across transports; bad input over raw HTTP and WebSocket (Engine.IO's error JSON with
+// 400, the session closed, everyone else undisturbed); and connection state recovery
+// (`wisp serve --socketio-recovery`): a dropped socket back with its id, rooms and missed events.
 //
 // Run: WISP_BIN=path/to/wisp node --test tests/interop/test_socketio.mjs
 import { test } from 'node:test';
@@ -17,9 +18,9 @@ const TRANSPORTS = [
   ['polling', ['polling']],
 ];
 
-function serveTest(name, fn) {
+function serveTest(name, fn, serverArgs = []) {
   test(name, { timeout: TEST_MS }, async () => {
-    const server = await startServer();
+    const server = await startServer(serverArgs);
     try {
       await withSockets((open) => fn({ server, url: server.http(''), open }));
     } finally {
@@ -142,3 +143,67 @@ serveTest('a flood of handshakes and junk POSTs disturbs no one', async ({ serve
   await Promise.all(junk);
   assert.deepEqual(await call(s, 'echo', 'after the flood'), ['after the flood']);
 });
+
+// Connection state recovery: the socket's id, rooms and exactly the events it missed come back.
+const RECOVERY = ['--socketio-recovery', '1000'];
+const stripOffset = (args) => args.slice(0, -1); // the offset socket.io appends to every event
+
+/** Drops the socket's transport (as a network loss does) and resolves once the server parked it. */
+async function dropConnection(socket, from) {
+  const id = socket.id;
+  const gone = withTimeout(new Promise((resolve) => socket.once('disconnect', resolve)), 'the disconnect');
+  socket.io.engine.close();
+  await gone;
+  // The server's side of the drop has no event a client sees: probe until no socket has that id.
+  const parked = async () => {
+    while ((await call(from, 'to', { room: id, event: 'probe' }))[0] !== 0) {
+      await new Promise((resolve) => setTimeout(resolve, 20)); // polling the server's state
+    }
+  };
+  await withTimeout(parked(), 'the server to see the drop');
+  return id;
+}
+
+serveTest('a dropped socket recovers its id, rooms and exactly the events it missed', async ({ url, open }) => {
+  const ada = await connected(open(url, { transports: ['websocket'] }));
+  const bob = await connected(open(url, { transports: ['websocket'] }));
+  assert.equal(ada.recovered, false);
+  assert.deepEqual(await call(ada, 'join', 'r'), [true]);
+  const first = next(ada, 'm');
+  await call(bob, 'to', { room: 'r', event: 'm', args: [0] });
+  const [zero, offset] = await first;
+  assert.equal(zero, 0);
+  assert.equal(typeof offset, 'string', 'every event carries an offset');
+
+  const id = await dropConnection(ada, bob);
+  await call(bob, 'to', { room: 'r', event: 'm', args: [1] });
+  await call(bob, 'to', { room: 'elsewhere', event: 'm', args: ['not for ada'] });
+  await call(bob, 'to', { room: 'r', event: 'm', args: [2, { two: 2 }] });
+  const got = [];
+  ada.on('m', (...args) => got.push(stripOffset(args)));
+  ada.connect();
+  await connected(ada);
+  assert.equal(ada.recovered, true);
+  assert.equal(ada.id, id);
+  const after = next(ada, 'broadcast');
+  bob.emit('broadcast', 'after');
+  await after;
+  assert.deepEqual(got, [[1], [2, { two: 2 }]]);
+  const inRoom = next(ada, 'm');
+  await call(bob, 'to', { room: 'r', event: 'm', args: [3] });
+  assert.deepEqual(stripOffset(await inRoom), [3], 'the room is joined again');
+}, RECOVERY);
+
+serveTest('a socket back after max_disconnection_duration connects afresh (recovered false)', async ({ url, open }) => {
+  const ada = await connected(open(url, { transports: ['websocket'] }));
+  const bob = await connected(open(url, { transports: ['websocket'] }));
+  const first = next(ada, 'm');
+  await call(bob, 'to', { room: ada.id, event: 'm', args: [0] });
+  await first;
+  const id = await dropConnection(ada, bob);
+  await new Promise((resolve) => setTimeout(resolve, 1300)); // the time allowed passes (1000 ms)
+  ada.connect();
+  await connected(ada);
+  assert.equal(ada.recovered, false);
+  assert.notEqual(ada.id, id);
+}, RECOVERY);

@@ -1,10 +1,14 @@
 // SocketIo on a real App with two loop threads, driven by the raw loopback client: the
 // WebSocket transport and polling byte for byte as socket.io-client sends them, middleware
-// refusal, rooms and emits from another thread, and the server-driven ping timeout.
+// refusal, rooms and emits from another thread, the server-driven ping timeout; connection state
+// recovery (a dropped socket back with its id, rooms and missed events); rooms shared with a hub.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 
 #include "http_test_support.hpp"
 #include "raw_client.hpp"
@@ -137,6 +141,97 @@ TEST_F(SocketIoServerTest, AClientThatDoesNotAnswerPingsIsClosed) {
   EXPECT_EQ(close->close_code(), 1000);
   EXPECT_EQ(io.stats().ping_timeouts, 1u);
   EXPECT_EQ(io.stats().sessions, 0u);
+}
+
+// Polls a server state no client can see an event for; false if it did not come within 5 s.
+bool within_5s(const std::function<bool()>& done) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
+// The CONNECT answer's JSON.
+json connect_answer(RawClient& client, std::string_view auth = {}) {
+  client.handshake(kWs);
+  next_text(client);
+  client.send_frame(0x1, "40" + std::string(auth));
+  const std::string connected = next_text(client);
+  EXPECT_TRUE(connected.starts_with("40{")) << connected;
+  return json::parse(connected.substr(2));
+}
+
+// An EVENT's data array.
+json event_of(RawClient& client) {
+  const std::string text = next_text(client);
+  EXPECT_TRUE(text.starts_with("42[")) << text;
+  return json::parse(text.substr(2));
+}
+
+TEST(SocketIoRecovery, ADroppedSocketGetsItsIdRoomsAndExactlyTheEventsItMissed) {
+  App app{{.threads = 2}};
+  SocketIo io{app, "/socket.io/", {.max_disconnection_duration = std::chrono::seconds(30)}};
+  io.on("join", [](IoEvent& ev) { ev.socket().join(ev.arg(0).get<std::string>()); });
+  ServerThread server(app);
+  json first, offset;
+  {
+    RawClient client(server.port());
+    first = connect_answer(client);
+    ASSERT_TRUE(first["pid"].is_string());
+    client.send_frame(0x1, R"(42["join","r"])");
+    ASSERT_TRUE(within_5s([&] { return io.to("r").socket_ids().size() == 1; }));
+    io.to("r").emit("m", 0);
+    const json zero = event_of(client);
+    ASSERT_EQ(zero.size(), 3u);  // "m", 0, the offset
+    offset = zero[2];
+  }  // the TCP connection drops
+  ASSERT_TRUE(within_5s([&] { return io.stats().sockets == 0; }));
+  io.to("r").emit("m", 1);
+  io.to("elsewhere").emit("m", "not for it");
+  io.to("r").emit("m", 2);
+  RawClient again(server.port());
+  const json answer = connect_answer(again, json{{"pid", first["pid"]}, {"offset", offset}}.dump());
+  EXPECT_EQ(answer["sid"], first["sid"]);
+  EXPECT_EQ(answer["pid"], first["pid"]);
+  EXPECT_EQ(event_of(again)[1], 1);
+  EXPECT_EQ(event_of(again)[1], 2);
+  EXPECT_EQ(io.to("r").emit("m", 3), 1u);  // in its room again
+  EXPECT_EQ(event_of(again)[1], 3);
+  EXPECT_EQ(io.stats().recovered, 1u);
+  RawClient stranger(server.port());  // an unknown pid: a new socket, counted
+  EXPECT_NE(connect_answer(stranger, R"({"pid":"nope","offset":"0"})")["sid"], first["sid"]);
+  EXPECT_EQ(io.stats().not_recovered, 1u);
+}
+
+TEST(SocketIoHubRooms, HubRoomEmitsAndSocketIoRoomEmitsReachBothKindsOfClient) {
+  App app{{.threads = 2}};
+  Hub& hub = app.hub("/ws", {.builtin_rooms = true});
+  SocketIo io{app, "/socket.io/", {.hub = &hub}};
+  io.on("join", [](IoEvent& ev) { ev.socket().join(ev.arg(0).get<std::string>()); });
+  ServerThread server(app);
+  RawClient sio(server.port()), wisp_js(server.port());
+  connect_answer(sio);
+  sio.send_frame(0x1, R"(42["join","r"])");
+  wisp_js.handshake("/ws");
+  wisp_js.send_frame(0x1, R"({"type":"join","data":{"room":"r"},"id":1})");
+  ASSERT_TRUE(within_5s([&] { return io.to("r").socket_ids().size() == 1; }));
+  ASSERT_TRUE(within_5s([&] { return hub.room("r").size() == 1; }));
+  hub.room("r").emit("from_hub", {{"x", 1}});
+  EXPECT_EQ(event_of(sio), json::parse(R"(["from_hub",{"x":1}])"));
+  io.to("r").emit("from_sio", json::array({1, "two"}));
+  EXPECT_EQ(event_of(sio), json::parse(R"(["from_sio",1,"two"])"));
+  for (;;) {  // the hub's own messages first (the welcome, the join's answer)
+    auto frame = wisp_js.read_frame();
+    ASSERT_TRUE(frame);
+    const json envelope = json::parse(frame->payload);
+    if (envelope["type"] != "from_sio") continue;
+    EXPECT_EQ(envelope["data"], json::parse(R"([1,"two"])"));
+    break;
+  }
+  io.to("r").emit("bytes", json::array({json::binary({1, 2})}));
+  EXPECT_EQ(io.stats().not_shared, 1u);
 }
 
 }  // namespace

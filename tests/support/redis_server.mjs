@@ -4,9 +4,15 @@ import { spawn } from 'node:child_process';
 import { connect as tcpConnect, createServer } from 'node:net';
 import { withTimeout } from './wisp_serve.mjs';
 
-// A redis-server on a free loopback port, no persistence; stop() ends it by its PID.
-export async function startRedis() {
-  const port = await new Promise((resolve, reject) => {
+// A redis-server on a free loopback port (or `port`: a restart where its clients expect it), no
+// persistence; stop() ends it by its PID.
+export async function startRedis(port = 0) {
+  if (!port) port = await freePort();
+  return startRedisOn(port);
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', reject);
     probe.listen(0, '127.0.0.1', () => {
@@ -14,6 +20,9 @@ export async function startRedis() {
       probe.close(() => resolve(free));
     });
   });
+}
+
+async function startRedisOn(port) {
   const proc = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no'], {
     stdio: 'ignore',
   });
@@ -34,5 +43,5 @@ export async function startRedis() {
     proc.kill('SIGTERM');
     return withTimeout(gone, 'redis-server to stop');
   };
-  return { url: `redis://127.0.0.1:${port}`, stop };
+  return { url: `redis://127.0.0.1:${port}`, port, stop };
 }

@@ -29,10 +29,11 @@ struct ServeOptions {
   unsigned threads = 1;
   std::size_t max_message_size = 16 * 1024 * 1024;
   Compression compression = Compression::Off;
-  TlsOptions tls;                // TLS when cert_file is set
-  std::string static_dir;        // served at /static/ when set
-  RedisOptions redis;            // a cluster node when redis.url is set
-  std::size_t room_history = 0;  // the demo hub's rooms keep this many messages
+  TlsOptions tls;                          // TLS when cert_file is set
+  std::string static_dir;                  // served at /static/ when set
+  RedisOptions redis;                      // a cluster node when redis.url is set
+  std::size_t room_history = 0;            // the demo hub's rooms keep this many messages
+  std::uint32_t socketio_recovery_ms = 0;  // Socket.IO's connection state recovery (0: off)
   LogLevel log_level = LogLevel::info;
   LogFormat log_format = LogFormat::text;
 
@@ -138,8 +139,10 @@ int serve(const ServeOptions& options) {
   add_echo(app, options);
   add_co_echo(app, options);
   add_fanout(app, options);
-  add_demo(app, options.settings(), options.room_history);
-  const auto io = add_socketio_echo(app);  // Socket.IO clients at /socket.io/
+  Hub& hub = add_demo(app, options.settings(), options.room_history);
+  const auto io = add_socketio_echo(
+      app, {.max_disconnection_duration = std::chrono::milliseconds(options.socketio_recovery_ms),
+            .hub = &hub});  // Socket.IO clients at /socket.io/, in hub rooms
   app.expose_metrics();
   // A small fixed answer: what HTTP requests-per-second figures measure (bench/README.md).
   app.get("/hello", [](Request&, Response& res) { res.text("Hello world!"); });
@@ -259,6 +262,11 @@ Command add_serve_command(CLI::App& cli) {
       ->add_option("--room-history", options->room_history,
                    "The /ws hub's rooms keep their last N messages (5 minutes) so that clients "
                    "coming back recover what they missed (0: none; with --redis, kept in Redis)")
+      ->capture_default_str();
+  command
+      ->add_option("--socketio-recovery", options->socketio_recovery_ms,
+                   "Socket.IO clients whose connection dropped get their socket, rooms and missed "
+                   "events back within this many ms (connection state recovery; 0: off)")
       ->capture_default_str();
   add_redis_options(*command, options->redis);
   add_log_options(*command, *options);

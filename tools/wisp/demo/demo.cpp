@@ -59,7 +59,7 @@ Blueprint utilities(App& app) {
 
 }  // namespace
 
-void add_demo(App& app, const WebSocketSettings& settings, std::size_t room_history) {
+Hub& add_demo(App& app, const WebSocketSettings& settings, std::size_t room_history) {
   HistorySettings history;
   if (room_history > 0) history.rooms.push_back({.prefix = "", .size = room_history});
   Hub& hub = app.hub("/ws", {.websocket = settings, .builtin_rooms = true, .history = history});
@@ -74,6 +74,7 @@ void add_demo(App& app, const WebSocketSettings& settings, std::size_t room_hist
     });
   });
   add_web_pages(app);
+  return hub;
 }
 
 }  // namespace wisp::tool

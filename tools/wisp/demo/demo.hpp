@@ -9,6 +9,6 @@ namespace wisp::tool {
 
 // Adds /ws, GET /api/rooms, GET / and the page's files; schedules the dashboard's task.
 // `room_history`: the last messages every room keeps for recovery (0: none).
-void add_demo(App& app, const WebSocketSettings& settings, std::size_t room_history = 0);
+Hub& add_demo(App& app, const WebSocketSettings& settings, std::size_t room_history = 0);
 
 }  // namespace wisp::tool

@@ -8,8 +8,8 @@ const json* room_arg(IoEvent& ev) { return ev.arg(0).is_string() ? &ev.arg(0) : 
 
 }  // namespace
 
-std::unique_ptr<SocketIo> add_socketio_echo(App& app) {
-  auto io = std::make_unique<SocketIo>(app);
+std::unique_ptr<SocketIo> add_socketio_echo(App& app, SocketIoSettings settings) {
+  auto io = std::make_unique<SocketIo>(app, "/socket.io/", std::move(settings));
   io->on("echo", [](IoEvent& ev) { ev.ack(ev.args()); });
   io->on("broadcast", [](IoEvent& ev) { ev.socket().broadcast().emit("broadcast", ev.args()); });
   io->on("join", [](IoEvent& ev) {
@@ -25,10 +25,9 @@ std::unique_ptr<SocketIo> add_socketio_echo(App& app) {
     if (!m.is_object() || !m.value("room", json()).is_string() ||
         !m.value("event", json()).is_string())
       return;
-    const auto sent = ev.socket()
-                          .to(m["room"].get<std::string>())
-                          .emit(m["event"].get<std::string>(), m.value("args", json::array()));
-    ev.ack(json::array({sent}));
+    IoBroadcast to = ev.socket().to(m["room"].get<std::string>());
+    if (m.value("except", json()).is_string()) to = to.except(m["except"].get<std::string>());
+    ev.ack(json::array({to.emit(m["event"].get<std::string>(), m.value("args", json::array()))}));
   });
   return io;
 }
