@@ -204,7 +204,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // ---- receiving: one receive at a time (std::logic_error for a second); messages that arrive
   // while none waits are queued (SessionOptions::max_receive_backlog). Queued messages are
   // still received after the peer closed; then receives throw Disconnected.
-  class [[nodiscard]] ReceiveAwaiter : detail::Waiter {
+  class [[nodiscard]] ReceiveAwaiter {
    public:
     // Inline (as the sends' await_resume below): what every message goes through.
     bool await_ready();
@@ -219,7 +219,7 @@ class Session : public std::enable_shared_from_this<Session> {
     ~ReceiveAwaiter() {
       if (session_.receiver_ == this) session_.receiver_ = nullptr;  // cancelled while waiting
     }
-    ReceiveAwaiter(ReceiveAwaiter&& other) noexcept : detail::Waiter(), session_(other.session_) {}
+    ReceiveAwaiter(ReceiveAwaiter&& other) noexcept : session_(other.session_) {}
 
    protected:
     friend class Session;
@@ -231,6 +231,8 @@ class Session : public std::enable_shared_from_this<Session> {
       if (message.op != kind) throw MessageTypeError(message.op);
       return message.data;
     }
+    // Not a detail::Waiter: the session's one receiver_ is all the list it needs.
+    std::coroutine_handle<> handle;
     Session& session_;
     bool delivered_ = false;  // received() kept the message in current_
   };

@@ -131,7 +131,7 @@ bool Session::SendAwaiter::await_ready() {
   Session& s = session_;
   WebSocket& socket = s.open_socket("send");
   if (s.over_high_water() || s.sent_uncounted_ > s.options_.send_high_water) return false;
-  status_ = socket.send(message_, op_);
+  status_ = server::Connection::of(socket).send(message_, op_, true);  // not through WebSocket's
   s.sent_uncounted_ += message_.size();
   return true;
 }
