@@ -204,7 +204,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // ---- receiving: one receive at a time (std::logic_error for a second); messages that arrive
   // while none waits are queued (SessionOptions::max_receive_backlog). Queued messages are
   // still received after the peer closed; then receives throw Disconnected.
-  class [[nodiscard]] ReceiveAwaiter : detail::Waiter {
+  class [[nodiscard]] ReceiveAwaiter {
    public:
     // Inline (as the sends' await_resume below): what every message goes through.
     bool await_ready();
@@ -219,7 +219,7 @@ class Session : public std::enable_shared_from_this<Session> {
     ~ReceiveAwaiter() {
       if (session_.receiver_ == this) session_.receiver_ = nullptr;  // cancelled while waiting
     }
-    ReceiveAwaiter(ReceiveAwaiter&& other) noexcept : detail::Waiter(), session_(other.session_) {}
+    ReceiveAwaiter(ReceiveAwaiter&& other) noexcept : session_(other.session_) {}
 
    protected:
     friend class Session;
@@ -231,6 +231,8 @@ class Session : public std::enable_shared_from_this<Session> {
       if (message.op != kind) throw MessageTypeError(message.op);
       return message.data;
     }
+    // Not a detail::Waiter: the session's one receiver_ is all the list it needs.
+    std::coroutine_handle<> handle;
     Session& session_;
     bool delivered_ = false;  // received() kept the message in current_
   };
@@ -342,10 +344,14 @@ class Session : public std::enable_shared_from_this<Session> {
   inline void check_thread() const;
   [[noreturn]] void throw_disconnected() const;
   [[noreturn]] void throw_not_open(const char* call) const;  // Disconnected, or accept() first
+  [[noreturn]] void throw_cannot_receive() const;            // one at a time, and after accept()
   bool over_high_water() const;
   Message take_message();
   void keep(std::string_view bytes, OpCode op);
-  Message current() const { return {current_op_, {current_.get(), current_size_}}; }
+  Message current() const { return {current_op_, current_}; }
+  inline void keep_read_buffer();  // the read under way holds current_: keep it
+  inline void let_go_of_read();    // current_ is no longer needed
+  void release_read_buffer();      // out of line: the receive's fast path stays short
   void yield_to_loop(SendAwaiter& sender);
   void resume_yielded();
 
@@ -372,12 +378,17 @@ class Session : public std::enable_shared_from_this<Session> {
 
   std::string backlog_;         // queued messages: an opcode byte, 4 length bytes, the bytes
   std::size_t backlog_at_ = 0;  // the next queued message's offset
-  // The message last received (its bytes outlive the handler call): a buffer that only grows,
-  // so that keeping a message is one memcpy, and no allocation once warm.
-  std::unique_ptr<char[]> current_;
-  std::size_t current_size_ = 0;
-  std::size_t current_capacity_ = 0;
+  // The message last received (its bytes outlive the handler call): where the read left it
+  // when it came whole in one read to a waiting receive (in_read_), else copied into own_, a
+  // buffer that only grows (one memcpy, no allocation once warm). A coroutine that waits for
+  // something else than its next receive while the read is still under way keeps the read's
+  // buffer (kept_read_, from the loop's few: net/read_buffers.hpp) until that receive.
+  std::string_view current_{};
+  std::unique_ptr<char[]> own_;
+  std::uint32_t own_capacity_ = 0;
   OpCode current_op_ = OpCode::Text;
+  bool in_read_ = false;
+  void* kept_read_ = nullptr;
   ReceiveAwaiter* receiver_ = nullptr;
   detail::WaitList accept_waiters_;
   detail::WaitList drain_waiters_;

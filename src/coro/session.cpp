@@ -50,7 +50,10 @@ MessageTypeError::MessageTypeError(OpCode got)
 Session::Session(detail::SessionKey, App& app, const SessionOptions& options)
     : app_(app), options_(options), loop_(net::EventLoop::current()) {}
 
-Session::~Session() = default;
+// (Frames still suspended when a loop thread ends go after its loop: nothing to give back.)
+Session::~Session() {
+  if (kept_read_ && net::EventLoop::current() == loop_) let_go_of_read();
+}
 
 std::string_view Session::header(std::string_view name) const {
   for (std::size_t at = headers_at_; at < request_.size();) {
@@ -223,6 +226,9 @@ void SessionAccess::opened(Session& s, WebSocket& ws) {
 
 void SessionAccess::closed(Session& s, int code, std::string_view reason) {
   if (s.phase_ == Session::Phase::Closed) return;
+  // Closed while the coroutine holds a message of the read under way (received() cannot tell
+  // once the socket is closed): the read's buffer stays until the next receive.
+  if (s.in_read_ && !s.kept_read_) s.keep_read_buffer();
   s.phase_ = Session::Phase::Closed;
   s.socket_ = nullptr;
   s.close_code_ = code;

@@ -28,6 +28,16 @@ inline WebSocket& Session::open_socket(const char* call) const {
   return *socket_;
 }
 
+inline void Session::keep_read_buffer() {
+  kept_read_ = static_cast<net::EventLoop*>(loop_)->read_buffers().keep();
+}
+
+inline void Session::let_go_of_read() {
+  in_read_ = false;
+  if (kept_read_) [[unlikely]]
+    release_read_buffer();
+}
+
 namespace detail {
 
 struct SessionAccess {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
+#include <utility>
 
 #include "coro/session_access.hpp"
 #include "net/event_loop.hpp"
@@ -19,14 +20,21 @@ constexpr std::size_t kQueuedHead = 5;  // an opcode byte and a 4-byte length
 
 // A memcpy, not std::string::assign (60 instructions more per message: it checks for an
 // overlapping source, and grows by the exact size).
+// (Messages are at most ReaderConfig's max_message_size: a 32-bit capacity.)
 void Session::keep(std::string_view bytes, OpCode op) {
-  if (bytes.size() > current_capacity_) {
-    current_capacity_ = std::max(bytes.size(), 2 * current_capacity_);
-    current_ = std::make_unique_for_overwrite<char[]>(current_capacity_);
+  if (bytes.size() > own_capacity_) {
+    own_capacity_ =
+        static_cast<std::uint32_t>(std::max<std::size_t>(bytes.size(), 2 * own_capacity_));
+    own_ = std::make_unique_for_overwrite<char[]>(own_capacity_);
   }
-  if (!bytes.empty()) std::memcpy(current_.get(), bytes.data(), bytes.size());
-  current_size_ = bytes.size();
+  if (!bytes.empty()) std::memcpy(own_.get(), bytes.data(), bytes.size());
+  current_ = {own_.get(), bytes.size()};
   current_op_ = op;
+}
+
+[[gnu::noinline]] void Session::release_read_buffer() {
+  static_cast<net::EventLoop*>(loop_)->read_buffers().release(
+      static_cast<std::uint8_t*>(std::exchange(kept_read_, nullptr)));
 }
 
 Message Session::take_message() {
@@ -45,9 +53,15 @@ Message Session::take_message() {
 bool Session::ReceiveAwaiter::await_ready() {
   Session& s = session_;
   s.check_thread();
-  if (s.receiver_) throw std::logic_error("wisp::Session: one receive at a time");
-  if (s.phase_ == Phase::Deciding) throw std::logic_error("wisp::Session::receive: accept() first");
+  if (s.receiver_ || s.phase_ == Phase::Deciding) [[unlikely]]
+    s.throw_cannot_receive();
+  s.let_go_of_read();  // the last message is valid until now
   return !s.backlog_.empty() || s.phase_ == Phase::Closed;
+}
+
+void Session::throw_cannot_receive() const {
+  if (receiver_) throw std::logic_error("wisp::Session: one receive at a time");
+  throw std::logic_error("wisp::Session::receive: accept() first");
 }
 
 Message Session::ReceiveAwaiter::take_queued() {
@@ -70,12 +84,29 @@ Task<Message> Session::receive(std::chrono::milliseconds limit) {
   co_return co_await with_timeout(limit, receive());
 }
 
+// A waiting receive gets the message where the read left it if it lies in the loop's read
+// buffer (it came whole in one read, uncompressed): most coroutines consume it at once, inside
+// this call, and come back to their next receive. One that waits for something else holding
+// it keeps the read's buffer instead (the loop reads into another), until its next receive.
+// Past the loop's few kept buffers, or for a message assembled elsewhere, it is copied.
 void detail::SessionAccess::received(Session& s, std::string_view message, OpCode op) {
   s.sent_uncounted_ = 0;  // a read's writes are corked and counted as they go
   if (Session::ReceiveAwaiter* receiver = std::exchange(s.receiver_, nullptr)) {
-    s.keep(message, op);
+    const net::ReadBuffers& reads = static_cast<net::EventLoop*>(s.loop_)->read_buffers();
+    if (!reads.holds(message.data()) || !reads.can_keep()) {
+      s.keep(message, op);
+      receiver->delivered_ = true;
+      receiver->handle.resume();
+      return;
+    }
+    s.current_ = message;
+    s.current_op_ = op;
+    s.in_read_ = true;
+    const server::Connection& socket = server::Connection::of(*s.socket_);
     receiver->delivered_ = true;
     receiver->handle.resume();
+    // Once the socket closed, closed() kept the buffer if needed (and the session may be gone).
+    if (!socket.closed() && s.in_read_ && !s.kept_read_) s.keep_read_buffer();
     return;
   }
   if (s.backlog_.size() - s.backlog_at_ + message.size() > s.options_.max_receive_backlog) {
@@ -100,7 +131,7 @@ bool Session::SendAwaiter::await_ready() {
   Session& s = session_;
   WebSocket& socket = s.open_socket("send");
   if (s.over_high_water() || s.sent_uncounted_ > s.options_.send_high_water) return false;
-  status_ = socket.send(message_, op_);
+  status_ = server::Connection::of(socket).send(message_, op_, true);  // not through WebSocket's
   s.sent_uncounted_ += message_.size();
   return true;
 }

@@ -20,10 +20,7 @@ thread_local EventLoop* current_loop = nullptr;
 
 }  // namespace
 
-EventLoop::EventLoop()
-    : now_(Clock::now()),
-      timers_(std::chrono::milliseconds(10), 1024, now_),
-      read_buffer_(std::make_unique<std::uint8_t[]>(read_buffer_size)) {
+EventLoop::EventLoop() : now_(Clock::now()), timers_(std::chrono::milliseconds(10), 1024, now_) {
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   if (epoll_fd_ < 0) throw_errno("epoll_create1");
   wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);

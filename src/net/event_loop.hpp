@@ -14,6 +14,7 @@
 
 #include "net/cork_buffer.hpp"
 #include "net/inbox.hpp"
+#include "net/read_buffers.hpp"
 #include "net/timer_wheel.hpp"
 
 namespace wisp::net {
@@ -32,7 +33,7 @@ class Pollable {
 class EventLoop {
  public:
   using Clock = std::chrono::steady_clock;
-  static constexpr std::size_t read_buffer_size = 512 * 1024;
+  static constexpr std::size_t read_buffer_size = ReadBuffers::size;
   static constexpr std::size_t cork_buffer_size = CorkBuffer::capacity;
 
   // Becomes the calling thread's loop (current()); construct it on the thread that runs it.
@@ -71,8 +72,10 @@ class EventLoop {
   TimerWheel& timers() { return timers_; }
   Clock::time_point now() const { return now_; }  // read once per iteration
 
-  // Scratch space for one read; its contents are valid until the next read on this loop.
-  std::uint8_t* read_buffer() { return read_buffer_.get(); }
+  // Scratch space for one read; its contents are valid until the next read on this loop (unless
+  // a handler kept the buffer: read_buffers()). Ask for it at each read: it changes once kept.
+  std::uint8_t* read_buffer() { return read_buffers_.current(); }
+  ReadBuffers& read_buffers() { return read_buffers_; }
 
   // Corking: while a socket is corked, its writes gather in the loop's cork buffer and leave in
   // one write at uncork(). The loop corks each socket around its read handling.
@@ -116,7 +119,7 @@ class EventLoop {
   bool stopping_ = false;
   Clock::time_point now_;
   TimerWheel timers_;
-  std::unique_ptr<std::uint8_t[]> read_buffer_;
+  ReadBuffers read_buffers_;
   CorkBuffer cork_buffer_;
   Socket* corked_ = nullptr;
   std::vector<Socket*> flush_list_;

@@ -68,19 +68,22 @@ void Socket::read_once() {
 
 // TLS: ciphertext is read into the upper half of the loop's read buffer and decrypted into the
 // lower half, so that a TLS socket needs no buffer of its own. One read may hold many records.
+// Each batch of plaintext goes to the loop's buffer of that moment: a handler may have kept the
+// last one (EventLoop::read_buffers()), which still holds the ciphertext, in its upper half.
 void Socket::read_tls() {
   EventLoop& loop = *EventLoop::current();
   constexpr std::size_t half = EventLoop::read_buffer_size / 2;
-  std::uint8_t* const plain = loop.read_buffer();
-  const ssize_t n = ::read(fd_, plain + half, half);
+  std::uint8_t* const cipher = loop.read_buffer() + half;
+  const ssize_t n = ::read(fd_, cipher, half);
   if (n <= 0) {
     if (n == 0 || (errno != EAGAIN && errno != EINTR)) on_end();
     return;
   }
-  tls_->feed(plain + half, static_cast<std::size_t>(n));
+  tls_->feed(cipher, static_cast<std::size_t>(n));
   loop.cork(*this);
   TlsSession::Decrypted got;
   do {
+    std::uint8_t* const plain = loop.read_buffer();
     got = tls_->decrypt(plain, half);
     send_tls_output();  // handshake messages, tickets, key updates, alerts
     if (got.size > 0) on_data(plain, got.size);

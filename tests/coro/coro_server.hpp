@@ -1,5 +1,5 @@
-// What the coroutine tests share: an App on two loop threads set up by the test, and a raw
-// client that opens a session and reads its messages.
+// What the coroutine tests share: an App on two loop threads (or as many as asked) set up by the
+// test, and a raw client that opens a session and reads its messages.
 #pragma once
 
 #include <functional>
@@ -16,7 +16,8 @@ namespace wisp::test {
 
 class CoroServer {
  public:
-  explicit CoroServer(const std::function<void(App&)>& setup) : app_(AppOptions{.threads = 2}) {
+  explicit CoroServer(const std::function<void(App&)>& setup, unsigned threads = 2)
+      : app_(AppOptions{.threads = threads}) {
     setup(app_);
     running_.emplace(app_);
   }

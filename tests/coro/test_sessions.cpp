@@ -2,6 +2,10 @@
 // sending each kind, JSON, closing from either side, exceptions.
 #include <gtest/gtest.h>
 
+#include <memory>
+#include <string>
+#include <vector>
+
 #include "coro_server.hpp"
 
 namespace wisp::test {
@@ -30,6 +34,47 @@ TEST(Sessions, EchoesTextAndBinary) {
   ASSERT_TRUE(frame);
   EXPECT_EQ(frame->opcode, kBinaryFrame);
   EXPECT_EQ(frame->payload, std::string("\x00\xff", 2));
+}
+
+// Receives a message, says so, and sends it back only once `go` gives a value: meanwhile other
+// reads on the loop reuse its read buffer.
+Task<> hold(Session& s, Channel<int>& go) {
+  co_await s.accept();
+  const Message held = co_await s.receive();
+  co_await s.send_text("held");
+  co_await go.receive();
+  co_await s.send(held.data, held.op);
+}
+
+Task<> release_holders(Session& s, Channel<int>& go, int holders) {
+  co_await s.accept();
+  co_await s.receive();
+  for (int i = 0; i < holders; ++i) co_await go.send(i);
+}
+
+// A received message stays valid while its coroutine awaits something else and later reads of
+// the loop come in: the first holders keep the read's buffer (no copy), those past the loop's
+// few kept buffers (net::ReadBuffers::max_kept, 4) get a copy.
+TEST(Sessions, AMessageHeldAcrossAnotherAwaitOutlivesLaterReads) {
+  constexpr int holders = 6;
+  Channel<int> go(holders);
+  CoroServer server(
+      [&go](App& app) {
+        app.ws_route("/hold", [&go](Session& s) { return hold(s, go); });
+        app.ws_route("/go", [&go](Session& s) { return release_holders(s, go, holders); });
+      },
+      1);  // one loop: every read below reuses the same buffer
+  std::vector<std::unique_ptr<RawClient>> clients;
+  for (int i = 0; i < holders; ++i) {
+    clients.push_back(open_session(server.port(), "/hold"));
+    clients.back()->send_frame(kTextFrame, std::string(64, static_cast<char>('a' + i)));
+    ASSERT_EQ(next_text(*clients.back()), "held");
+  }
+  auto releaser = open_session(server.port(), "/go");
+  releaser->send_frame(kTextFrame, std::string(64, 'z'));  // where the last message lay
+  for (int i = 0; i < holders; ++i) {
+    EXPECT_EQ(next_text(*clients[i]), std::string(64, static_cast<char>('a' + i))) << i;
+  }
 }
 
 TEST(Sessions, ReceiveTextAndBytesCheckTheKind) {
