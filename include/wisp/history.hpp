@@ -28,9 +28,11 @@ struct StreamPosition {
 };
 
 // Turns a topic's kept message into the bytes its subscribers get, e.g. a JSON carrying `at`, so
-// that the client learns the position it must resubscribe with. It runs on a loop thread once per
-// message and node (not per subscriber), and again for each message a recovery sends: it must
-// give the same bytes for the same message and position, and must not throw.
+// that the client learns the position it must resubscribe with. It runs once per message and
+// node, not per subscriber (on the publishing thread, under the topic streams' lock; with the
+// Redis broker on its loop thread), and again for each message a recovery sends (on the
+// socket's thread): it must give the same bytes for the same message and position, and must not
+// publish. One that throws is reported on stderr and its message goes as published.
 using HistoryFormatter =
     std::function<std::string(std::string_view message, const StreamPosition& at)>;
 
