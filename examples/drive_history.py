@@ -51,7 +51,8 @@ async def next_json(ws):
 async def topic_history(url):
     first = await websockets.connect(url + "/news")
     start = await next_json(first)
-    assert (start["type"], start["recovered"], start["offset"]) == ("subscribed", False, 0), start
+    assert (start["type"], start["recovered"], start["reason"], start["offset"]) == (
+        "subscribed", False, "", 0), start
     epoch = start["epoch"]
     poster = await websockets.connect(url + "/news")
     await next_json(poster)

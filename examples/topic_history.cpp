@@ -24,8 +24,7 @@ std::string with_position(std::string_view message, const wisp::StreamPosition& 
       .dump();
 }
 
-// The position in the query (none: a position no stream has, which answers "epoch changed" and
-// the stream's position to start from).
+// The position in the query (none: an empty one, which subscribes from the stream's position).
 wisp::StreamPosition since_of(const wisp::WebSocket& ws) {
   return {ws.query("epoch").value_or(""), std::stoull(ws.query("offset").value_or("0"))};
 }

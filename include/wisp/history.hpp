@@ -84,7 +84,7 @@ struct TopicHistorySettings {
 // stream's position at the subscription: the offset of the last message before the live ones.
 struct TopicRecovery {
   bool recovered = false;
-  std::string_view reason;  // empty when recovered
+  std::string_view reason;  // empty when recovered, or when no position was given
   StreamPosition position;
 };
 

@@ -86,12 +86,12 @@ class WebSocket {
   // last (e.g. before it reconnected): sends it the messages it missed, in order, then subscribes
   // it, with no gap and no duplicate between the two, then calls `done` on this socket's thread
   // with TopicRecovery::recovered, or recovered false and why (recovery_refused::: epoch changed,
-  // history trimmed, too many missed, history unavailable; the socket is subscribed all the same,
-  // and gets the live messages after TopicRecovery::position). `done` runs at once with
-  // recovery_refused::no_history for a topic without history (subscribed as by subscribe(topic)),
-  // or already_subscribed; it never runs if the socket closes first. The missed messages are an
-  // answer: never dropped for backpressure (see send()). With the Redis broker the stream is
-  // Redis', so a client recovers on any node.
+  // history trimmed, too many missed, history unavailable; subscribed all the same, live after
+  // TopicRecovery::position; an empty since.epoch is no position: recovered false, no reason).
+  // `done` runs at once with no_history for a topic without history (subscribed as by
+  // subscribe(topic)), or already_subscribed; never if the socket closes first. The missed
+  // messages are an answer: never dropped for backpressure (see send()). With the Redis broker
+  // the stream is Redis', so a client recovers on any node.
   void subscribe(std::string_view topic, const StreamPosition& since,
                  std::function<void(TopicRecovery)> done);
   bool unsubscribe(std::string_view topic);

@@ -48,6 +48,11 @@ TopicHistory history_of(events::Kept kept) {
   return history;
 }
 
+// A position with an empty epoch is none: a socket that never saw the stream.
+const StreamPosition* asked(const StreamPosition& since) {
+  return since.epoch.empty() ? nullptr : &since;
+}
+
 void report(const TopicStreams::Subscribed& done, TopicRecovery recovery) {
   try {
     done(std::move(recovery));
@@ -143,8 +148,8 @@ void TopicStreams::subscribe(Connection& socket, std::string_view topic,
       TopicJoin{socket.handle(), rule, std::string(topic), since.offset, std::move(done)});
   LoopServer& loop = LoopServer::current();
   // The join runs on this thread, later: it reads `recovery` after recover() returned.
-  join->recovery =
-      store_.recover(topic, *rule, &since, [&] { loops_.post(loop, [join] { join->run(); }); });
+  join->recovery = store_.recover(topic, *rule, asked(since),
+                                  [&] { loops_.post(loop, [join] { join->run(); }); });
 }
 
 void TopicStreams::subscribe_clustered(Connection& socket, std::string_view topic,
@@ -152,23 +157,24 @@ void TopicStreams::subscribe_clustered(Connection& socket, std::string_view topi
                                        Subscribed done) {
   auto join = std::make_shared<TopicJoin>(
       TopicJoin{socket.handle(), &rule, std::string(topic), since.offset, std::move(done)});
-  broker_.history_read(
-      {.topic = topic,
-       .since = since.offset,
-       .max = store_.settings().max_recover,
-       .ttl = rule.ttl,
-       .subscribe = true},
-      [this, join, since, loop = &LoopServer::current()](std::optional<broker::StreamRead> read) {
-        if (read) {
-          join->recovery = events::recovery_of({read->epoch, read->offset}, read->first,
-                                               std::move(read->envelopes), &since,
-                                               store_.settings().max_recover);
-        } else {
-          join->recovery.reason = recovery_refused::unavailable;
-        }
-        store_.count_recovery(join->recovery.recovered);
-        loops_.post(*loop, [join] { join->run(); });
-      });
+  const bool with_position = asked(since) != nullptr;
+  broker_.history_read({.topic = topic,
+                        .since = since.offset,
+                        .max = with_position ? store_.settings().max_recover : 0,
+                        .ttl = rule.ttl,
+                        .subscribe = true},
+                       [this, join, since, with_position,
+                        loop = &LoopServer::current()](std::optional<broker::StreamRead> read) {
+                         if (read) {
+                           join->recovery = events::recovery_of(
+                               {read->epoch, read->offset}, read->first, std::move(read->envelopes),
+                               with_position ? &since : nullptr, store_.settings().max_recover);
+                         } else {
+                           join->recovery.reason = recovery_refused::unavailable;
+                         }
+                         if (with_position) store_.count_recovery(join->recovery.recovered);
+                         loops_.post(*loop, [join] { join->run(); });
+                       });
 }
 
 void TopicStreams::read(std::string_view topic, std::size_t limit, Read done) {

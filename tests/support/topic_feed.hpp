@@ -24,8 +24,8 @@ inline TopicHistorySettings feed_history(std::size_t size = 1000, std::size_t ma
           .max_recover = max_recover};
 }
 
-// /feed?topic=T&epoch=E&offset=N: subscribes to T at {E, N} ({"", 0} without them: a position
-// no stream has, so "epoch changed" and the stream's position), then sends the TopicRecovery as
+// /feed?topic=T&epoch=E&offset=N: subscribes to T at {E, N} ({"", 0} without them: no position,
+// so only the stream's position), then sends the TopicRecovery as
 // {"recovered","reason","offset","epoch"}. A message "pub:TEXT" is ws.publish'ed to T.
 inline void add_feed_route(App& app) {
   app.ws("/feed", {.open =
