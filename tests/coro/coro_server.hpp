@@ -16,7 +16,9 @@ namespace wisp::test {
 
 class CoroServer {
  public:
-  explicit CoroServer(const std::function<void(App&)>& setup) : app_(AppOptions{.threads = 2}) {
+  explicit CoroServer(const std::function<void(App&)>& setup,
+                      AppOptions options = AppOptions{.threads = 2})
+      : app_(std::move(options)) {
     setup(app_);
     running_.emplace(app_);
   }

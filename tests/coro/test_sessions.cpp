@@ -306,6 +306,43 @@ TEST(Sessions, TopicsAndTheRegistryWorkFromASession) {
   EXPECT_EQ(next_text(*a), "direct");
 }
 
+// A topic with history (AppOptions::topic_history) from a session: subscribed at a position, it
+// gets what it missed, then the callback, then the live ones.
+TEST(Sessions, ASessionSubscribesToATopicWithHistoryAtAPosition) {
+  AppOptions options{.threads = 2};
+  options.topic_history.topics.push_back({.prefix = "news"});
+  CoroServer server(
+      [](App& app) {
+        app.ws_route("/news", [](Session& s) -> Task<> {
+          co_await s.accept();
+          const StreamPosition since{s.query("epoch").value_or(""),
+                                     std::stoull(s.query("offset").value_or("0"))};
+          s.subscribe("news", since, [&s](const TopicRecovery& recovery) {
+            s.socket()->send(std::to_string(recovery.recovered) + " " +
+                             std::to_string(recovery.position.offset) + " " +
+                             recovery.position.epoch);
+          });
+          while (true) co_await s.receive_text();
+        });
+      },
+      options);
+  auto first = open_session(server.port(), "/news");
+  const std::string status = next_text(*first);
+  ASSERT_TRUE(status.starts_with("0 0 ")) << status;
+  const std::string epoch = status.substr(4);
+  server.app().publish("news", "a");
+  server.app().publish("news", "b");
+  EXPECT_EQ(next_text(*first), "a");
+  EXPECT_EQ(next_text(*first), "b");
+  first.reset();
+  server.app().publish("news", "c");
+  auto back = open_session(server.port(), "/news?epoch=" + epoch + "&offset=2");
+  EXPECT_EQ(next_text(*back), "c");
+  EXPECT_EQ(next_text(*back), "1 3 " + epoch);
+  server.app().publish("news", "d");
+  EXPECT_EQ(next_text(*back), "d");
+}
+
 // A handler that does not receive while its client sends: messages wait in the receive backlog
 // up to SessionOptions::max_receive_backlog, and the one that would pass it closes the session
 // with 1008 (the handler, asleep, is destroyed with its loop when the app stops).
