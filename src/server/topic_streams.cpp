@@ -61,8 +61,6 @@ void report(const TopicStreams::Subscribed& done, TopicRecovery recovery) {
   }
 }
 
-}  // namespace
-
 // A subscription at a position, run on its socket's loop once its place among the deliveries is
 // reached: the missed messages (an answer to the socket's own request: never dropped for
 // backpressure), then the subscription, then `done`.
@@ -89,6 +87,8 @@ struct TopicJoin {
     report(done, {recovery.recovered, recovery.reason, recovery.now});
   }
 };
+
+}  // namespace
 
 TopicStreams::TopicStreams(const TopicHistorySettings& settings, broker::Broker& broker,
                            Loops& loops)
