@@ -19,7 +19,7 @@ std::string encode(const Message& message) {
   switch (message.type) {
     case Type::topic:
       return encode_topic(message.origin, message.op, message.compress, message.except_client,
-                          message.payload, message.ordered);
+                          message.payload, message.ordered, message.positioned);
     case Type::command:
       return encode_command(message.origin, message.kind, message.payload);
     case Type::question:
@@ -43,7 +43,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   CHECK(twice && twice->type == message->type && twice->origin == message->origin &&
         twice->op == message->op && twice->compress == message->compress &&
         twice->except_client == message->except_client && twice->ordered == message->ordered &&
-        twice->kind == message->kind && twice->request == message->request &&
-        twice->payload == message->payload);
+        twice->positioned == message->positioned && twice->kind == message->kind &&
+        twice->request == message->request && twice->payload == message->payload);
   return 0;
 }

@@ -279,6 +279,13 @@ class App {
                bool compress = true);
   // Node-local: subscribers of `topic` on this node's threads. Safe from any thread.
   std::size_t subscriber_count(std::string_view topic) const;
+  // A topic with history (AppOptions::topic_history): its epoch, last offset and last `limit`
+  // messages as published, oldest first (a topic without history, or whose stream was not made
+  // yet: an empty epoch, no messages); with the Redis broker, Redis' stream, and nullopt when
+  // it could not be read in time. `done` runs as the cluster-wide calls' callbacks below do
+  // (one process: at once). Safe from any thread.
+  void topic_history(std::string_view topic, std::size_t limit,
+                     std::function<void(std::optional<TopicHistory>)> done) const;
 
   // The client registry (routes with settings.client_registry). Every call is safe from any
   // thread; work on a client runs on its loop thread (at once when that is the calling thread).

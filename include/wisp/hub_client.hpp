@@ -71,12 +71,6 @@ struct HubStateChange {
   std::string reason{};                // and its reason (or why it could not be made)
 };
 
-// Where this client stands in a room with history: the last offset seen, in its epoch.
-struct StreamPosition {
-  std::uint64_t offset = 0;
-  std::string epoch{};
-};
-
 // A room with history joined again after a reconnect: whether every missed message came
 // (before this, in order, once each), else why not (recovery_refused::, or the join's error code).
 struct RoomRecovery {

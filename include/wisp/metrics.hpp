@@ -5,6 +5,8 @@
 #include <map>
 #include <string>
 
+#include "wisp/history.hpp"
+
 #pragma GCC visibility push(default)  // the public API: exported from a shared libwisp
 
 namespace wisp {
@@ -73,6 +75,7 @@ struct Metrics {
   BrokerMetrics broker{};
   ActionMetrics actions{};
   std::map<std::string, AckStats> hub_acks;  // each hub's (App::hub), by its path
+  HistoryStats topic_history{};              // the topics' streams (AppOptions::topic_history)
 
   // The Prometheus text exposition format (version 0.0.4), every name prefixed "wisp_".
   std::string prometheus() const;

@@ -324,6 +324,10 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // ---- the raw style's calls (after accept(); std::logic_error before, false/no-op once closed)
   bool subscribe(std::string_view topic);
+  // A topic with history from a position, as WebSocket::subscribe(topic, since, done); `done`
+  // runs on the session's loop thread (not once the session closed).
+  void subscribe(std::string_view topic, const StreamPosition& since,
+                 std::function<void(TopicRecovery)> done);
   bool unsubscribe(std::string_view topic);
   bool is_subscribed(std::string_view topic) const;
   // To every subscriber of `topic` on every thread but this session.

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "wisp/history.hpp"
+
 #pragma GCC visibility push(default)  // the public API: exported from a shared libwisp
 
 namespace wisp {
@@ -183,6 +185,10 @@ struct AppOptions {
   RedisOptions redis{};
   // Service actions (App::action) are offered under this service name; empty: none.
   std::string service{};
+  // Topics that keep their last messages, with offsets, so that a socket resubscribing at the
+  // position it saw gets what it missed (WebSocket::subscribe(topic, since, done)); with
+  // `redis`, kept in Redis for every node. None by default (docs/limits-and-delivery.md).
+  TopicHistorySettings topic_history{};
 };
 
 }  // namespace wisp

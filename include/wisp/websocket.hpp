@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <span>
 #include <stdexcept>
@@ -10,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "wisp/history.hpp"
 #include "wisp/opcode.hpp"
 
 #pragma GCC visibility push(default)  // the public API: exported from a shared libwisp
@@ -81,11 +83,24 @@ class WebSocket {
   // Topics (pub/sub). subscribe() is false if already subscribed (or closed), unsubscribe() if
   // not subscribed. A closed socket leaves its topics after its close handler ran.
   bool subscribe(std::string_view topic);
+  // A topic with history (AppOptions::topic_history) from `since`, the position the client saw
+  // last (e.g. before it reconnected): sends it the messages it missed, in order, then subscribes
+  // it, with no gap and no duplicate between the two, then calls `done` on this socket's thread
+  // with TopicRecovery::recovered, or recovered false and why (recovery_refused::: epoch changed,
+  // history trimmed, too many missed, history unavailable; subscribed all the same, live after
+  // TopicRecovery::position; an empty since.epoch is no position: recovered false, no reason).
+  // `done` runs at once with no_history for a topic without history (subscribed as by
+  // subscribe(topic)), or already_subscribed; never if the socket closes first. The missed
+  // messages are an answer: never dropped for backpressure (see send()). With the Redis broker
+  // the stream is Redis', so a client recovers on any node.
+  void subscribe(std::string_view topic, const StreamPosition& since,
+                 std::function<void(TopicRecovery)> done);
   bool unsubscribe(std::string_view topic);
   bool is_subscribed(std::string_view topic) const;
   std::vector<std::string> topics() const;
   // Sends to every subscriber of `topic` on every thread except this socket (App::publish
-  // includes everyone). Throws std::invalid_argument for the opcodes send() refuses.
+  // includes everyone; a topic with history reaches this socket too, if subscribed: a stream is
+  // the same for all). Throws std::invalid_argument for the opcodes send() refuses.
   void publish(std::string_view topic, std::string_view message, OpCode op = OpCode::Text,
                bool compress = true);
   // True when permessage-deflate (RFC 7692) was agreed with this client.

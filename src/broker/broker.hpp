@@ -54,6 +54,10 @@ struct Publish {
   // once: every loop then delivers in the order the publishes were made, whichever thread made
   // them (the hub's rooms with history, whose offsets must arrive in order).
   bool ordered = false;
+  // A kept message of a topic with history (AppOptions::topic_history): its place in the stream
+  // (offset 0: none). The node turns it into what its subscribers get (HistoryRule::format).
+  std::uint64_t offset = 0;
+  std::string_view epoch{};
 };
 
 // A stream kept by a cluster broker for a topic (the hub's rooms with history,
@@ -62,7 +66,11 @@ struct Publish {
 // node.
 struct HistoryAppend {
   std::string_view topic;
-  std::string_view head;  // the envelope up to its offset: {"type":...,"offset":
+  // A room's: the envelope up to its offset, {"type":...,"offset":. A topic's (`raw`): the
+  // message as published, kept as it is and delivered with its position (Publish::offset).
+  std::string_view head;
+  bool raw = false;
+  OpCode op = OpCode::Text;  // raw
   std::string_view except_client{};
   std::size_t size = 0;             // messages kept
   std::chrono::milliseconds ttl{};  // the stream expires this long after its last write

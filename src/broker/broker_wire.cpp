@@ -67,10 +67,11 @@ bool decode_topic(Reader& in, Message& message) {
   if (op != static_cast<std::uint8_t>(OpCode::Text) &&
       op != static_cast<std::uint8_t>(OpCode::Binary))
     return false;
-  if ((flags & ~3u) != 0) return false;
+  if ((flags & ~7u) != 0) return false;
   message.op = static_cast<OpCode>(op);
   message.compress = (flags & 1u) != 0;
   message.ordered = (flags & 2u) != 0;
+  message.positioned = (flags & 4u) != 0;
   message.origin = in.short_string();
   message.except_client = in.short_string();
   return true;
@@ -105,10 +106,11 @@ bool known_type(char type) {
 }  // namespace
 
 std::string encode_topic(std::string_view origin, OpCode op, bool compress,
-                         std::string_view except_client, std::string_view payload, bool ordered) {
+                         std::string_view except_client, std::string_view payload, bool ordered,
+                         bool positioned) {
   std::string out = header(Type::topic, 6 + origin.size() + except_client.size() + payload.size());
   out += static_cast<char>(op);
-  out += static_cast<char>((compress ? 1 : 0) | (ordered ? 2 : 0));
+  out += static_cast<char>((compress ? 1 : 0) | (ordered ? 2 : 0) | (positioned ? 4 : 0));
   put_short(out, origin);
   put_short(out, except_client);
   out += payload;

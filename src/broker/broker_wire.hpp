@@ -4,8 +4,8 @@
 // client id, kind) is a 2-byte big-endian length and its bytes; the payload is the rest of the
 // message, so it needs no length. Binary-safe: nothing is escaped.
 // clang-format off
-//   'T' topic publish    op (1 text, 2 binary), flags (bit 0 compress, bit 1 ordered: see
-//                        Message::ordered), origin, except_client, payload
+//   'T' topic publish    op (1 text, 2 binary), flags (bit 0 compress, bit 1 ordered, bit 2
+//                        positioned: see Message), origin, except_client, payload
 //   'C' command          origin, kind, payload
 //   'Q' gather question  origin (the node to answer to), request id (8 bytes BE), kind, payload
 //   'A' gather answer    origin (the answering node), request id, payload
@@ -38,6 +38,9 @@ struct Message {
   // topic: published by a Redis script (a room with history): every node, the origin's too,
   // delivers it from Redis, through each loop's inbox, so all deliver in Redis' order.
   bool ordered = false;
+  // topic: a topic's kept message (a topic with history): the payload is its position and the
+  // message, in broker/payload.hpp's fields: epoch (text), offset (number), message (text).
+  bool positioned = false;
   std::string_view kind;      // command, question
   std::uint64_t request = 0;  // question, answer
   std::string_view payload;
@@ -46,7 +49,7 @@ struct Message {
 // Encoders throw std::length_error for a short string longer than max_short_string.
 std::string encode_topic(std::string_view origin, OpCode op, bool compress,
                          std::string_view except_client, std::string_view payload,
-                         bool ordered = false);
+                         bool ordered = false, bool positioned = false);
 std::string encode_command(std::string_view origin, std::string_view kind,
                            std::string_view payload);
 std::string encode_question(std::string_view origin, std::uint64_t request, std::string_view kind,

@@ -505,6 +505,11 @@ bool RedisBroker::on_topic_message(std::string_view topic, const wire::Message& 
   const bool own = message.origin == node_id_;
   if (own && !message.ordered) return true;
   if (!own) received_.fetch_add(1, std::memory_order_relaxed);
+  if (message.positioned) {
+    const std::optional<Publish> kept = decode_positioned(topic, message);
+    if (kept) node_.deliver(*kept);
+    return kept.has_value();
+  }
   node_.deliver(Publish{.topic = topic,
                         .message = message.payload,
                         .op = message.op,

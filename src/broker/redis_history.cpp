@@ -26,6 +26,21 @@ std::optional<StreamRead> decode_stream_read(std::string_view payload) {
   return read;
 }
 
+std::optional<Publish> decode_positioned(std::string_view topic, const wire::Message& message) {
+  PayloadReader in(message.payload);
+  const std::string_view epoch = in.text();
+  const std::uint64_t offset = in.number();
+  const std::string_view kept = in.text();
+  if (!in.done() || kept.empty() || offset == 0) return std::nullopt;
+  return Publish{.topic = topic,
+                 .message = kept.substr(1),  // after its opcode
+                 .op = message.op,
+                 .compress = message.compress,
+                 .ordered = true,
+                 .offset = offset,
+                 .epoch = epoch};
+}
+
 std::vector<std::string> RedisBroker::stream_keys(std::string_view topic) const {
   return {options_.prefix + "history:" + std::string(topic),
           options_.prefix + "history-meta:" + std::string(topic)};
@@ -35,7 +50,8 @@ std::vector<std::string> RedisBroker::stream_keys(std::string_view topic) const 
 void RedisBroker::history_append(const HistoryAppend& message) {
   std::string header;
   try {
-    header = wire::encode_topic(node_id_, OpCode::Text, true, message.except_client, {}, true);
+    header = wire::encode_topic(node_id_, message.op, true, message.except_client, {}, true,
+                                message.raw);
   } catch (const std::length_error&) {
     lost_.fetch_add(1, std::memory_order_relaxed);
     return;
@@ -44,7 +60,7 @@ void RedisBroker::history_append(const HistoryAppend& message) {
   submit({{"EVALSHA", append_sha_, "2", std::move(keys[0]), std::move(keys[1]),
            topic_channel(message.topic), std::move(header), std::string(message.head),
            std::to_string(message.size), std::to_string(message.ttl.count()),
-           options_.sharded_pubsub ? "SPUBLISH" : "PUBLISH"},
+           options_.sharded_pubsub ? "SPUBLISH" : "PUBLISH", message.raw ? "raw" : ""},
           {}});
 }
 

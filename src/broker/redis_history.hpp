@@ -22,6 +22,7 @@
 #include <string_view>
 
 #include "broker/broker.hpp"
+#include "broker/broker_wire.hpp"
 #include "net/timer_wheel.hpp"
 
 namespace wisp::broker {
@@ -31,8 +32,18 @@ class RedisBroker;
 namespace scripts {
 
 // The stream's epoch, made (and the stream emptied, for ids to start at 1 again) when its hash is
-// missing. Both scripts start with it.
+// missing; and a number as broker/payload.hpp writes it. Both scripts start with them.
 inline constexpr std::string_view stream_epoch = R"lua(
+local function number(n)
+  local out = ''
+  repeat
+    local low = n % 128
+    n = math.floor(n / 128)
+    if n > 0 then low = low + 128 end
+    out = out .. string.char(low)
+  until n == 0
+  return out
+end
 local function stream_epoch(stream, meta, ttl)
   local epoch = redis.call('HGET', meta, 'epoch')
   if epoch then return epoch end
@@ -45,32 +56,31 @@ local function stream_epoch(stream, meta, ttl)
 end
 )lua";
 
-// KEYS: stream, meta. ARGV: channel, topic message header, envelope head, size, ttl (ms),
-// PUBLISH or SPUBLISH. The receivers of the publish.
+// KEYS: stream, meta. ARGV: channel, topic message header, envelope head (a topic's: the kept
+// message), size, ttl (ms), PUBLISH or SPUBLISH, "raw" for a topic's. A room's envelope is kept
+// and published whole; a topic's message is kept as it is and published positioned
+// (broker_wire.hpp): epoch, offset, message. The receivers of the publish.
 inline constexpr std::string_view append_body = R"lua(
 local epoch = stream_epoch(KEYS[1], KEYS[2], ARGV[5])
 local offset = redis.call('HINCRBY', KEYS[2], 'offset', 1)
-local envelope = ARGV[3] .. offset .. ',"epoch":"' .. epoch .. '"}'
-redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[4], offset .. '-0', 'e', envelope)
+local kept, published
+if ARGV[7] == 'raw' then
+  kept = ARGV[3]
+  published = number(#epoch) .. epoch .. number(offset) .. number(#kept) .. kept
+else
+  kept = ARGV[3] .. offset .. ',"epoch":"' .. epoch .. '"}'
+  published = kept
+end
+redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[4], offset .. '-0', 'e', kept)
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 redis.call('PEXPIRE', KEYS[2], ARGV[5])
-return redis.call(ARGV[6], ARGV[1], ARGV[2] .. envelope)
+return redis.call(ARGV[6], ARGV[1], ARGV[2] .. published)
 )lua";
 
 // KEYS: stream, meta. ARGV: since ("" for none), max, ttl (ms), the node's channel, the answer
 // message's header. Publishes, in broker/payload.hpp's fields: epoch, offset, first kept offset,
 // the envelopes (texts).
 inline constexpr std::string_view read_body = R"lua(
-local function number(n)
-  local out = ''
-  repeat
-    local low = n % 128
-    n = math.floor(n / 128)
-    if n > 0 then low = low + 128 end
-    out = out .. string.char(low)
-  until n == 0
-  return out
-end
 local epoch = stream_epoch(KEYS[1], KEYS[2], ARGV[3])
 local top = tonumber(redis.call('HGET', KEYS[2], 'offset'))
 local first = top + 1
@@ -106,6 +116,9 @@ struct StreamReading : net::TimerNode {
   StreamReadDone done;
   std::vector<std::string> args;  // the script call, sent once the topic is subscribed
 };
+
+// A topic's kept message as published by the append script, or nullopt when it does not decode.
+std::optional<Publish> decode_positioned(std::string_view topic, const wire::Message& message);
 
 // The answer's payload, or nullopt when it does not decode.
 std::optional<StreamRead> decode_stream_read(std::string_view payload);

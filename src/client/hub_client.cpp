@@ -65,7 +65,7 @@ std::optional<StreamPosition> position_in(const json& message) {
   if (offset == message.end() || !offset->is_number_unsigned() || epoch == message.end() ||
       !epoch->is_string())
     return std::nullopt;
-  return StreamPosition{offset->get<std::uint64_t>(), epoch->get<std::string>()};
+  return StreamPosition{.epoch = epoch->get<std::string>(), .offset = offset->get<std::uint64_t>()};
 }
 
 const std::string* room_of(const json& data) {

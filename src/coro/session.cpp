@@ -159,6 +159,11 @@ bool Session::subscribe(std::string_view topic) {
   check_thread();
   return phase_ != Phase::Closed && open_socket("subscribe").subscribe(topic);
 }
+void Session::subscribe(std::string_view topic, const StreamPosition& since,
+                        std::function<void(TopicRecovery)> done) {
+  check_thread();
+  if (phase_ != Phase::Closed) open_socket("subscribe").subscribe(topic, since, std::move(done));
+}
 bool Session::unsubscribe(std::string_view topic) {
   check_thread();
   return phase_ != Phase::Closed && open_socket("unsubscribe").unsubscribe(topic);

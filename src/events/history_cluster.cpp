@@ -10,20 +10,6 @@
 #include "events/hub_impl.hpp"
 
 namespace wisp {
-namespace {
-
-events::Recovery recovery_of(const broker::StreamRead& read, const events::StreamPosition* since,
-                             std::size_t max_recover) {
-  events::Recovery recovery;
-  recovery.now = {read.epoch, read.offset};
-  if (!since) return recovery;
-  recovery.reason = events::refusal(recovery.now, read.first, *since, max_recover);
-  recovery.recovered = recovery.reason.empty();
-  if (recovery.recovered) recovery.missed = read.envelopes;
-  return recovery;
-}
-
-}  // namespace
 
 void events::HubImpl::emit_to_stream(std::string_view room, std::string_view except,
                                      const HistoryRule& rule, std::string_view head) {
@@ -52,7 +38,9 @@ void events::HubImpl::join_stream(std::string_view id, std::string_view room,
        joined = std::move(joined)](std::optional<broker::StreamRead> read) {
         std::optional<events::Recovery> recovery;
         if (read)
-          recovery = recovery_of(*read, from ? &*from : nullptr, settings.history.max_recover);
+          recovery = events::recovery_of({read->epoch, read->offset}, read->first,
+                                         std::move(read->envelopes), from ? &*from : nullptr,
+                                         settings.history.max_recover);
         if (from) history.count_recovery(recovery && recovery->recovered);
         cluster.post_to_client(
             id, [topic, subscribe, recovery = std::move(recovery), joined](WebSocket& ws) {

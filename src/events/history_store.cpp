@@ -15,6 +15,18 @@ std::string_view refusal(const StreamPosition& now, std::uint64_t first_kept,
   return {};
 }
 
+Recovery recovery_of(const StreamPosition& now, std::uint64_t first_kept,
+                     std::vector<std::string> kept_after, const StreamPosition* since,
+                     std::size_t max_recover) {
+  Recovery recovery;
+  recovery.now = now;
+  if (!since) return recovery;
+  recovery.reason = refusal(now, first_kept, *since, max_recover);
+  recovery.recovered = recovery.reason.empty();
+  if (recovery.recovered) recovery.missed = std::move(kept_after);
+  return recovery;
+}
+
 HistoryMessage history_message(std::string_view envelope) {
   const nlohmann::json message = nlohmann::json::parse(envelope);
   return {message["offset"], message["type"], message["data"]};
@@ -126,17 +138,25 @@ void HistoryStore::refuse_or_copy(const Stream& stream, const StreamPosition& si
 }
 
 RoomHistory HistoryStore::last(std::string_view room, std::size_t limit) {
+  Kept kept = last_kept(room, limit);
+  RoomHistory history{std::move(kept.now.epoch), kept.now.offset, {}};
+  for (const std::string& envelope : kept.messages)
+    history.messages.push_back(history_message(envelope));
+  return history;
+}
+
+Kept HistoryStore::last_kept(std::string_view room, std::size_t limit) {
   const HistoryRule* rule = rule_for(room);
   std::lock_guard lock(mutex_);
   Stream* from = rule ? find(room) : nullptr;
   if (!from) return {};
   trim(*from, *rule, Clock::now());
-  RoomHistory history{from->epoch, from->offset, {}};
+  Kept kept{{from->epoch, from->offset}, {}};
   const std::size_t count = std::min(limit, from->entries.size());
   for (auto entry = from->entries.end() - static_cast<std::ptrdiff_t>(count);
        entry != from->entries.end(); ++entry)
-    history.messages.push_back(history_message(entry->envelope));
-  return history;
+    kept.messages.push_back(entry->envelope);
+  return kept;
 }
 
 void HistoryStore::count_appended() {

@@ -1,7 +1,8 @@
-// The hub's room streams in memory (one node): per room, the epoch, the last offset and the
-// last messages (envelopes as sent), bounded per room by its HistoryRule and for the hub by
-// HistorySettings' caps. One lock for the hub; what must be ordered with the offsets (the
-// publish of a message, the subscription of a joining client) runs under it.
+// Streams in memory (one node), of a hub's rooms or an App's topics: per stream, the epoch, the
+// last offset and the last messages (a room's envelopes as sent, a topic's messages), bounded per
+// stream by its HistoryRule and for all of them by HistorySettings' caps. One lock for the hub;
+// what must be ordered with the offsets (the publish of a message, the subscription of a joining
+// client) runs under it.
 #pragma once
 
 #include <chrono>
@@ -19,11 +20,7 @@
 
 namespace wisp::events {
 
-// Where a client stands in a stream.
-struct StreamPosition {
-  std::string epoch;
-  std::uint64_t offset = 0;
-};
+using StreamPosition = wisp::StreamPosition;
 
 // What a join with a position finds.
 struct Recovery {
@@ -37,6 +34,18 @@ struct Recovery {
 // `first_kept` (recovery_refused::), or empty: it can.
 std::string_view refusal(const StreamPosition& now, std::uint64_t first_kept,
                          const StreamPosition& since, std::size_t max_recover);
+
+// A stream's position and its last kept messages, oldest first.
+struct Kept {
+  StreamPosition now;
+  std::vector<std::string> messages;
+};
+
+// What a stream read at `now` (its first kept offset, the messages kept after `since`) gives a
+// client at `since` (null: none asked, so only the position).
+Recovery recovery_of(const StreamPosition& now, std::uint64_t first_kept,
+                     std::vector<std::string> kept_after, const StreamPosition* since,
+                     std::size_t max_recover);
 
 // A kept envelope as Room::history gives it.
 HistoryMessage history_message(std::string_view envelope);
@@ -64,6 +73,7 @@ class HistoryStore {
 
   // The last `limit` messages of a room (none, and an empty epoch, for a stream not made yet).
   RoomHistory last(std::string_view room, std::size_t limit);
+  Kept last_kept(std::string_view room, std::size_t limit);
 
   HistoryStats stats() const;
   const HistorySettings& settings() const { return settings_; }

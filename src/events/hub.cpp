@@ -230,11 +230,13 @@ std::size_t Hub::broadcast(const json& data) {
   return broadcast(impl_->settings.broadcast_type, data);
 }
 
-// One publish on the topic every client of the hub is subscribed to: framed once per loop.
+// One publish on the topic every client of the hub is subscribed to: framed once per loop. To the
+// broker itself, as rooms' emits: never kept as a topic's history (AppOptions::topic_history),
+// whatever its rules match.
 std::size_t Hub::broadcast(std::string_view type, const json& data) {
   events::MessageBuffer buffer;
   events::append_envelope(buffer.text(), type, data);
-  impl_->app.publish(impl_->topic, buffer.text());
+  impl_->cluster.broker.publish({.topic = impl_->topic, .message = buffer.text()});
   return client_count();
 }
 

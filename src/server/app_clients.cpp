@@ -93,6 +93,12 @@ void App::subscriber_count(std::string_view topic, std::function<void(std::size_
              std::move(done));
 }
 
+void App::topic_history(std::string_view topic, std::size_t limit,
+                        std::function<void(std::optional<TopicHistory>)> done) const {
+  impl_->state.topic_streams.read(topic, limit,
+                                  broker::answer_to_caller(impl_->state.node, std::move(done)));
+}
+
 bool App::send_to(std::string_view client_id, std::string_view message, OpCode op) {
   return send_or_forward(impl_->state, client_id, message, op, nullptr);
 }

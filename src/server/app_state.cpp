@@ -37,17 +37,20 @@ AppState::AppState(const AppOptions& app_options)
       admission(options.connections_per_ip_per_minute),
       node(loops, registry),
       broker(make_broker(options, node)),
+      topic_streams(options.topic_history, *broker, loops),
       actions(make_actions(options)),
       workers(std::make_unique<WorkerPool>(options.workers)) {
   add_engine_commands(*this);
+  node.format_with(topic_streams);
 }
 
 // No lock on the way: the broker hands the publish to this node's loops (the calling thread's
 // at once), and a cluster broker to the other nodes too.
 void AppState::publish(std::string_view topic, std::string_view message, OpCode op, bool compress,
                        const Connection* except) {
-  broker->publish(
-      {.topic = topic, .message = message, .op = op, .compress = compress, .except_here = except});
+  const broker::Publish publish{
+      .topic = topic, .message = message, .op = op, .compress = compress, .except_here = except};
+  if (!topic_streams.publish(publish)) broker->publish(publish);
 }
 
 bool AppState::with_client(std::string_view id, std::function<void(Connection&)> action) {
@@ -124,6 +127,7 @@ Metrics AppState::metrics() const {
                   .lost = status.lost,
                   .malformed = status.malformed + node.commands().malformed(),
                   .pending = status.pending};
+  total.topic_history = topic_streams.stats();
   if (actions) {
     const broker::ServiceActions::Status calls = actions->status();
     total.actions = {.up = calls.up,

@@ -21,6 +21,7 @@
 #include "server/router.hpp"
 #include "server/scheduled_task.hpp"
 #include "server/topic_counts.hpp"
+#include "server/topic_streams.hpp"
 #include "server/worker_pool.hpp"
 #include "wisp/http.hpp"
 #include "wisp/metrics.hpp"
@@ -65,11 +66,13 @@ class AppState {
   Admission admission;
   ClusterNode node;
   std::unique_ptr<broker::Broker> broker;
+  TopicStreams topic_streams;  // options.topic_history
   // Service actions (App::action, App::call), with options.redis.url only; run on the primary
   // loop like the broker.
   std::unique_ptr<broker::ServiceActions> actions;
 
-  // A publish from a socket (`except`, on the calling thread's loop) or from the app (null).
+  // A publish from a socket (`except`, on the calling thread's loop) or from the app (null); to a
+  // topic with history, `except` gets it too (TopicStreams::publish).
   void publish(std::string_view topic, std::string_view message, OpCode op, bool compress,
                const Connection* except);
 

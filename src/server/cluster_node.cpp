@@ -1,16 +1,26 @@
 #include "server/cluster_node.hpp"
 
 #include <memory>
+#include <optional>
 
 #include "log/log.hpp"
 #include "server/loop_server.hpp"
 #include "server/loops.hpp"
 #include "server/registry.hpp"
+#include "server/topic_streams.hpp"
 #include "server/topics.hpp"
 
 namespace wisp::server {
 
 void ClusterNode::deliver(const broker::Publish& message) {
+  std::optional<std::string> formatted = streams_ ? streams_->formatted(message) : std::nullopt;
+  if (!formatted) return deliver_as_is(message);
+  broker::Publish copy = message;
+  copy.message = *formatted;
+  deliver_as_is(copy);
+}
+
+void ClusterNode::deliver_as_is(const broker::Publish& message) {
   LoopServer* here = nullptr;
   std::shared_ptr<const std::string> payload;  // copied once, only if another loop needs it
   loops_.each([&](LoopServer& loop, bool mine) {

@@ -210,6 +210,16 @@ std::vector<std::string> Connection::topics() const {
   return names;
 }
 
+void Connection::subscribe(std::string_view topic, const StreamPosition& since,
+                           std::function<void(TopicRecovery)> done) {
+  server().app().topic_streams.subscribe(*this, topic, since, std::move(done));
+}
+
+std::shared_ptr<Connection*> Connection::handle() {
+  if (!extras().handle) extras_->handle = std::make_shared<Connection*>(this);
+  return extras_->handle;
+}
+
 void Connection::publish(std::string_view topic, std::string_view message, OpCode op,
                          bool compress) {
   check_sendable(op, message);
@@ -368,6 +378,7 @@ void Connection::enter_closed(int code, std::string_view reason, ClosedBy by) {
   schedule(route_->behavior.settings.close_timeout);
   if (route_->behavior.close) route_->behavior.close(*this, code, reason);
   if (extras_) {
+    if (extras_->handle) *extras_->handle = nullptr;
     server().topics().unsubscribe_all(*this, extras_->subscriptions);
     extras_->kept.reset();  // releases what middleware held for the socket (e.g. a limit's slot)
   }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,6 +21,7 @@
 #include "server/registry.hpp"
 #include "server/router.hpp"
 #include "server/topics.hpp"
+#include "wisp/history.hpp"
 #include "wisp/upgrade.hpp"
 #include "wisp/websocket.hpp"
 
@@ -63,6 +65,11 @@ class Connection final : public net::Socket, public WebSocket, private net::Time
   bool is_subscribed(std::string_view topic) const;
   std::vector<std::string> topics() const;
   void publish(std::string_view topic, std::string_view message, OpCode op, bool compress);
+  // A topic with history from `since` (server/topic_streams.hpp).
+  void subscribe(std::string_view topic, const StreamPosition& since,
+                 std::function<void(TopicRecovery)> done);
+  // For work posted to this socket's loop: reads null once the socket closed. Loop thread only.
+  std::shared_ptr<Connection*> handle();
   bool compression_agreed() const { return deflate() != nullptr; }
   ClientRecord* client() const { return extras_ ? extras_->client.get() : nullptr; }
   // A published message for this subscriber. False when its backpressure is over the limit: the
@@ -180,6 +187,7 @@ class Connection final : public net::Socket, public WebSocket, private net::Time
     std::unique_ptr<SocketDeflate> deflate;        // if permessage-deflate was agreed
     std::unique_ptr<ClientRecord> client;          // on routes with a client registry
     std::unique_ptr<KeptRequest> kept;             // params, query, kept headers, held resources
+    std::shared_ptr<Connection*> handle;           // once asked for (handle())
   };
   Extras& extras() {
     if (!extras_) extras_ = std::make_unique<Extras>();

@@ -66,6 +66,29 @@ void append_hub_acks(std::string& out, const std::map<std::string, AckStats>& hu
     hub_sample(out, "hub_acks_unmatched_total", hub, acks.unmatched);
 }
 
+void append_topic_history(std::string& out, const HistoryStats& topics) {
+  counter(out, "topic_history_streams", "Topic streams kept on this node now.", topics.streams,
+          "gauge");
+  counter(out, "topic_history_messages", "Messages kept in this node's topic streams now.",
+          topics.messages, "gauge");
+  counter(out, "topic_history_bytes", "Bytes kept in this node's topic streams now.", topics.bytes,
+          "gauge");
+  counter(out, "topic_history_appended_total", "Publishes to topics with history from this node.",
+          topics.appended);
+  counter(out, "topic_history_trimmed_by_size_total",
+          "Kept topic messages pushed out by their rule's size.", topics.trimmed_by_size);
+  counter(out, "topic_history_trimmed_by_age_total",
+          "Kept topic messages older than their rule's ttl.", topics.trimmed_by_age);
+  counter(out, "topic_history_streams_evicted_total",
+          "Topic streams dropped whole past max_streams or max_bytes.", topics.streams_evicted);
+  counter(out, "topic_history_evicted_messages_total", "Messages of the evicted topic streams.",
+          topics.evicted_messages);
+  counter(out, "topic_history_recovered_total", "Subscriptions at a position that recovered.",
+          topics.recovered);
+  counter(out, "topic_history_recovery_refused_total",
+          "Subscriptions at a position that could not recover.", topics.recovery_refused);
+}
+
 }  // namespace
 
 std::string Metrics::prometheus() const {
@@ -136,6 +159,7 @@ std::string Metrics::prometheus() const {
   counter(out, "action_malformed_total", "Service action messages that could not be used.",
           actions.malformed);
   append_hub_acks(out, hub_acks);
+  append_topic_history(out, topic_history);
   return out;
 }
 

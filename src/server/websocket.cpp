@@ -32,6 +32,11 @@ bool WebSocket::closed() const { return Connection::of(*this).closed(); }
 
 bool WebSocket::subscribe(std::string_view topic) { return Connection::of(*this).subscribe(topic); }
 
+void WebSocket::subscribe(std::string_view topic, const StreamPosition& since,
+                          std::function<void(TopicRecovery)> done) {
+  Connection::of(*this).subscribe(topic, since, std::move(done));
+}
+
 bool WebSocket::unsubscribe(std::string_view topic) {
   return Connection::of(*this).unsubscribe(topic);
 }

@@ -38,6 +38,18 @@ TEST(BrokerWire, AnOrderedTopicMessageSaysSo) {
   EXPECT_FALSE(decode(encode_topic("n", OpCode::Text, false, "", "hi"))->ordered);
 }
 
+// A topic stream's message (a topic with history): flag bit 2, its payload the position and
+// message.
+TEST(BrokerWire, APositionedTopicMessageSaysSo) {
+  const auto bytes = encode_topic("n", OpCode::Binary, false, "", "p", true, true);
+  EXPECT_EQ(bytes, "W\x01T\x02\x06\x00\x01n\x00\x00p"s);
+  const auto message = decode(bytes);
+  ASSERT_TRUE(message);
+  EXPECT_TRUE(message->positioned);
+  EXPECT_TRUE(message->ordered);
+  EXPECT_FALSE(decode(encode_topic("n", OpCode::Text, false, "", "hi", true))->positioned);
+}
+
 TEST(BrokerWire, CommandQuestionAnswerRoundTrip) {
   // The decoded views point into the bytes: they must outlive the message.
   auto command_bytes = encode_command("a", "send", "to bob");
@@ -89,7 +101,7 @@ TEST(BrokerWire, WrongMagicVersionTypeOpFlagsOrEmptyOriginAreRefused) {
   EXPECT_FALSE(decode(with(1, '\x02')));
   EXPECT_FALSE(decode(with(2, 'X')));
   EXPECT_FALSE(decode(with(3, '\x08')));  // a close frame is no publish
-  EXPECT_FALSE(decode(with(4, '\x04')));  // unknown flag
+  EXPECT_FALSE(decode(with(4, '\x08')));  // unknown flag
   EXPECT_FALSE(decode(encode_command("", "k", "")));
 }
 

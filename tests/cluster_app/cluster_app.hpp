@@ -1,7 +1,8 @@
 // What the cluster App tests share: a real redis-server per test and several Apps (nodes) in this
 // process sharing it, each running on a thread of its own with short broker timings, so that
 // faults show within a test. Each node has a plain route /ps (client registry on; a client is told
-// its id, subscribes to topic "t", and what it sends is ws.publish'ed to "t") and a hub on /ws.
+// its id, subscribes to topic "t", and what it sends is ws.publish'ed to "t"), a hub on /ws, and
+// /feed for topics "feed*" with history (tests/support/topic_feed.hpp).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -17,6 +18,7 @@
 
 #include "hub_client.hpp"
 #include "redis_server.hpp"
+#include "topic_feed.hpp"
 
 namespace wisp::test {
 
@@ -59,7 +61,9 @@ std::optional<T> answer(const std::function<void(std::function<void(T)>)>& call)
 class Node {
  public:
   explicit Node(const RedisOptions& redis, const HubSettings& hub = {}, unsigned threads = 2)
-      : app_({.threads = threads, .redis = redis}), hub_(app_.hub("/ws", hub)) {
+      : app_({.threads = threads, .redis = redis, .topic_history = feed_history()}),
+        hub_(app_.hub("/ws", hub)) {
+    add_feed_route(app_);
     WebSocketSettings settings;
     settings.client_registry = true;
     app_.ws("/ps", {.settings = settings,

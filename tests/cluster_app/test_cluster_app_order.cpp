@@ -1,7 +1,8 @@
 // Ordering and no duplicates under load: one publisher on one node, a subscriber on each of three
 // nodes sharing one Redis; each gets every message once, in the order published. Rooms with
-// history in Redis: a client that switches nodes mid-stream recovers exactly what it missed, a
-// Redis restarted empty makes a new epoch, a Redis down is told (joins) and counted (emits).
+// history in Redis, and topics with history (AppOptions::topic_history) in Redis: a client that
+// switches nodes mid-stream recovers exactly what it missed, a Redis restarted empty makes a new
+// epoch, a Redis down is told (joins, subscriptions) and counted (emits, publishes).
 #include <atomic>
 
 #include "cluster_app.hpp"
@@ -161,6 +162,100 @@ TEST(ClusterAppHistory, RedisDownJoinsAreToldAndEmitsCountedLost) {
   EXPECT_EQ(joined.answer["recovered"], false);
   EXPECT_EQ(joined.answer["reason"], recovery_refused::unavailable);
   EXPECT_FALSE(joined.answer.contains("offset"));
+}
+
+// Topics "feed*" keep history in Redis (cluster_app.hpp's /feed). As for rooms: publishers on
+// both nodes, a socket dropped every 25 messages that comes back on the other node at the
+// position it saw; each node formats what Redis ordered.
+TEST(ClusterAppTopicHistory, ASocketSwitchingNodesMidStreamSeesAnExactGapFreeSequence) {
+  constexpr std::uint64_t kEach = 300;
+  RedisServer redis;
+  Cluster cluster(2, redis);
+  auto reader = std::make_unique<FeedClient>(cluster[0].port());
+  const StreamPosition start = reader->position();
+  ASSERT_EQ(start.offset, 0u);
+  std::atomic<std::uint64_t> seen{0}, published{0};
+  auto publisher = [&](App& app) {
+    return std::jthread([&](std::stop_token stop) {
+      for (std::uint64_t n = 0; n < kEach && !stop.stop_requested(); ++n) {
+        while (seen.load() + 20 < published.load() && !stop.stop_requested())
+          std::this_thread::yield();
+        ++published;
+        app.publish("feed", "m");
+      }
+    });
+  };
+  std::jthread on0 = publisher(cluster[0].app()), on1 = publisher(cluster[1].app());
+  std::uint64_t last = 0, next_drop = 25;
+  int drops = 0;
+  auto saw = [&](const FeedMessage& message) {
+    if (message.offset != last + 1 || message.epoch != start.epoch) return false;
+    seen = last = message.offset;
+    return true;
+  };
+  while (last < 2 * kEach) {
+    ASSERT_TRUE(saw(reader->next())) << "after " << last << ", " << drops << " drops";
+    if (last < next_drop) continue;
+    next_drop = last + 25;
+    ++drops;
+    reader = std::make_unique<FeedClient>(cluster[drops % 2].port(), "feed",
+                                          StreamPosition{start.epoch, last});
+    ASSERT_EQ(reader->status["recovered"], true) << reader->status.dump();
+    for (const FeedMessage& missed : reader->missed)
+      ASSERT_TRUE(saw(missed)) << "recovered after " << last << ", " << drops << " drops";
+    ASSERT_EQ(reader->status["offset"], last);
+  }
+  EXPECT_GE(drops, 20);
+  for (std::size_t i = 0; i < cluster.size(); ++i) {
+    const Metrics metrics = cluster[i].app().metrics();
+    EXPECT_EQ(metrics.broker.lost, 0u) << "node " << i;
+    EXPECT_EQ(metrics.topic_history.appended, kEach) << "node " << i;
+  }
+  std::optional<std::optional<TopicHistory>> read = answer<std::optional<TopicHistory>>(
+      [&](auto done) { cluster[1].app().topic_history("feed", 2, done); });
+  ASSERT_TRUE(read && *read);
+  EXPECT_EQ((*read)->offset, 2 * kEach);
+  ASSERT_EQ((*read)->messages.size(), 2u);
+  EXPECT_EQ((*read)->messages[1].offset, 2 * kEach);
+  EXPECT_EQ((*read)->messages[1].message, "m");
+}
+
+TEST(ClusterAppTopicHistory, RedisRestartedEmptyMakesANewEpoch) {
+  RedisServer redis;
+  Cluster cluster(2, redis);
+  FeedClient before(cluster[0].port());
+  cluster[1].app().publish("feed", "one");
+  const FeedMessage one = before.next();
+  EXPECT_EQ(one.offset, 1u);
+  redis.kill();
+  redis.start();  // empty: no persistence
+  ASSERT_TRUE(eventually([&] { return cluster[0].up() && cluster[1].up(); }));
+  FeedClient after(cluster[1].port(), "feed", StreamPosition{one.epoch, 1});
+  EXPECT_EQ(after.status["recovered"], false);
+  EXPECT_EQ(after.status["reason"], recovery_refused::epoch_changed);
+  EXPECT_NE(after.status["epoch"], one.epoch);
+  EXPECT_EQ(after.status["offset"], 0);
+  cluster[0].app().publish("feed", "two");  // offsets start again in the new epoch
+  const FeedMessage two = after.next();
+  EXPECT_EQ(two.offset, 1u);
+  EXPECT_EQ(two.epoch, after.status["epoch"]);
+}
+
+TEST(ClusterAppTopicHistory, RedisDownSubscriptionsAreToldAndPublishesCountedLost) {
+  RedisServer redis;
+  RedisOptions options = cluster_options(redis.url());
+  options.max_pending = 5;
+  Cluster cluster(1, options);
+  const StreamPosition seen = FeedClient(cluster[0].port()).position();
+  redis.kill();
+  ASSERT_TRUE(eventually([&] { return !cluster[0].up(); }));
+  for (int n = 0; n < 20; ++n) cluster[0].app().publish("feed", "lost");
+  EXPECT_TRUE(eventually([&] { return cluster[0].app().metrics().broker.lost >= 15; }));
+  FeedClient again(cluster[0].port(), "feed", seen);
+  EXPECT_EQ(again.status["recovered"], false);
+  EXPECT_EQ(again.status["reason"], recovery_refused::unavailable);
+  EXPECT_EQ(cluster[0].app().metrics().topic_history.recovery_refused, 1u);
+  EXPECT_EQ(cluster[0].app().metrics().topic_history.appended, 20u);
 }
 
 }  // namespace

@@ -16,8 +16,9 @@ namespace wisp::test {
 
 class CoroServer {
  public:
-  explicit CoroServer(const std::function<void(App&)>& setup, unsigned threads = 2)
-      : app_(AppOptions{.threads = threads}) {
+  explicit CoroServer(const std::function<void(App&)>& setup,
+                      AppOptions options = AppOptions{.threads = 2})
+      : app_(std::move(options)) {
     setup(app_);
     running_.emplace(app_);
   }

@@ -63,7 +63,7 @@ TEST(Sessions, AMessageHeldAcrossAnotherAwaitOutlivesLaterReads) {
         app.ws_route("/hold", [&go](Session& s) { return hold(s, go); });
         app.ws_route("/go", [&go](Session& s) { return release_holders(s, go, holders); });
       },
-      1);  // one loop: every read below reuses the same buffer
+      AppOptions{.threads = 1});  // one loop: every read below reuses the same buffer
   std::vector<std::unique_ptr<RawClient>> clients;
   for (int i = 0; i < holders; ++i) {
     clients.push_back(open_session(server.port(), "/hold"));
@@ -349,6 +349,43 @@ TEST(Sessions, TopicsAndTheRegistryWorkFromASession) {
   EXPECT_EQ(info->metadata.at("name"), "ada");
   EXPECT_TRUE(server.app().send_to(a_id, "direct"));
   EXPECT_EQ(next_text(*a), "direct");
+}
+
+// A topic with history (AppOptions::topic_history) from a session: subscribed at a position, it
+// gets what it missed, then the callback, then the live ones.
+TEST(Sessions, ASessionSubscribesToATopicWithHistoryAtAPosition) {
+  AppOptions options{.threads = 2};
+  options.topic_history.topics.push_back({.prefix = "news"});
+  CoroServer server(
+      [](App& app) {
+        app.ws_route("/news", [](Session& s) -> Task<> {
+          co_await s.accept();
+          const StreamPosition since{s.query("epoch").value_or(""),
+                                     std::stoull(s.query("offset").value_or("0"))};
+          s.subscribe("news", since, [&s](const TopicRecovery& recovery) {
+            s.socket()->send(std::to_string(recovery.recovered) + " " +
+                             std::to_string(recovery.position.offset) + " " +
+                             recovery.position.epoch);
+          });
+          while (true) co_await s.receive_text();
+        });
+      },
+      options);
+  auto first = open_session(server.port(), "/news");
+  const std::string status = next_text(*first);
+  ASSERT_TRUE(status.starts_with("0 0 ")) << status;
+  const std::string epoch = status.substr(4);
+  server.app().publish("news", "a");
+  server.app().publish("news", "b");
+  EXPECT_EQ(next_text(*first), "a");
+  EXPECT_EQ(next_text(*first), "b");
+  first.reset();
+  server.app().publish("news", "c");
+  auto back = open_session(server.port(), "/news?epoch=" + epoch + "&offset=2");
+  EXPECT_EQ(next_text(*back), "c");
+  EXPECT_EQ(next_text(*back), "1 3 " + epoch);
+  server.app().publish("news", "d");
+  EXPECT_EQ(next_text(*back), "d");
 }
 
 // A handler that does not receive while its client sends: messages wait in the receive backlog

@@ -254,5 +254,22 @@ TEST_F(HistoryTest, TheAsynchronousHistoryReadsTheSameOnOneNode) {
   EXPECT_EQ(history.messages[0].data, 2);
 }
 
+// The App's topic history (AppOptions::topic_history) is for its raw topics: a rule matching every
+// topic, with a formatter, leaves the hub's broadcasts and rooms (topics of its own) as they are.
+TEST(HubAndTopicHistory, ARuleForEveryTopicLeavesTheHubsMessagesAlone) {
+  AppOptions options{.threads = 2};
+  options.topic_history.topics.push_back(
+      {.prefix = "",
+       .format = [](std::string_view, const StreamPosition&) { return std::string("formatted"); }});
+  HubServer server(add_handlers, history_settings(rooms_with(10)), options);
+  auto client = server.connect();
+  join(*client, "r");
+  server.hub().broadcast({{"all", true}});
+  EXPECT_EQ(client->next(), json({{"type", "broadcast"}, {"data", {{"all", true}}}}));
+  client->send("say", {{"room", "r"}, {"n", 1}});
+  EXPECT_EQ(client->next()["data"], 1);
+  EXPECT_EQ(server.app().metrics().topic_history.appended, 0u);
+}
+
 }  // namespace
 }  // namespace wisp::test

@@ -1,5 +1,6 @@
 // Topics (pub/sub) on the real server: subscribe, publish from a handler and from other threads,
-// counts across threads, and leaving on close.
+// counts across threads, and leaving on close; topics with history (AppOptions::topic_history):
+// recovery of exactly what a socket missed, each refusal, the formatter's bytes, the reads.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -11,6 +12,7 @@
 
 #include "raw_client.hpp"
 #include "server_thread.hpp"
+#include "topic_feed.hpp"
 #include "wisp/wisp.hpp"
 
 namespace wisp::test {
@@ -168,6 +170,172 @@ TEST(Topics, PublishRefusesControlOpcodes) {
     EXPECT_TRUE(client.read_until_close_frame());
   }
   EXPECT_TRUE(threw);
+}
+
+// ---- topics with history ----------------------------------------------------------------------
+
+// An App with /feed (tests/support/topic_feed.hpp), running for the test.
+class FeedServer {
+ public:
+  explicit FeedServer(TopicHistorySettings history = feed_history(), unsigned threads = 1)
+      : app_({.threads = threads, .topic_history = std::move(history)}) {
+    add_feed_route(app_);
+    running_.emplace(app_);
+  }
+  App& app() { return app_; }
+  std::uint16_t port() const { return running_->port(); }
+  void publish(int from, int to) {
+    for (int n = from; n <= to; ++n) app_.publish("feed", "m" + std::to_string(n));
+  }
+
+ private:
+  App app_;
+  std::optional<ServerThread> running_;
+};
+
+std::vector<std::uint64_t> offsets(const std::vector<FeedMessage>& messages) {
+  std::vector<std::uint64_t> out;
+  for (const FeedMessage& message : messages) out.push_back(message.offset);
+  return out;
+}
+
+TEST(TopicHistory, AResubscribingSocketGetsExactlyWhatItMissedThenTheLiveOnes) {
+  FeedServer server;
+  auto first = std::make_unique<FeedClient>(server.port());
+  EXPECT_EQ(first->status["recovered"], false);  // no position yet: nothing to recover
+  EXPECT_EQ(first->status["reason"], "");
+  const std::string epoch = first->status["epoch"];
+  server.publish(1, 3);
+  for (int n = 1; n <= 3; ++n) {
+    const FeedMessage live = first->next();  // formatted once by the rule's formatter
+    EXPECT_EQ(live.offset, static_cast<std::uint64_t>(n));
+    EXPECT_EQ(live.epoch, epoch);
+    EXPECT_EQ(live.text, "m" + std::to_string(n));
+  }
+  first.reset();  // dropped without a close
+  server.publish(4, 8);
+  server.app().publish("feed", "bytes", OpCode::Binary);  // 9
+  FeedClient again(server.port(), "feed", StreamPosition{epoch, 3});
+  EXPECT_EQ(offsets(again.missed), (std::vector<std::uint64_t>{4, 5, 6, 7, 8, 9}));
+  EXPECT_EQ(again.missed[0].text, "m4");
+  EXPECT_EQ(again.missed[5].opcode, 0x2);  // as published
+  EXPECT_EQ(again.status["recovered"], true);
+  EXPECT_EQ(again.status["reason"], "");
+  EXPECT_EQ(again.status["offset"], 9);
+  again.publish("from the socket");  // a stream reaches its publisher too
+  const FeedMessage live = again.next();
+  EXPECT_EQ(live.offset, 10u);  // no gap, no repeat
+  EXPECT_EQ(live.text, "from the socket");
+  const HistoryStats stats = server.app().metrics().topic_history;
+  EXPECT_EQ(stats.appended, 10u);
+  EXPECT_EQ(stats.recovered, 1u);
+  EXPECT_EQ(stats.recovery_refused, 0u);  // the first socket asked for nothing
+  EXPECT_EQ(stats.streams, 1u);
+  EXPECT_EQ(stats.messages, 10u);
+}
+
+TEST(TopicHistory, EachRefusalIsToldAndTheSocketIsSubscribedAllTheSame) {
+  FeedServer server(feed_history(/*size=*/5, /*max_recover=*/8));
+  const std::string epoch = FeedClient(server.port()).status["epoch"];
+  server.publish(1, 7);  // 3..7 kept
+  auto refused = [&](const StreamPosition& since, std::string_view topic = "feed") {
+    auto client = std::make_unique<FeedClient>(server.port(), topic, since);
+    EXPECT_EQ(client->status["recovered"], false);
+    EXPECT_TRUE(client->missed.empty());
+    return client;
+  };
+  auto trimmed = refused({epoch, 1});
+  EXPECT_EQ(trimmed->status["reason"], recovery_refused::history_trimmed);
+  EXPECT_EQ(trimmed->status["offset"], 7);
+  EXPECT_EQ(refused({"another", 7})->status["reason"], recovery_refused::epoch_changed);
+  EXPECT_EQ(refused({epoch, 8})->status["reason"], recovery_refused::epoch_changed);  // ahead
+  auto plain = refused({epoch, 7}, "plain");
+  EXPECT_EQ(plain->status["reason"], recovery_refused::no_history);
+  server.publish(8, 16);  // 16 - 7 = 9 missed, over max_recover 8
+  EXPECT_EQ(refused({epoch, 7})->status["reason"], recovery_refused::too_many_missed);
+  EXPECT_EQ(trimmed->next().offset, 8u);  // subscribed, at the live ones
+  server.app().publish("plain", "no offset");
+  EXPECT_EQ(plain->next_text(), "no offset");  // as published: not formatted
+  const HistoryStats stats = server.app().metrics().topic_history;
+  EXPECT_EQ(stats.recovery_refused, 4u);  // trimmed, two epochs, too many
+  EXPECT_EQ(stats.trimmed_by_size, 11u);
+}
+
+TEST(TopicHistory, ANewAppIsANewEpoch) {
+  std::string epoch;
+  {
+    FeedServer before;
+    FeedClient client(before.port());
+    before.publish(1, 2);
+    epoch = client.next().epoch;
+  }
+  FeedServer after;
+  FeedClient client(after.port(), "feed", StreamPosition{epoch, 2});
+  EXPECT_EQ(client.status["recovered"], false);
+  EXPECT_EQ(client.status["reason"], recovery_refused::epoch_changed);
+  EXPECT_NE(client.status["epoch"], epoch);
+}
+
+TEST(TopicHistory, TopicHistoryReadsTheLastMessagesAsPublished) {
+  FeedServer server(feed_history(3));
+  server.publish(1, 4);
+  std::optional<TopicHistory> read;
+  server.app().topic_history("feed", 2, [&](std::optional<TopicHistory> history) {
+    read = std::move(history);  // one process: at once
+  });
+  ASSERT_TRUE(read);
+  EXPECT_EQ(read->offset, 4u);
+  ASSERT_EQ(read->messages.size(), 2u);
+  EXPECT_EQ(read->messages[0].offset, 3u);
+  EXPECT_EQ(read->messages[1].message, "m4");  // not formatted
+  server.app().topic_history(
+      "plain", 2, [&](std::optional<TopicHistory> history) { read = std::move(history); });
+  ASSERT_TRUE(read);
+  EXPECT_TRUE(read->epoch.empty());
+  EXPECT_TRUE(read->messages.empty());
+}
+
+// Two loops, publishers on two threads, and a socket dropped every 25 messages that comes back
+// (on either loop) at the position it saw (also a ThreadSanitizer test): the offsets it sees,
+// recovered and live, are 1, 2, 3... with no gap and no repeat. The publishers stay at most 20
+// ahead of the reader, so that subscriptions land among live publishes.
+TEST(TopicHistory, ASocketDroppedTwentyTimesAmongPublishesSeesAGapFreeSequence) {
+  constexpr std::uint64_t kEach = 300;
+  FeedServer server(feed_history(), 2);
+  auto reader = std::make_unique<FeedClient>(server.port());
+  const StreamPosition start = reader->position();
+  std::atomic<std::uint64_t> seen{0}, published{0};
+  auto publisher = [&] {
+    return std::jthread([&](std::stop_token stop) {
+      for (std::uint64_t n = 0; n < kEach && !stop.stop_requested(); ++n) {
+        while (seen.load() + 20 < published.load() && !stop.stop_requested())
+          std::this_thread::yield();
+        ++published;
+        server.app().publish("feed", "m");
+      }
+    });
+  };
+  std::jthread one = publisher(), two = publisher();
+  std::uint64_t last = 0, next_drop = 25;
+  int drops = 0;
+  auto saw = [&](const FeedMessage& message) {
+    if (message.offset != last + 1 || message.epoch != start.epoch) return false;
+    seen = last = message.offset;
+    return true;
+  };
+  while (last < 2 * kEach) {
+    ASSERT_TRUE(saw(reader->next())) << "after " << last << ", " << drops << " drops";
+    if (last < next_drop) continue;
+    next_drop = last + 25;
+    ++drops;
+    reader = std::make_unique<FeedClient>(server.port(), "feed", StreamPosition{start.epoch, last});
+    ASSERT_EQ(reader->status["recovered"], true) << reader->status.dump();
+    for (const FeedMessage& missed : reader->missed)
+      ASSERT_TRUE(saw(missed)) << "recovered after " << last << ", " << drops << " drops";
+    ASSERT_EQ(reader->status["offset"], last);
+  }
+  EXPECT_GE(drops, 20);
+  EXPECT_EQ(server.app().metrics().dropped, 0u);
 }
 
 }  // namespace
