@@ -171,40 +171,10 @@ TEST(ClusterAppTopicHistory, ASocketSwitchingNodesMidStreamSeesAnExactGapFreeSeq
   constexpr std::uint64_t kEach = 300;
   RedisServer redis;
   Cluster cluster(2, redis);
-  auto reader = std::make_unique<FeedClient>(cluster[0].port());
-  const StreamPosition start = reader->position();
-  ASSERT_EQ(start.offset, 0u);
-  std::atomic<std::uint64_t> seen{0}, published{0};
-  auto publisher = [&](App& app) {
-    return std::jthread([&](std::stop_token stop) {
-      for (std::uint64_t n = 0; n < kEach && !stop.stop_requested(); ++n) {
-        while (seen.load() + 20 < published.load() && !stop.stop_requested())
-          std::this_thread::yield();
-        ++published;
-        app.publish("feed", "m");
-      }
-    });
-  };
-  std::jthread on0 = publisher(cluster[0].app()), on1 = publisher(cluster[1].app());
-  std::uint64_t last = 0, next_drop = 25;
   int drops = 0;
-  auto saw = [&](const FeedMessage& message) {
-    if (message.offset != last + 1 || message.epoch != start.epoch) return false;
-    seen = last = message.offset;
-    return true;
-  };
-  while (last < 2 * kEach) {
-    ASSERT_TRUE(saw(reader->next())) << "after " << last << ", " << drops << " drops";
-    if (last < next_drop) continue;
-    next_drop = last + 25;
-    ++drops;
-    reader = std::make_unique<FeedClient>(cluster[drops % 2].port(), "feed",
-                                          StreamPosition{start.epoch, last});
-    ASSERT_EQ(reader->status["recovered"], true) << reader->status.dump();
-    for (const FeedMessage& missed : reader->missed)
-      ASSERT_TRUE(saw(missed)) << "recovered after " << last << ", " << drops << " drops";
-    ASSERT_EQ(reader->status["offset"], last);
-  }
+  read_through_drops(
+      kEach, {&cluster[0].app(), &cluster[1].app()}, cluster[0].port(),
+      [&](int n) { return cluster[n % 2].port(); }, drops);
   EXPECT_GE(drops, 20);
   for (std::size_t i = 0; i < cluster.size(); ++i) {
     const Metrics metrics = cluster[i].app().metrics();

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
 import { WispClient } from '../../web/wisp.js';
 import { startRedis } from '../support/redis_server.mjs';
-import { killServer, startServer, stopServer, withTimeout } from '../support/wisp_serve.mjs';
+import { killServer, nextMessage, startServer, stopServer, withTimeout } from '../support/wisp_serve.mjs';
 import { call, connected, next, withSockets } from './socketio_helpers.mjs';
 
 const TEST_MS = 60_000;
@@ -55,20 +55,6 @@ function record(socket, event) {
   const got = [];
   socket.on(event, (...args) => got.push(args));
   return got;
-}
-
-// Resolves with the data of the next hub message of `type` on a wisp.js client.
-function nextHub(client, type) {
-  return withTimeout(
-    new Promise((resolve) => {
-      const once = (data) => {
-        client.off(type, once);
-        resolve(data);
-      };
-      client.on(type, once);
-    }),
-    `a ${type} message`,
-  );
 }
 
 const join = async (socket, room) => assert.deepEqual(await call(socket, 'join', room), [true]);
@@ -179,11 +165,11 @@ clusterTest("Socket.IO and wisp.js clients share the demo hub's rooms, both ways
 
   // Socket.IO -> hub: one argument is the data, several are their array; the Socket.IO side
   // gets it once (the hub does not send it back).
-  const one = nextHub(ada, 'sio_one');
+  const one = nextMessage(ada, 'sio_one');
   await to(bob, { room: 'lobby', event: 'sio_one', args: [{ x: 1 }] });
   assert.deepEqual(await one, { x: 1 });
   const calGot = record(cal, 'sio_many');
-  const many = nextHub(ada, 'sio_many');
+  const many = nextMessage(ada, 'sio_many');
   await to(bob, { room: 'lobby', event: 'sio_many', args: [1, 'two'] });
   assert.deepEqual(await many, [1, 'two']);
   await flush(bob, cal);

@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WispClient, WispError } from '../../web/wisp.js';
-import { killServer, startServer, stopServer, withTimeout } from '../support/wisp_serve.mjs';
+import { killServer, nextMessage, startServer, stopServer, withTimeout } from '../support/wisp_serve.mjs';
 
 let WebSocket;
 try {
@@ -41,20 +41,6 @@ function hubTest(name, fn) {
   });
 }
 
-// Resolves with the data of the next message of `type`.
-function next(client, type) {
-  return withTimeout(
-    new Promise((resolve) => {
-      const once = (data) => {
-        client.off(type, once);
-        resolve(data);
-      };
-      client.on(type, once);
-    }),
-    `a ${type} message`,
-  );
-}
-
 // Resolves with the detail of the next change to `state`.
 function nextState(client, state) {
   return withTimeout(
@@ -80,7 +66,7 @@ async function rejection(promise) {
 
 hubTest('the welcome message gives the client id; echo answers with the request data', async ({ connect }) => {
   const [a, b] = [await connect(), await connect()];
-  const idOf = async (c) => c.clientId ?? (await next(c, 'welcome')).client_id;
+  const idOf = async (c) => c.clientId ?? (await nextMessage(c, 'welcome')).client_id;
   const [idA, idB] = [await idOf(a), await idOf(b)];
   assert.match(idA, /./);
   assert.notEqual(idA, idB);
@@ -135,19 +121,19 @@ hubTest('chat: join_room answers with history and members; others get new_messag
   await bob.request('register', { username: 'bob' });
   await ada.request('join_room', { room: 'lobby' });
   await ada.request('chat_message', { room: 'lobby', message: 'first' });
-  const joined = next(ada, 'room_update');
+  const joined = nextMessage(ada, 'room_update');
   const reply = await bob.request('join_room', { room: 'lobby' });
   assert.equal(reply.status, 'joined');
   assert.equal(reply.members, 2);
   assert.deepEqual(reply.history.map((m) => [m.sender, m.text]), [['ada', 'first']]);
   assert.deepEqual(await joined, { user: 'bob', action: 'joined', room: 'lobby' });
-  const heard = next(bob, 'new_message');
+  const heard = nextMessage(bob, 'new_message');
   const sent = await ada.request('chat_message', { room: 'lobby', message: 'hello bob' });
   const message = await heard;
   assert.equal(message.id, sent.message_id);
   assert.deepEqual([message.sender, message.text, message.room], ['ada', 'hello bob', 'lobby']);
   assert.deepEqual(ada.rooms, ['lobby']);
-  const left = next(ada, 'room_update');
+  const left = nextMessage(ada, 'room_update');
   assert.deepEqual(await bob.request('leave_room', { room: 'lobby' }), { status: 'left', room: 'lobby' });
   assert.deepEqual(await left, { user: 'bob', action: 'left', room: 'lobby' });
   assert.deepEqual(bob.rooms, [], 'a room left is not joined again after a reconnect');
@@ -197,10 +183,10 @@ hubTest(
     assert.notEqual(ada.clientId, firstId, 'a new connection, a new client id');
 
     // The new server knows who they are and where: a message reaches the other member.
-    const heard = next(bob, 'new_message');
+    const heard = nextMessage(bob, 'new_message');
     await ada.request('chat_message', { room: 'lobby', message: 'back again' });
     assert.deepEqual(((m) => [m.sender, m.text])(await heard), ['ada', 'back again']);
-    assert.equal(typeof (await next(ada, 'metrics')).websockets, 'number', 'the dashboard room was joined again');
+    assert.equal(typeof (await nextMessage(ada, 'metrics')).websockets, 'number', 'the dashboard room was joined again');
   },
 );
 

@@ -300,40 +300,11 @@ TEST(TopicHistory, TopicHistoryReadsTheLastMessagesAsPublished) {
 // recovered and live, are 1, 2, 3... with no gap and no repeat. The publishers stay at most 20
 // ahead of the reader, so that subscriptions land among live publishes.
 TEST(TopicHistory, ASocketDroppedTwentyTimesAmongPublishesSeesAGapFreeSequence) {
-  constexpr std::uint64_t kEach = 300;
   FeedServer server(feed_history(), 2);
-  auto reader = std::make_unique<FeedClient>(server.port());
-  const StreamPosition start = reader->position();
-  std::atomic<std::uint64_t> seen{0}, published{0};
-  auto publisher = [&] {
-    return std::jthread([&](std::stop_token stop) {
-      for (std::uint64_t n = 0; n < kEach && !stop.stop_requested(); ++n) {
-        while (seen.load() + 20 < published.load() && !stop.stop_requested())
-          std::this_thread::yield();
-        ++published;
-        server.app().publish("feed", "m");
-      }
-    });
-  };
-  std::jthread one = publisher(), two = publisher();
-  std::uint64_t last = 0, next_drop = 25;
   int drops = 0;
-  auto saw = [&](const FeedMessage& message) {
-    if (message.offset != last + 1 || message.epoch != start.epoch) return false;
-    seen = last = message.offset;
-    return true;
-  };
-  while (last < 2 * kEach) {
-    ASSERT_TRUE(saw(reader->next())) << "after " << last << ", " << drops << " drops";
-    if (last < next_drop) continue;
-    next_drop = last + 25;
-    ++drops;
-    reader = std::make_unique<FeedClient>(server.port(), "feed", StreamPosition{start.epoch, last});
-    ASSERT_EQ(reader->status["recovered"], true) << reader->status.dump();
-    for (const FeedMessage& missed : reader->missed)
-      ASSERT_TRUE(saw(missed)) << "recovered after " << last << ", " << drops << " drops";
-    ASSERT_EQ(reader->status["offset"], last);
-  }
+  read_through_drops(
+      300, {&server.app(), &server.app()}, server.port(), [&](int) { return server.port(); },
+      drops);
   EXPECT_GE(drops, 20);
   EXPECT_EQ(server.app().metrics().dropped, 0u);
 }

@@ -3,11 +3,18 @@
 // route /feed whose sockets subscribe at the position in their query; a client of it.
 #pragma once
 
+#include <gtest/gtest.h>
+
+#include <array>
+#include <atomic>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "raw_client.hpp"
@@ -104,5 +111,46 @@ class FeedClient {
   std::uint8_t last_opcode_ = 0;
   std::string last_payload_;
 };
+
+// The stream test of both suites: `each` publishes of "feed" from each of two Apps (the same one
+// twice on one node), at most 20 ahead of a reader that is dropped every 25 messages and comes
+// back at the position it saw, on the port reopen(drops) names. What it sees, recovered and
+// live, must be offsets 1, 2, 3... of the stream's epoch, once each. `drops` counts the drops.
+inline void read_through_drops(std::uint64_t each, std::array<App*, 2> publishers,
+                               std::uint16_t first_port,
+                               const std::function<std::uint16_t(int drops)>& reopen, int& drops) {
+  auto reader = std::make_unique<FeedClient>(first_port);
+  const StreamPosition start = reader->position();
+  ASSERT_EQ(start.offset, 0u);
+  std::atomic<std::uint64_t> seen{0}, published{0};
+  auto publisher = [&](App& app) {
+    return std::jthread([&](std::stop_token stop) {
+      for (std::uint64_t n = 0; n < each && !stop.stop_requested(); ++n) {
+        while (seen.load() + 20 < published.load() && !stop.stop_requested())
+          std::this_thread::yield();
+        ++published;
+        app.publish("feed", "m");
+      }
+    });
+  };
+  std::jthread one = publisher(*publishers[0]), two = publisher(*publishers[1]);
+  std::uint64_t last = 0, next_drop = 25;
+  auto saw = [&](const FeedMessage& message) {
+    if (message.offset != last + 1 || message.epoch != start.epoch) return false;
+    seen = last = message.offset;
+    return true;
+  };
+  while (last < 2 * each) {
+    ASSERT_TRUE(saw(reader->next())) << "after " << last << ", " << drops << " drops";
+    if (last < next_drop) continue;
+    next_drop = last + 25;
+    ++drops;
+    reader = std::make_unique<FeedClient>(reopen(drops), "feed", StreamPosition{start.epoch, last});
+    ASSERT_EQ(reader->status["recovered"], true) << reader->status.dump();
+    for (const FeedMessage& missed : reader->missed)
+      ASSERT_TRUE(saw(missed)) << "recovered after " << last << ", " << drops << " drops";
+    ASSERT_EQ(reader->status["offset"], last);
+  }
+}
 
 }  // namespace wisp::test

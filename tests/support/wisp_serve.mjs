@@ -31,6 +31,20 @@ process.on('exit', () => {
 });
 
 /** Resolves with [code, signal] once the process has exited. */
+// Resolves with the data of the next message of `type` on a wisp.js client (a WispClient).
+export function nextMessage(client, type) {
+  return withTimeout(
+    new Promise((resolve) => {
+      const once = (data) => {
+        client.off(type, once);
+        resolve(data);
+      };
+      client.on(type, once);
+    }),
+    `a ${type} message`,
+  );
+}
+
 export function exited(proc) {
   if (proc.exitCode !== null || proc.signalCode !== null) {
     return Promise.resolve([proc.exitCode, proc.signalCode]);
