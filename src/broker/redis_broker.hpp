@@ -28,11 +28,11 @@
 #include "broker/broker.hpp"
 #include "broker/broker_wire.hpp"
 #include "broker/loop_inbox.hpp"
-#include "net/loop_timer.hpp"
 #include "broker/redis_connection.hpp"
 #include "broker/redis_history.hpp"
 #include "broker/redis_presence.hpp"
 #include "broker/redis_url.hpp"
+#include "net/loop_timer.hpp"
 
 namespace wisp::broker {
 

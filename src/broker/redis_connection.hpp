@@ -24,9 +24,9 @@
 #include <string_view>
 #include <vector>
 
-#include "net/loop_timer.hpp"
 #include "broker/redis_url.hpp"
 #include "net/event_loop.hpp"
+#include "net/loop_timer.hpp"
 
 namespace wisp::broker {
 

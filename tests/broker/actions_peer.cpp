@@ -9,9 +9,9 @@
 #include <stdexcept>
 #include <thread>
 
-#include "net/loop_timer.hpp"
 #include "broker/service_actions.hpp"
 #include "net/event_loop.hpp"
+#include "net/loop_timer.hpp"
 
 int main(int argc, char** argv) {
   using namespace std::chrono_literals;
