@@ -37,12 +37,12 @@ class Backoff final : private net::TimerNode, public Connections::Member {
   Connections& owner_;
 };
 
+}  // namespace
+
 double random_unit() {
   thread_local std::mt19937_64 random(std::random_device{}());
   return std::uniform_real_distribution<double>(0, 1)(random);
 }
-
-}  // namespace
 
 milliseconds backoff_delay(const ReconnectSettings& settings, std::uint32_t attempt,
                            double random) {
@@ -71,6 +71,12 @@ bool reconnect(const std::shared_ptr<const Plan>& plan, Connections& owner, int 
     plan->handlers.reconnecting(static_cast<int>(plan->failures), delay, code, reason);
   }
   return true;
+}
+
+void attempt_failed(const std::shared_ptr<const Plan>& plan, Connections& owner,
+                    const ConnectError& error) {
+  if (reconnect(plan, owner, close_code::abnormal, error.message)) return;
+  if (plan->handlers.fail) plan->handlers.fail(error);
 }
 
 }  // namespace wisp::client

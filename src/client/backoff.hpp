@@ -17,6 +17,9 @@ namespace wisp::client {
 std::chrono::milliseconds backoff_delay(const ReconnectSettings& settings, std::uint32_t attempt,
                                         double random);
 
+// A uniform draw in [0, 1), for backoff_delay's jitter (a generator per thread).
+double random_unit();
+
 // Whether a connection that ended with `code` (1006: lost, or never made) is tried again, after
 // `failures` attempts in a row that did not open.
 bool should_reconnect(const ReconnectSettings& settings, int code, std::uint32_t failures);
@@ -26,5 +29,10 @@ bool should_reconnect(const ReconnectSettings& settings, int code, std::uint32_t
 // given up).
 bool reconnect(const std::shared_ptr<const Plan>& plan, Connections& owner, int code,
                std::string_view reason);
+
+// On the loop thread, after an attempt of `plan` failed before it opened: the next attempt
+// (reconnect, with 1006 and the error's message), or else the fail handler.
+void attempt_failed(const std::shared_ptr<const Plan>& plan, Connections& owner,
+                    const ConnectError& error);
 
 }  // namespace wisp::client

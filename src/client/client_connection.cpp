@@ -150,8 +150,7 @@ void ClientConnection::fail(ConnectError error) {
   if (phase_ == Phase::Done) return;
   const std::shared_ptr<const Plan> plan = plan_;
   finish();
-  if (reconnect(plan, owner_, close_code::abnormal, error.message)) return;
-  if (plan->handlers.fail) plan->handlers.fail(error);
+  attempt_failed(plan, owner_, error);
 }
 
 // ---- the frame reader's sink -------------------------------------------------------------------

@@ -65,7 +65,7 @@ void Dialer::fail(const std::string& message) {
   std::shared_ptr<const Plan> plan = plan_;
   Connections& owner = owner_;
   abandon();
-  if (!reconnect(plan, owner, close_code::abnormal, message)) report(*plan, message);
+  attempt_failed(plan, owner, {.message = message});
 }
 
 void Dialer::abandon() {

@@ -9,7 +9,6 @@
 #include <future>
 #include <map>
 #include <mutex>
-#include <random>
 #include <stdexcept>
 #include <utility>
 
@@ -76,11 +75,6 @@ const std::string* room_of(const json& data) {
 
 bool listed(const std::vector<std::string>& types, std::string_view type) {
   return std::find(types.begin(), types.end(), type) != types.end();
-}
-
-double random_unit() {
-  thread_local std::mt19937_64 random(std::random_device{}());
-  return std::uniform_real_distribution<double>(0, 1)(random);
 }
 
 }  // namespace
@@ -187,7 +181,7 @@ struct HubClient::Impl : std::enable_shared_from_this<Impl> {
     if (closing || shut) return;
     const ReconnectSettings& policy = settings.connection.reconnect;
     if (!client::should_reconnect(policy, code, failures)) return finish(code, std::move(reason));
-    const milliseconds delay = client::backoff_delay(policy, failures, random_unit());
+    const milliseconds delay = client::backoff_delay(policy, failures, client::random_unit());
     ++failures;
     set_state({.state = HubClientState::reconnecting,
                .attempt = static_cast<int>(failures),

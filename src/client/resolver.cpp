@@ -72,8 +72,7 @@ class Lookup final : public Connections::Member {
     Connections& owner = owner_;
     abandon();
     if (address.error.empty()) return dial(plan, owner, address);
-    if (reconnect(plan, owner, close_code::abnormal, address.error)) return;
-    if (plan->handlers.fail) plan->handlers.fail({.message = address.error});
+    attempt_failed(plan, owner, {.message = address.error});
   }
 
   std::shared_ptr<const Plan> plan_;
