@@ -207,6 +207,37 @@ TEST(HubClient, HandlersGetEventsAndTheirReturnAnswersTheServersAck) {
   EXPECT_EQ(all[4], "news");
 }
 
+// A server that is not quite a hub: what is not an envelope ({"type": string, ...} as JSON
+// text), binary frames, and answers to requests never made are passed over; the envelopes around
+// them still reach their handlers and the request its answer.
+TEST(HubClient, PassesOverWhatIsNotAnEnvelope) {
+  App app;
+  app.ws("/ws", {.message = [](WebSocket& ws, std::string_view message, OpCode) {
+           const json request = json::parse(message);
+           for (const char* junk : {"not json", "[1,2]", R"({"data":1})", R"({"type":7})",
+                                    R"({"type":"response","id":999,"data":"stray"})"})
+             ws.send(junk);
+           ws.send("\x01\x02", OpCode::Binary);
+           ws.send(json{{"type", "news"}, {"data", 1}}.dump());
+           ws.send(json{{"type", "response"}, {"id", request["id"]}, {"data", "ok"}}.dump());
+         }});
+  app.listen("127.0.0.1", 0);
+  auto running = std::async(std::launch::async, [&] { app.run(); });
+  {
+    HubClient client;
+    Inbox<std::string> seen;
+    client.on("*", [&](HubMessage& m) { seen.put(m.type + " " + m.data.dump()); });
+    client.connect("ws://127.0.0.1:" + std::to_string(app.port()) + "/ws");
+    const HubResponse answer = request(client, "hello", nullptr);
+    ASSERT_TRUE(answer.ok()) << answer.error;
+    EXPECT_EQ(answer.data, "ok");
+    EXPECT_EQ(seen.take(), "response \"stray\"");  // an envelope, answering nothing of ours
+    EXPECT_EQ(seen.take(), "news 1");
+  }
+  app.stop();
+  running.wait();
+}
+
 // The server is stopped and started again on its port: what was sent meanwhile waits and goes
 // out after the register and the joins, which the new server learns again.
 TEST(HubClient, ComesBackAfterAServerRestartWithItsRegisterJoinsAndQueue) {
